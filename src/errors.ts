@@ -1,0 +1,57 @@
+/**
+ * Library errors with stable codes. Every error this package throws for a reason a caller may
+ * want to act on is a {@link CimdError} whose `code` is one of {@link CimdErrorCode}, so callers
+ * can `switch (error.code)`. Messages say what was wrong and what to do, and are safe to show a
+ * user (they never carry secrets or internal network detail beyond the URL that was asked for).
+ *
+ * @module
+ */
+
+/** Every stable error code this package uses. */
+export type CimdErrorCode =
+  /** The fetcher refused a URL or an address that is not on the public internet (SSRF guard). */
+  | 'ERR_SSRF_BLOCKED'
+  /** The URL handed to the fetcher is not a usable https URL. */
+  | 'ERR_FETCH_INVALID_URL'
+  /** The server answered with a status other than 200 (or 304 when revalidating). */
+  | 'ERR_FETCH_STATUS'
+  /** The server answered with a redirect; redirects are never followed. */
+  | 'ERR_FETCH_REDIRECT'
+  /** The body is larger than the size cap. */
+  | 'ERR_FETCH_TOO_LARGE'
+  /** Connect, headers and body together took longer than the deadline. */
+  | 'ERR_FETCH_TIMEOUT'
+  /** The response's `Content-Type` is not `application/json` or `application/<x>+json`. */
+  | 'ERR_FETCH_CONTENT_TYPE'
+  /** DNS, TCP or TLS failed. */
+  | 'ERR_FETCH_NETWORK'
+  /** The body is not valid JSON. */
+  | 'ERR_FETCH_INVALID_JSON'
+  /** A client metadata document (or what would become one) breaks an error-level rule. */
+  | 'ERR_INVALID_CLIENT_METADATA'
+  /** An option passed to a function of this package is invalid. */
+  | 'ERR_INVALID_OPTION';
+
+/** The base of every error with a stable code. */
+export class CimdError extends Error {
+  /** The stable code; see {@link CimdErrorCode}. */
+  readonly code: CimdErrorCode;
+
+  constructor(code: CimdErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Thrown when an option is invalid; the message names the option and what it accepts. */
+export class InvalidOptionError extends CimdError {
+  constructor(message: string) {
+    super('ERR_INVALID_OPTION', message);
+  }
+}
+
+/** True when `error` is a {@link CimdError}, optionally with the given code. */
+export function isCimdError(error: unknown, code?: CimdErrorCode): error is CimdError {
+  return error instanceof CimdError && (code === undefined || error.code === code);
+}
