@@ -4,8 +4,8 @@
  * @module
  */
 
+import { describeHostProblem, findHostProblem } from '../net/host-policy.js';
 import { createFinding, type Finding } from './findings.js';
-import { describeHostProblem, findHostProblem } from './host-policy.js';
 import { CLIENT_ID_PATH } from './paths.js';
 import { findForbiddenCharacter, hasDotSegment, isValidPort, splitUri } from './uri-parts.js';
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { describeHostProblem, findHostProblem } from './host-policy.js';
+import { describeHostProblem, findHostProblem } from '../net/host-policy.js';
 import type { LintContext } from './lint-context.js';
 import { findForbiddenCharacter, isValidPort, splitUri } from './uri-parts.js';
 

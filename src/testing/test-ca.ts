@@ -24,7 +24,8 @@ function openssl(args: string[], cwd: string): void {
   try {
     execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
-    const detail = (error as { code?: string }).code === 'ENOENT' ? 'the openssl command is not installed' : String(error);
+    const detail =
+      (error as { code?: string }).code === 'ENOENT' ? 'the openssl command is not installed' : String(error);
     throw new Error(`createTestCa could not run openssl ${args[0]}: ${detail}`);
   }
 }
@@ -34,7 +35,20 @@ export function createTestCa(): TestCa {
   const dir = mkdtempSync(join(tmpdir(), 'cimd-test-ca-'));
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'], dir);
   openssl(
-    ['req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', '1', '-subj', '/CN=mcp-cimd test CA', '-out', 'ca.crt'],
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      'ca.key',
+      '-sha256',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=mcp-cimd test CA',
+      '-out',
+      'ca.crt',
+    ],
     dir,
   );
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'server.key'], dir);
@@ -51,8 +65,22 @@ export function createTestCa(): TestCa {
   );
   openssl(
     [
-      'x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-      '-days', '1', '-sha256', '-extfile', 'server.ext', '-out', 'server.crt',
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-sha256',
+      '-extfile',
+      'server.ext',
+      '-out',
+      'server.crt',
     ],
     dir,
   );

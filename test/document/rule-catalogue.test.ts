@@ -10,6 +10,7 @@ import {
   lintClientMetadata,
   lintJwks,
 } from '../../src/index.js';
+import { FETCH_RULES } from '../../src/validate/index.js';
 
 const BASE = {
   client_id: 'https://app.example.com/oauth/client.json',
@@ -241,7 +242,14 @@ describe('the rule catalogue', () => {
       expect(row?.[4]?.length ?? 0, `${rule.id} says how to fix`).toBeGreaterThan(5);
     }
     const documented = rows.map((cells) => cells[1]).filter((id) => /^(CIMD|RURI)-/.test(id ?? ''));
-    expect(documented.sort()).toEqual(LINT_RULES.map((rule) => rule.id).sort());
+    const catalogued = [...LINT_RULES, ...FETCH_RULES].map((rule) => rule.id);
+    expect([...new Set(documented)].sort()).toEqual([...new Set(catalogued)].sort());
+    for (const rule of FETCH_RULES) {
+      expect(
+        rows.some((cells) => cells[1] === rule.id && cells[2] === rule.severity),
+        rule.id,
+      ).toBe(true);
+    }
   });
 
   it('catalogue summaries are single lines', () => {

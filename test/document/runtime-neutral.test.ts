@@ -1,18 +1,27 @@
-// The package root must run anywhere (browsers, workers, Deno, Bun): nothing under
-// src/document, nor src/index.ts, may import a node: module.
-import { readdirSync, readFileSync } from 'node:fs';
+// The package root must run anywhere (browsers, workers, Deno, Bun): no
+// file that src/index.ts reaches may import a node: module.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as root from '../../src/index.js';
 
 const srcDir = new URL('../../src/', import.meta.url);
-const documentDir = new URL('document/', srcDir);
-const files = [
-  ...readdirSync(documentDir)
-    .filter((name) => name.endsWith('.ts'))
-    .map((name) => new URL(name, documentDir)),
-  new URL('index.ts', srcDir),
-  new URL('errors.ts', srcDir),
-];
+
+/** Every source file the root entry reaches through relative imports, transitively. */
+function reachableFromRoot(): URL[] {
+  const seen = new Map<string, URL>();
+  const queue = [new URL('index.ts', srcDir)];
+  while (queue.length > 0) {
+    const file = queue.pop() as URL;
+    if (seen.has(file.href)) continue;
+    seen.set(file.href, file);
+    const source = readFileSync(file, 'utf8');
+    for (const match of source.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)\.js['"]/g)) {
+      queue.push(new URL(`${match[1]}.ts`, file));
+    }
+  }
+  return [...seen.values()];
+}
+const files = reachableFromRoot();
 
 describe('the package root', () => {
   it.each(files.map((file) => [file.pathname.split('/src/')[1] ?? file.pathname, file] as const))(

@@ -16,7 +16,8 @@ export interface CliResult {
 
 /** Throws a clear error when the package has not been built. */
 export function requireBuiltBin(): void {
-  if (!existsSync(BIN)) throw new Error('dist/cli/bin.js is missing: run `npm run build` first (npm test does)');
+  if (!existsSync(BIN))
+    throw new Error('dist/cli/bin.js is missing: run `npm run build` first (npm test does)');
 }
 
 /** Runs `cimd <args>` with extra environment variables; NO_COLOR is set so output is plain. */

@@ -1,7 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { startHttpsHost, json } from './https-host.js';
-import { createTestCa } from './test-ca.js';
 import { request } from 'node:https';
+import { afterAll, describe, expect, it } from 'vitest';
+import { json, startHttpsHost } from './https-host.js';
+import { createTestCa } from './test-ca.js';
 
 describe('test CA helper', () => {
   const ca = createTestCa();

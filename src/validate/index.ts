@@ -1,0 +1,19 @@
+/**
+ * `mcp-cimd/validate`: validate a Client ID Metadata Document exactly as an authorization server
+ * would see it, from its URL or from a file before publishing. Node only.
+ *
+ * @module
+ */
+
+export { DOCUMENT_FETCH_FAILURES, FETCH_RULES, JWKS_URI_FETCH_RULE } from './fetch-rules.js';
+export type {
+  RedirectUriVerdict,
+  ValidationCheck,
+  ValidationProblem,
+  ValidationReport,
+} from './report.js';
+export {
+  type ValidateOptions,
+  validateClientMetadataFile,
+  validateClientMetadataUrl,
+} from './validate-document.js';
