@@ -25,6 +25,7 @@ const publicDocument = createClientMetadata({
   clientName: 'Demo MCP Client',
   redirectUris: ['http://127.0.0.1/callback', 'http://localhost/callback'],
   applicationType: 'native',
+  allowPrivateNetwork: true,
 });
 const confidentialDocument = createClientMetadata({
   clientId: confidentialUrl,
@@ -33,6 +34,7 @@ const confidentialDocument = createClientMetadata({
   tokenEndpointAuthMethod: 'private_key_jwt',
   jwksUri: jwksUrl,
   signingAlg: 'ES256',
+  allowPrivateNetwork: true,
 });
 const cacheHeaders = { 'cache-control': 'public, max-age=300' };
 host.route('/oauth/client.json', json(publicDocument.document, 200, cacheHeaders));

@@ -247,6 +247,17 @@ describe('cimd create (the built bin)', () => {
     expect(result.stderr).toContain('CIMD-URL-04');
   });
 
+  it('CIMD-URL-09: a loopback client_id is refused unless --allow-private-network is given, with a warning', async () => {
+    const args = ['create', '--name', 'Dev', '-r', 'http://127.0.0.1/callback', '-r', 'http://localhost/callback'];
+    const refused = await runCimd([...args, '--client-id', 'https://localhost:8443/client.json']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('CIMD-URL-09');
+    const allowed = await runCimd([...args, '--client-id', 'https://localhost:8443/client.json', '--allow-private-network']);
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.stdout).client_id).toBe('https://localhost:8443/client.json');
+    expect(allowed.stderr).toMatch(/--allow-private-network is on/);
+  });
+
   it('exit 2 for usage errors: a missing --name, an unknown auth method, an unreadable --jwks file', async () => {
     expect((await runCimd(['create', '-r', 'https://app.example.com/cb'])).code).toBe(2);
     expect(

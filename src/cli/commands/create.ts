@@ -33,6 +33,7 @@ interface CreateFlags {
   contact?: string[];
   softwareId?: string;
   softwareVersion?: string;
+  allowPrivateNetwork?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -68,6 +69,10 @@ export function createCommand(io: CliIo, setExit: (code: number) => void): Comma
     .option('--contact <email>', 'a contact address; repeat for several (contacts)', collect)
     .option('--software-id <id>', 'software_id')
     .option('--software-version <version>', 'software_version')
+    .option(
+      '--allow-private-network',
+      'allow a client_id or jwks_uri on this machine or a private network (development only; prints a warning)',
+    )
     .addHelpText(
       'after',
       `
@@ -117,11 +122,20 @@ function toOptions(flags: CreateFlags, jwks: unknown): CreateClientMetadataOptio
   if (flags.contact !== undefined) options.contacts = flags.contact;
   if (flags.softwareId !== undefined) options.softwareId = flags.softwareId;
   if (flags.softwareVersion !== undefined) options.softwareVersion = flags.softwareVersion;
+  if (flags.allowPrivateNetwork) options.allowPrivateNetwork = true;
   return options;
 }
 
 async function runCreate(flags: CreateFlags, io: CliIo): Promise<number> {
   const { colors } = io;
+  if (flags.allowPrivateNetwork) {
+    writeLine(
+      io.stderr,
+      colors.yellow(
+        'Warning: --allow-private-network is on: this document can only be used with servers that allow private networks (development only).',
+      ),
+    );
+  }
   const jwks = flags.jwks === undefined ? undefined : await readJwksFile(flags.jwks);
   let created: ReturnType<typeof createClientMetadata>;
   try {
