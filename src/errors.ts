@@ -30,7 +30,23 @@ export type CimdErrorCode =
   /** A client metadata document (or what would become one) breaks an error-level rule. */
   | 'ERR_INVALID_CLIENT_METADATA'
   /** An option passed to a function of this package is invalid. */
-  | 'ERR_INVALID_OPTION';
+  | 'ERR_INVALID_OPTION'
+  /** A `client_id` is neither a valid CIMD URL nor a registered client's id. */
+  | 'ERR_CLIENT_NOT_FOUND'
+  /** A URL `client_id` breaks the CIMD URL rules (https, a path, no fragment, ...). */
+  | 'ERR_CIMD_INVALID_CLIENT_ID'
+  /** The client's metadata document could not be fetched (the cause is the fetcher's error). */
+  | 'ERR_CIMD_FETCH'
+  /** The fetched document is not a valid client metadata document. */
+  | 'ERR_CIMD_INVALID_DOCUMENT'
+  /** The fetched document's `client_id` is not byte-equal to the URL it was fetched from. */
+  | 'ERR_CIMD_CLIENT_ID_MISMATCH'
+  /** The trust policy refused the client (deny list, allowlist mode, hook). */
+  | 'ERR_CIMD_POLICY_DENIED'
+  /** The per-origin fetch budget is spent; retry later. */
+  | 'ERR_CIMD_FETCH_BUDGET'
+  /** The client's keys (inline `jwks` or `jwks_uri`) could not be loaded or are unusable. */
+  | 'ERR_CLIENT_KEYS';
 
 /** The base of every error with a stable code. */
 export class CimdError extends Error {

@@ -1,0 +1,152 @@
+/**
+ * The storage interface of the authorization server. Small on purpose: every method is one atomic
+ * operation, so a backend (memory, SQLite, PostgreSQL, Redis) can implement it faithfully and
+ * every instance sharing one store sees the same single-use codes, replay records and refresh
+ * token families. Every backend passes the same contract test suite.
+ *
+ * Times are epoch milliseconds; durations are milliseconds. Secrets (codes, refresh tokens) are
+ * handed to the store already hashed: the store never sees a usable credential.
+ *
+ * @module
+ */
+
+/** What an authorization code stands for, saved when the user approves and consumed at /token. */
+export interface AuthorizationCodeRecord {
+  /** The grant this code belongs to: everything issued from it carries this id, so a replayed code can revoke it. */
+  grantId: string;
+  clientId: string;
+  /** The subject (user) who approved. */
+  userId: string;
+  redirectUri: string;
+  /** The PKCE S256 challenge the code is bound to. */
+  codeChallenge: string;
+  /** The resource indicators (RFC 8707) the code is bound to. */
+  resources: string[];
+  /** Space-separated granted scopes ('' for none). */
+  scope: string;
+  /** The client's document fingerprint at approval time (CIMD §6.3 change detection). */
+  clientFingerprint?: string;
+  /** Epoch ms when the user approved. */
+  authTime: number;
+  /** Anything else the server needs to carry to the token endpoint. */
+  extra?: Record<string, unknown>;
+}
+
+/** The outcome of {@link Store.consumeCode}. */
+export type ConsumeCodeResult =
+  /** First use: the caller may issue tokens. */
+  | { status: 'consumed'; record: AuthorizationCodeRecord }
+  /** The code was already consumed: a replay. The caller should revoke `record.grantId`. */
+  | { status: 'reused'; record: AuthorizationCodeRecord }
+  /** Unknown or expired. */
+  | { status: 'invalid' };
+
+/** A refresh token family: one grant's chain of rotated refresh tokens. */
+export interface RefreshFamilyRecord {
+  familyId: string;
+  grantId: string;
+  clientId: string;
+  userId: string;
+  scope: string;
+  resources: string[];
+  /** How the client authenticated when the family was created: 'none' or 'private_key_jwt'. */
+  authMethod: string;
+  /** For private_key_jwt: the JWK thumbprint of the key the client authenticated with (PKJ-17). */
+  keyThumbprint?: string;
+  clientFingerprint?: string;
+  /** Epoch ms the family was created. */
+  createdAt: number;
+  /** Epoch ms after which no token of the family is accepted (absolute lifetime). */
+  expiresAt: number;
+  extra?: Record<string, unknown>;
+}
+
+/** The outcome of {@link Store.rotateRefreshToken}. */
+export type RotateRefreshResult =
+  /** `oldHash` was the family's current token; `newHash` is now. */
+  | { status: 'rotated'; family: RefreshFamilyRecord }
+  /** `oldHash` was an earlier token of the family: reuse detected, the family is now revoked. */
+  | { status: 'reused'; family: RefreshFamilyRecord }
+  /** The family was revoked (or the token belongs to a revoked grant). */
+  | { status: 'revoked'; family: RefreshFamilyRecord }
+  /** Unknown token, or the family expired. */
+  | { status: 'invalid' };
+
+/** A client registered through Dynamic Client Registration or configured statically. */
+export interface RegisteredClientRecord {
+  /** Never starts with `https://` (CIMD-AS-27): that shape is reserved for CIMD clients. */
+  clientId: string;
+  /** The client metadata (RFC 7591 wire names). */
+  metadata: Record<string, unknown>;
+  /** Epoch ms. */
+  createdAt: number;
+}
+
+/** A user's remembered consent for one client. */
+export interface ConsentRecord {
+  userId: string;
+  clientId: string;
+  /** Scopes approved (each scope once). */
+  scopes: string[];
+  /** Resources approved. */
+  resources: string[];
+  /** The client document fingerprint approved: a changed document asks again (CIMD-AS-19). */
+  clientFingerprint: string;
+  /** Epoch ms. */
+  grantedAt: number;
+  /** Epoch ms after which the consent is forgotten. */
+  expiresAt: number;
+}
+
+/** The storage every authorization-server instance shares. Every method is atomic. */
+export interface Store {
+  /**
+   * Records a client assertion's `jti` for `clientId` for `ttlMs`. Resolves `true` when it was
+   * new and `false` when it was already recorded and not expired (a replay, PKJ-09). Of many
+   * concurrent calls with the same pair, exactly one resolves `true`.
+   */
+  recordJti(clientId: string, jti: string, ttlMs: number): Promise<boolean>;
+
+  /** Saves an authorization code (by its hash) for `ttlMs`. */
+  saveCode(codeHash: string, record: AuthorizationCodeRecord, ttlMs: number): Promise<void>;
+  /**
+   * Consumes a code: the first call gets `consumed`, every later one `reused` (until the record
+   * expires), an unknown or expired code `invalid`. Of many concurrent calls exactly one gets
+   * `consumed`.
+   */
+  consumeCode(codeHash: string): Promise<ConsumeCodeResult>;
+
+  /** Creates a refresh token family whose current token is `tokenHash`. */
+  createRefreshFamily(family: RefreshFamilyRecord, tokenHash: string): Promise<void>;
+  /**
+   * Rotates: when `oldHash` is the current token of a live family it becomes used and `newHash`
+   * current. Presenting an earlier token revokes the family (`reused`). Of many concurrent
+   * rotations of one token exactly one gets `rotated`; the others see `reused`.
+   */
+  rotateRefreshToken(oldHash: string, newHash: string): Promise<RotateRefreshResult>;
+  /** Finds the family of a token (current or earlier) without changing anything. */
+  findRefreshFamily(tokenHash: string): Promise<RefreshFamilyRecord | undefined>;
+  /** Revokes one family. Idempotent. */
+  revokeRefreshFamily(familyId: string): Promise<void>;
+  /** Revokes every family of a grant (a replayed code, a revoked consent). Idempotent. */
+  revokeGrant(grantId: string): Promise<void>;
+
+  /** Saves (inserts or replaces) a registered client. */
+  saveClient(client: RegisteredClientRecord): Promise<void>;
+  getClient(clientId: string): Promise<RegisteredClientRecord | undefined>;
+
+  /** Saves (inserts or replaces) a user's consent for a client. */
+  saveConsent(consent: ConsentRecord): Promise<void>;
+  /** The unexpired consent of `userId` for `clientId`, if any. */
+  getConsent(userId: string, clientId: string): Promise<ConsentRecord | undefined>;
+  revokeConsent(userId: string, clientId: string): Promise<void>;
+
+  /** A shared cache (CIMD documents, JWKS): the value for `key` unless expired. */
+  cacheGet(key: string): Promise<string | undefined>;
+  /** Stores `value` under `key` for `ttlMs`. */
+  cacheSet(key: string, value: string, ttlMs: number): Promise<void>;
+  cacheDelete(key: string): Promise<void>;
+
+  /** Releases connections and timers. The store is unusable afterwards. */
+  close(): Promise<void>;
+}
