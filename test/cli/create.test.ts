@@ -248,11 +248,24 @@ describe('cimd create (the built bin)', () => {
   });
 
   it('CIMD-URL-09: a loopback client_id is refused unless --allow-private-network is given, with a warning', async () => {
-    const args = ['create', '--name', 'Dev', '-r', 'http://127.0.0.1/callback', '-r', 'http://localhost/callback'];
+    const args = [
+      'create',
+      '--name',
+      'Dev',
+      '-r',
+      'http://127.0.0.1/callback',
+      '-r',
+      'http://localhost/callback',
+    ];
     const refused = await runCimd([...args, '--client-id', 'https://localhost:8443/client.json']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('CIMD-URL-09');
-    const allowed = await runCimd([...args, '--client-id', 'https://localhost:8443/client.json', '--allow-private-network']);
+    const allowed = await runCimd([
+      ...args,
+      '--client-id',
+      'https://localhost:8443/client.json',
+      '--allow-private-network',
+    ]);
     expect(allowed.code).toBe(0);
     expect(JSON.parse(allowed.stdout).client_id).toBe('https://localhost:8443/client.json');
     expect(allowed.stderr).toMatch(/--allow-private-network is on/);
