@@ -57,7 +57,11 @@ export function freshnessTtlMs(
     { status: 200, headers: { date: new Date(now).toUTCString(), ...headers } },
     { shared: false, cacheHeuristic: 0, immutableMinTimeToLive: 0 },
   );
-  const ttl = policy.storable() ? policy.timeToLive() : 0;
+  // maxAge() is the freshness lifetime in seconds; the Age header is subtracted here rather than
+  // through timeToLive(), which reads the wall clock instead of `now`.
+  const age = Number.parseInt(headers.age ?? '0', 10);
+  const lifetimeSeconds = policy.storable() ? policy.maxAge() - (Number.isFinite(age) && age > 0 ? age : 0) : 0;
+  const ttl = Math.max(0, lifetimeSeconds) * 1000;
   return Math.min(bounds.maxTtlMs, Math.max(bounds.minTtlMs, ttl));
 }
 

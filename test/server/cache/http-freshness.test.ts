@@ -32,6 +32,7 @@ describe('CIMD-AS-12 freshness clamped to bounds', () => {
   it('treats no-store, no-cache and no freshness information as the lower bound', () => {
     expect(ttl({ 'cache-control': 'no-store, max-age=600' })).toBe(60_000);
     expect(ttl({ 'cache-control': 'no-cache' })).toBe(60_000);
+    expect(ttl({ 'cache-control': 'no-cache, max-age=600' })).toBe(60_000);
     expect(ttl({})).toBe(60_000);
   });
   it('validates bounds', () => {
