@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBuiltBin, runCimd } from '../helpers/run-cli.js';
 
 const CLIENT_ID = 'https://app.example.com/oauth/client.json';
+/** `cimd create` with the minimum flags for a valid document. */
+const SIMPLE = ['create', '--name', 'C', '-r', 'https://app.example.com/cb', '--client-id', CLIENT_ID];
 
 describe('cimd create (the built bin)', () => {
   let workDir: string;
@@ -125,16 +127,7 @@ describe('cimd create (the built bin)', () => {
   });
 
   it('--no-pretty prints compact JSON', async () => {
-    const result = await runCimd([
-      'create',
-      '--name',
-      'C',
-      '-r',
-      'https://app.example.com/cb',
-      '--client-id',
-      CLIENT_ID,
-      '--no-pretty',
-    ]);
+    const result = await runCimd([...SIMPLE, '--no-pretty']);
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).not.toContain('\n');
     expect(JSON.parse(result.stdout).client_name).toBe('C');
@@ -158,17 +151,7 @@ describe('cimd create (the built bin)', () => {
 
   it('-o creates parent folders and ends the file with a newline', async () => {
     const output = join(workDir, 'deep', 'er', 'client.json');
-    const result = await runCimd([
-      'create',
-      '--name',
-      'C',
-      '-r',
-      'https://app.example.com/cb',
-      '--client-id',
-      CLIENT_ID,
-      '-o',
-      output,
-    ]);
+    const result = await runCimd([...SIMPLE, '-o', output]);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('');
     const text = readFileSync(output, 'utf8');
@@ -216,19 +199,7 @@ describe('cimd create (the built bin)', () => {
   });
 
   it('CIMD-DOC-12: refuses private_key_jwt without keys', async () => {
-    const result = await runCimd([
-      'create',
-      '--name',
-      'C',
-      '-r',
-      'https://app.example.com/cb',
-      '--client-id',
-      CLIENT_ID,
-      '--auth-method',
-      'private_key_jwt',
-      '--signing-alg',
-      'ES256',
-    ]);
+    const result = await runCimd([...SIMPLE, '--auth-method', 'private_key_jwt', '--signing-alg', 'ES256']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('CIMD-DOC-12');
   });
