@@ -120,15 +120,21 @@ export interface Store {
   createRefreshFamily(family: RefreshFamilyRecord, tokenHash: string): Promise<void>;
   /**
    * Rotates: when `oldHash` is the current token of a live family it becomes used and `newHash`
-   * current. Presenting an earlier token revokes the family (`reused`). Of many concurrent
-   * rotations of one token exactly one gets `rotated`; the others see `reused`.
+   * current. Presenting an earlier token revokes the family (`reused`) every time it is presented;
+   * only the current token of a revoked family gets `revoked`. Of many concurrent rotations of one
+   * token exactly one gets `rotated` and the others `reused`, which revokes the family: a
+   * concurrent double refresh is treated as theft (the strict OAuth 2.1 reading, no grace window).
    */
   rotateRefreshToken(oldHash: string, newHash: string): Promise<RotateRefreshResult>;
   /** Finds the family of a token (current or earlier) without changing anything. */
   findRefreshFamily(tokenHash: string): Promise<RefreshFamilyRecord | undefined>;
   /** Revokes one family. Idempotent. */
   revokeRefreshFamily(familyId: string): Promise<void>;
-  /** Revokes every family of a grant (a replayed code, a revoked consent). Idempotent. */
+  /**
+   * Revokes every family of a grant (a replayed code, a revoked consent). Idempotent. The grant
+   * stays marked revoked for a day, so a family created for it afterwards (the first redemption
+   * of a code racing its replay) starts out revoked.
+   */
   revokeGrant(grantId: string): Promise<void>;
 
   /** Saves (inserts or replaces) a registered client. */

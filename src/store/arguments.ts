@@ -1,0 +1,51 @@
+/**
+ * Checks shared by every store backend: the options they take and the durations their methods
+ * are handed. A bad value throws {@link InvalidOptionError} naming what was wrong.
+ *
+ * @module
+ */
+import { InvalidOptionError } from '../errors.js';
+
+/** The longest delay Node's timers accept (about 24.8 days), in milliseconds. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Throws unless `ttlMs`, handed to `method`, is a positive finite number of milliseconds. */
+export function assertTtl(method: string, ttlMs: number): void {
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new InvalidOptionError(
+      `${method}: ttlMs must be a positive finite number of milliseconds; got ${String(ttlMs)}`,
+    );
+  }
+}
+
+/** Returns the clock option, or `Date.now` when it is absent. */
+export function checkClock(value: unknown): () => number {
+  if (value === undefined) return Date.now;
+  if (typeof value !== 'function') {
+    throw new InvalidOptionError('now must be a function returning the time in epoch milliseconds');
+  }
+  return value as () => number;
+}
+
+/**
+ * Returns a whole-milliseconds option between `min` and {@link MAX_TIMER_MS}, or `fallback`
+ * when it is absent.
+ */
+export function checkMilliseconds(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_TIMER_MS) {
+    throw new InvalidOptionError(
+      `${name} must be a whole number of milliseconds between ${min} and ${MAX_TIMER_MS}; got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Returns a positive whole-number option, or `fallback` when it is absent. */
+export function checkCount(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new InvalidOptionError(`${name} must be a positive whole number; got ${String(value)}`);
+  }
+  return value;
+}

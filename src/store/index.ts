@@ -1,0 +1,18 @@
+/**
+ * `mcp-cimd/store`: the storage interface of the authorization server and the memory backend.
+ * Persistent backends live in their own subpaths (`mcp-cimd/store/sqlite`) so their drivers load
+ * only when used.
+ *
+ * @module
+ */
+
+export { createMemoryStore, type MemoryStoreOptions } from './memory.js';
+export type {
+  AuthorizationCodeRecord,
+  ConsentRecord,
+  ConsumeCodeResult,
+  RefreshFamilyRecord,
+  RegisteredClientRecord,
+  RotateRefreshResult,
+  Store,
+} from './store.js';

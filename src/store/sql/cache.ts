@@ -1,0 +1,41 @@
+/**
+ * The shared cache: string values under string keys, absent once expired.
+ *
+ * @module
+ */
+import { execute, type Operation, selectFirst } from './steps.js';
+import type { StoreQueryBuilder } from './tables.js';
+
+/** The unexpired value under `key`, if any. */
+export function* cacheGet(db: StoreQueryBuilder, key: string, now: number): Operation<string | undefined> {
+  const row = yield* selectFirst(
+    db.selectFrom('cimd_cache').select('value').where('cache_key', '=', key).where('expires_at', '>', now),
+  );
+  return row?.value;
+}
+
+/** Stores `value` under `key` until `now + ttlMs`, replacing what was there. */
+export function* cacheSet(
+  db: StoreQueryBuilder,
+  key: string,
+  value: string,
+  now: number,
+  ttlMs: number,
+): Operation<void> {
+  yield* execute(
+    db
+      .insertInto('cimd_cache')
+      .values({ cache_key: key, value, expires_at: now + ttlMs })
+      .onConflict((conflict) =>
+        conflict.column('cache_key').doUpdateSet({
+          value: (eb) => eb.ref('excluded.value'),
+          expires_at: (eb) => eb.ref('excluded.expires_at'),
+        }),
+      ),
+  );
+}
+
+/** Removes `key`. */
+export function* cacheDelete(db: StoreQueryBuilder, key: string): Operation<void> {
+  yield* execute(db.deleteFrom('cimd_cache').where('cache_key', '=', key));
+}

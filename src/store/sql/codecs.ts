@@ -1,0 +1,144 @@
+/**
+ * Conversions between store records and table rows: nested values to and from JSON text,
+ * optional fields to and from NULL, and numbers read back with `Number()` (PostgreSQL drivers
+ * return `bigint` columns as strings).
+ *
+ * @module
+ */
+import type {
+  AuthorizationCodeRecord,
+  ConsentRecord,
+  RefreshFamilyRecord,
+  RegisteredClientRecord,
+} from '../store.js';
+import type { ClientTable, CodeTable, ConsentTable, RefreshFamilyTable } from './tables.js';
+
+/** Parses JSON text this store wrote. */
+function parse<T>(text: string): T {
+  return JSON.parse(text) as T;
+}
+
+/** JSON text for an optional object, or null. */
+function optionalJson(value: Record<string, unknown> | undefined): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+/** The columns of a code row that come from its record. */
+export type CodeColumns = Omit<CodeTable, 'code_hash' | 'expires_at' | 'consumed_at'>;
+
+/** A code record as columns. */
+export function encodeCode(record: AuthorizationCodeRecord): CodeColumns {
+  return {
+    grant_id: record.grantId,
+    client_id: record.clientId,
+    user_id: record.userId,
+    redirect_uri: record.redirectUri,
+    code_challenge: record.codeChallenge,
+    resources: JSON.stringify(record.resources),
+    scope: record.scope,
+    client_fingerprint: record.clientFingerprint ?? null,
+    auth_time: record.authTime,
+    extra: optionalJson(record.extra),
+  };
+}
+
+/** A code row as its record. */
+export function decodeCode(row: CodeColumns): AuthorizationCodeRecord {
+  const record: AuthorizationCodeRecord = {
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    userId: row.user_id,
+    redirectUri: row.redirect_uri,
+    codeChallenge: row.code_challenge,
+    resources: parse<string[]>(row.resources),
+    scope: row.scope,
+    authTime: Number(row.auth_time),
+  };
+  if (row.client_fingerprint !== null) record.clientFingerprint = row.client_fingerprint;
+  if (row.extra !== null) record.extra = parse<Record<string, unknown>>(row.extra);
+  return record;
+}
+
+/** The columns of a family row that come from its record. */
+export type FamilyColumns = Omit<RefreshFamilyTable, 'revoked_at'>;
+
+/** A family record as columns. */
+export function encodeFamily(family: RefreshFamilyRecord): FamilyColumns {
+  return {
+    family_id: family.familyId,
+    grant_id: family.grantId,
+    client_id: family.clientId,
+    user_id: family.userId,
+    scope: family.scope,
+    resources: JSON.stringify(family.resources),
+    auth_method: family.authMethod,
+    key_thumbprint: family.keyThumbprint ?? null,
+    client_fingerprint: family.clientFingerprint ?? null,
+    created_at: family.createdAt,
+    expires_at: family.expiresAt,
+    extra: optionalJson(family.extra),
+  };
+}
+
+/** A family row as its record. */
+export function decodeFamily(row: FamilyColumns): RefreshFamilyRecord {
+  const family: RefreshFamilyRecord = {
+    familyId: row.family_id,
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    userId: row.user_id,
+    scope: row.scope,
+    resources: parse<string[]>(row.resources),
+    authMethod: row.auth_method,
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+  };
+  if (row.key_thumbprint !== null) family.keyThumbprint = row.key_thumbprint;
+  if (row.client_fingerprint !== null) family.clientFingerprint = row.client_fingerprint;
+  if (row.extra !== null) family.extra = parse<Record<string, unknown>>(row.extra);
+  return family;
+}
+
+/** A client record as a row. */
+export function encodeClient(client: RegisteredClientRecord): ClientTable {
+  return {
+    client_id: client.clientId,
+    metadata: JSON.stringify(client.metadata),
+    created_at: client.createdAt,
+  };
+}
+
+/** A client row as its record. */
+export function decodeClient(row: ClientTable): RegisteredClientRecord {
+  return {
+    clientId: row.client_id,
+    metadata: parse<Record<string, unknown>>(row.metadata),
+    createdAt: Number(row.created_at),
+  };
+}
+
+/** A consent record as a row. */
+export function encodeConsent(consent: ConsentRecord): ConsentTable {
+  return {
+    user_id: consent.userId,
+    client_id: consent.clientId,
+    scopes: JSON.stringify(consent.scopes),
+    resources: JSON.stringify(consent.resources),
+    client_fingerprint: consent.clientFingerprint,
+    granted_at: consent.grantedAt,
+    expires_at: consent.expiresAt,
+  };
+}
+
+/** A consent row as its record. */
+export function decodeConsent(row: ConsentTable): ConsentRecord {
+  return {
+    userId: row.user_id,
+    clientId: row.client_id,
+    scopes: parse<string[]>(row.scopes),
+    resources: parse<string[]>(row.resources),
+    clientFingerprint: row.client_fingerprint,
+    grantedAt: Number(row.granted_at),
+    expiresAt: Number(row.expires_at),
+  };
+}

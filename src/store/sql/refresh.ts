@@ -1,0 +1,159 @@
+/**
+ * Refresh token families (MCP-AS-13): creation, rotation with reuse detection, lookup and
+ * revocation by family or grant. Expired families and tokens count as absent.
+ *
+ * @module
+ */
+import { REVOKED_GRANT_RETENTION_MS } from '../retention.js';
+import type { RefreshFamilyRecord, RotateRefreshResult } from '../store.js';
+import { decodeFamily, encodeFamily } from './codecs.js';
+import { execute, type Operation, selectFirst } from './steps.js';
+import type { StoreQueryBuilder } from './tables.js';
+
+/** The live family of `tokenHash` and whether that token was rotated away. */
+function* findLive(db: StoreQueryBuilder, tokenHash: string, now: number) {
+  return yield* selectFirst(
+    db
+      .selectFrom('cimd_refresh_token as t')
+      .innerJoin('cimd_refresh_family as f', 'f.family_id', 't.family_id')
+      .selectAll('f')
+      .select('t.used_at as token_used_at')
+      .where('t.token_hash', '=', tokenHash)
+      .where('t.expires_at', '>', now)
+      .where('f.expires_at', '>', now),
+  );
+}
+
+/** Adds `tokenHash` as the current token of a family; throws when a live token has that hash. */
+function* insertToken(
+  db: StoreQueryBuilder,
+  tokenHash: string,
+  familyId: string,
+  expiresAt: number,
+  now: number,
+): Operation<void> {
+  yield* execute(
+    db.deleteFrom('cimd_refresh_token').where('token_hash', '=', tokenHash).where('expires_at', '<=', now),
+  );
+  const inserted = yield* execute(
+    db
+      .insertInto('cimd_refresh_token')
+      .values({ token_hash: tokenHash, family_id: familyId, used_at: null, expires_at: expiresAt })
+      .onConflict((conflict) => conflict.column('token_hash').doNothing()),
+  );
+  if (inserted !== 1)
+    throw new Error('This refresh token hash is already in use: token hashes must be unique');
+}
+
+/**
+ * Creates a family whose current token is `tokenHash`. A family of a grant revoked within
+ * {@link REVOKED_GRANT_RETENTION_MS} is created revoked. Throws when a live family has the id.
+ */
+export function* createRefreshFamily(
+  db: StoreQueryBuilder,
+  family: RefreshFamilyRecord,
+  tokenHash: string,
+  now: number,
+): Operation<void> {
+  const expired = db
+    .selectFrom('cimd_refresh_family')
+    .select('family_id')
+    .where('family_id', '=', family.familyId)
+    .where('expires_at', '<=', now);
+  yield* execute(db.deleteFrom('cimd_refresh_token').where('family_id', 'in', expired));
+  yield* execute(
+    db
+      .deleteFrom('cimd_refresh_family')
+      .where('family_id', '=', family.familyId)
+      .where('expires_at', '<=', now),
+  );
+  const grantRevoked = yield* selectFirst(
+    db
+      .selectFrom('cimd_revoked_grant')
+      .select('grant_id')
+      .where('grant_id', '=', family.grantId)
+      .where('expires_at', '>', now),
+  );
+  const inserted = yield* execute(
+    db
+      .insertInto('cimd_refresh_family')
+      .values({ ...encodeFamily(family), revoked_at: grantRevoked === undefined ? null : now })
+      .onConflict((conflict) => conflict.column('family_id').doNothing()),
+  );
+  if (inserted !== 1) throw new Error(`A refresh token family with id ${family.familyId} already exists`);
+  yield* insertToken(db, tokenHash, family.familyId, family.expiresAt, now);
+}
+
+/**
+ * Rotates `oldHash` to `newHash`. Whoever flips the old token's `used_at` from NULL wins
+ * (`rotated`). A token that was already rotated away is always `reused` and (again) revokes the
+ * family, so every loser of a concurrent rotation sees `reused`; the current token of a revoked
+ * family is `revoked`. Throws when `newHash` is already a live token (the whole operation is then
+ * rolled back).
+ */
+export function* rotateRefreshToken(
+  db: StoreQueryBuilder,
+  oldHash: string,
+  newHash: string,
+  now: number,
+): Operation<RotateRefreshResult> {
+  const row = yield* findLive(db, oldHash, now);
+  if (row === undefined) return { status: 'invalid' };
+  const family = decodeFamily(row);
+  if (row.token_used_at === null) {
+    if (row.revoked_at !== null) return { status: 'revoked', family };
+    const won = yield* execute(
+      db
+        .updateTable('cimd_refresh_token')
+        .set({ used_at: now })
+        .where('token_hash', '=', oldHash)
+        .where('used_at', 'is', null),
+    );
+    if (won === 1) {
+      yield* insertToken(db, newHash, family.familyId, family.expiresAt, now);
+      return { status: 'rotated', family };
+    }
+  }
+  yield* revokeRefreshFamily(db, family.familyId, now);
+  return { status: 'reused', family };
+}
+
+/** The live family of a current or earlier token, revoked or not. */
+export function* findRefreshFamily(
+  db: StoreQueryBuilder,
+  tokenHash: string,
+  now: number,
+): Operation<RefreshFamilyRecord | undefined> {
+  const row = yield* findLive(db, tokenHash, now);
+  return row === undefined ? undefined : decodeFamily(row);
+}
+
+/** Revokes one family (idempotent: an earlier revocation time is kept). */
+export function* revokeRefreshFamily(db: StoreQueryBuilder, familyId: string, now: number): Operation<void> {
+  yield* execute(
+    db
+      .updateTable('cimd_refresh_family')
+      .set({ revoked_at: now })
+      .where('family_id', '=', familyId)
+      .where('revoked_at', 'is', null),
+  );
+}
+
+/** Revokes every family of a grant, and remembers the grant so families created later are revoked too. */
+export function* revokeGrant(db: StoreQueryBuilder, grantId: string, now: number): Operation<void> {
+  yield* execute(
+    db
+      .updateTable('cimd_refresh_family')
+      .set({ revoked_at: now })
+      .where('grant_id', '=', grantId)
+      .where('revoked_at', 'is', null),
+  );
+  yield* execute(
+    db
+      .insertInto('cimd_revoked_grant')
+      .values({ grant_id: grantId, expires_at: now + REVOKED_GRANT_RETENTION_MS })
+      .onConflict((conflict) =>
+        conflict.column('grant_id').doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') }),
+      ),
+  );
+}

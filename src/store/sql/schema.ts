@@ -1,0 +1,158 @@
+/**
+ * The SQL schema and its migrations. Opening a store runs {@link migrate} in one write
+ * transaction: it creates `cimd_schema_version` when missing, applies every migration newer than
+ * the recorded version, and refuses a database written by a newer version of this package.
+ * Column types (`text`, `bigint`) mean the same in SQLite and PostgreSQL.
+ *
+ * @module
+ */
+import type { Compilable } from 'kysely';
+import { execute, type Operation, selectFirst } from './steps.js';
+import type { StoreQueryBuilder } from './tables.js';
+
+/** One schema change: the statements that take the schema from `version - 1` to `version`. */
+interface Migration {
+  version: number;
+  statements(db: StoreQueryBuilder): Compilable<unknown>[];
+}
+
+/** Version 1: every table of the store. */
+function initialSchema(db: StoreQueryBuilder): Compilable<unknown>[] {
+  const schema = db.schema;
+  return [
+    schema
+      .createTable('cimd_jti')
+      .ifNotExists()
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('jti', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('cimd_jti_pk', ['client_id', 'jti']),
+    schema.createIndex('cimd_jti_expires_at').ifNotExists().on('cimd_jti').column('expires_at'),
+    schema
+      .createTable('cimd_code')
+      .ifNotExists()
+      .addColumn('code_hash', 'text', (c) => c.primaryKey())
+      .addColumn('grant_id', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('redirect_uri', 'text', (c) => c.notNull())
+      .addColumn('code_challenge', 'text', (c) => c.notNull())
+      .addColumn('resources', 'text', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('client_fingerprint', 'text')
+      .addColumn('auth_time', 'bigint', (c) => c.notNull())
+      .addColumn('extra', 'text')
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('consumed_at', 'bigint'),
+    schema.createIndex('cimd_code_expires_at').ifNotExists().on('cimd_code').column('expires_at'),
+    schema
+      .createTable('cimd_refresh_family')
+      .ifNotExists()
+      .addColumn('family_id', 'text', (c) => c.primaryKey())
+      .addColumn('grant_id', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('resources', 'text', (c) => c.notNull())
+      .addColumn('auth_method', 'text', (c) => c.notNull())
+      .addColumn('key_thumbprint', 'text')
+      .addColumn('client_fingerprint', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('extra', 'text')
+      .addColumn('revoked_at', 'bigint'),
+    schema
+      .createIndex('cimd_refresh_family_grant_id')
+      .ifNotExists()
+      .on('cimd_refresh_family')
+      .column('grant_id'),
+    schema
+      .createIndex('cimd_refresh_family_expires_at')
+      .ifNotExists()
+      .on('cimd_refresh_family')
+      .column('expires_at'),
+    schema
+      .createTable('cimd_refresh_token')
+      .ifNotExists()
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('family_id', 'text', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .addColumn('expires_at', 'bigint', (c) => c.notNull()),
+    schema
+      .createIndex('cimd_refresh_token_family_id')
+      .ifNotExists()
+      .on('cimd_refresh_token')
+      .column('family_id'),
+    schema
+      .createIndex('cimd_refresh_token_expires_at')
+      .ifNotExists()
+      .on('cimd_refresh_token')
+      .column('expires_at'),
+    schema
+      .createTable('cimd_revoked_grant')
+      .ifNotExists()
+      .addColumn('grant_id', 'text', (c) => c.primaryKey())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull()),
+    schema
+      .createTable('cimd_client')
+      .ifNotExists()
+      .addColumn('client_id', 'text', (c) => c.primaryKey())
+      .addColumn('metadata', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull()),
+    schema
+      .createTable('cimd_consent')
+      .ifNotExists()
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('scopes', 'text', (c) => c.notNull())
+      .addColumn('resources', 'text', (c) => c.notNull())
+      .addColumn('client_fingerprint', 'text', (c) => c.notNull())
+      .addColumn('granted_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('cimd_consent_pk', ['user_id', 'client_id']),
+    schema
+      .createTable('cimd_cache')
+      .ifNotExists()
+      .addColumn('cache_key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull()),
+    schema.createIndex('cimd_cache_expires_at').ifNotExists().on('cimd_cache').column('expires_at'),
+  ];
+}
+
+/** Every migration, oldest first; versions count up from 1 without gaps. */
+const MIGRATIONS: readonly Migration[] = [{ version: 1, statements: initialSchema }];
+
+/** The schema version this package writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the schema to {@link SCHEMA_VERSION}; returns the version found before. Idempotent, and
+ * safe when several instances open one database at once (run it inside a write transaction).
+ */
+export function* migrate(db: StoreQueryBuilder, now: number): Operation<number> {
+  yield* execute(
+    db.schema
+      .createTable('cimd_schema_version')
+      .ifNotExists()
+      .addColumn('version', 'integer', (c) => c.primaryKey())
+      .addColumn('applied_at', 'bigint', (c) => c.notNull()),
+  );
+  const row = yield* selectFirst(
+    db.selectFrom('cimd_schema_version').select((eb) => eb.fn.max('version').as('version')),
+  );
+  const found = Number(row?.version ?? 0);
+  if (found > SCHEMA_VERSION) {
+    throw new Error(
+      `The store's database has schema version ${found}, newer than the ${SCHEMA_VERSION} this version of mcp-cimd knows: upgrade mcp-cimd, or point the store at another database`,
+    );
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= found) continue;
+    for (const statement of migration.statements(db)) yield* execute(statement);
+    yield* execute(
+      db.insertInto('cimd_schema_version').values({ version: migration.version, applied_at: now }),
+    );
+  }
+  return found;
+}

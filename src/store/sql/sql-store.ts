@@ -1,0 +1,127 @@
+/**
+ * A {@link Store} over any SQL database: the shared operations, run by a backend's
+ * {@link SqlRunner}, plus the periodic sweep of expired rows and the closed-store guard.
+ *
+ * @module
+ */
+import { assertTtl } from '../arguments.js';
+import type { StoreLifecycle } from '../lifecycle.js';
+import type { Store } from '../store.js';
+import { cacheDelete, cacheGet, cacheSet } from './cache.js';
+import { deleteExpired } from './cleanup.js';
+import { getClient, saveClient } from './clients.js';
+import { consumeCode, saveCode } from './codes.js';
+import { getConsent, revokeConsent, saveConsent } from './consents.js';
+import { recordJti } from './jti.js';
+import {
+  createRefreshFamily,
+  findRefreshFamily,
+  revokeGrant,
+  revokeRefreshFamily,
+  rotateRefreshToken,
+} from './refresh.js';
+import type { SqlRunner } from './runner.js';
+import type { StoreQueryBuilder } from './tables.js';
+
+/** What {@link createSqlStore} builds a store from. */
+export interface SqlStoreParts {
+  /** Runs the operations. */
+  runner: SqlRunner;
+  /** Builds (never executes) the queries, in the database's SQL dialect. */
+  db: StoreQueryBuilder;
+  /** The clock, epoch ms. */
+  now: () => number;
+  /** Milliseconds between sweeps of expired rows; 0 for none. */
+  cleanupIntervalMs: number;
+  /** The store's open/closed state. */
+  lifecycle: StoreLifecycle;
+}
+
+/** Builds a {@link Store} from a SQL backend's parts. The schema must already be migrated. */
+export function createSqlStore(parts: SqlStoreParts): Store {
+  const { runner, db, now, lifecycle } = parts;
+
+  let timer: NodeJS.Timeout | undefined;
+  if (parts.cleanupIntervalMs > 0) {
+    timer = setInterval(() => {
+      // A failed sweep (the database busy beyond its timeout) is retried at the next interval.
+      runner.write(() => deleteExpired(db, now())).catch(() => undefined);
+    }, parts.cleanupIntervalMs);
+    timer.unref();
+  }
+
+  return {
+    async recordJti(clientId, jti, ttlMs) {
+      lifecycle.assertOpen();
+      assertTtl('recordJti', ttlMs);
+      return runner.write(() => recordJti(db, clientId, jti, now(), ttlMs));
+    },
+    async saveCode(codeHash, record, ttlMs) {
+      lifecycle.assertOpen();
+      assertTtl('saveCode', ttlMs);
+      return runner.write(() => saveCode(db, codeHash, record, now(), ttlMs));
+    },
+    async consumeCode(codeHash) {
+      lifecycle.assertOpen();
+      return runner.write(() => consumeCode(db, codeHash, now()));
+    },
+    async createRefreshFamily(family, tokenHash) {
+      lifecycle.assertOpen();
+      return runner.write(() => createRefreshFamily(db, family, tokenHash, now()));
+    },
+    async rotateRefreshToken(oldHash, newHash) {
+      lifecycle.assertOpen();
+      return runner.write(() => rotateRefreshToken(db, oldHash, newHash, now()));
+    },
+    async findRefreshFamily(tokenHash) {
+      lifecycle.assertOpen();
+      return runner.read(() => findRefreshFamily(db, tokenHash, now()));
+    },
+    async revokeRefreshFamily(familyId) {
+      lifecycle.assertOpen();
+      return runner.write(() => revokeRefreshFamily(db, familyId, now()));
+    },
+    async revokeGrant(grantId) {
+      lifecycle.assertOpen();
+      return runner.write(() => revokeGrant(db, grantId, now()));
+    },
+    async saveClient(client) {
+      lifecycle.assertOpen();
+      return runner.write(() => saveClient(db, client));
+    },
+    async getClient(clientId) {
+      lifecycle.assertOpen();
+      return runner.read(() => getClient(db, clientId));
+    },
+    async saveConsent(consent) {
+      lifecycle.assertOpen();
+      return runner.write(() => saveConsent(db, consent));
+    },
+    async getConsent(userId, clientId) {
+      lifecycle.assertOpen();
+      return runner.read(() => getConsent(db, userId, clientId, now()));
+    },
+    async revokeConsent(userId, clientId) {
+      lifecycle.assertOpen();
+      return runner.write(() => revokeConsent(db, userId, clientId));
+    },
+    async cacheGet(key) {
+      lifecycle.assertOpen();
+      return runner.read(() => cacheGet(db, key, now()));
+    },
+    async cacheSet(key, value, ttlMs) {
+      lifecycle.assertOpen();
+      assertTtl('cacheSet', ttlMs);
+      return runner.write(() => cacheSet(db, key, value, now(), ttlMs));
+    },
+    async cacheDelete(key) {
+      lifecycle.assertOpen();
+      return runner.write(() => cacheDelete(db, key));
+    },
+    async close() {
+      if (!lifecycle.markClosed()) return;
+      if (timer !== undefined) clearInterval(timer);
+      await runner.close();
+    },
+  };
+}

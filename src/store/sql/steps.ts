@@ -1,0 +1,49 @@
+/**
+ * The SQL operations are generators: each `yield` hands one compiled query to a runner and
+ * receives its result. So one operation's logic serves every SQL backend: a synchronous driver
+ * (SQLite) runs a whole operation without giving up the thread, inside `BEGIN IMMEDIATE`, and an
+ * asynchronous one (PostgreSQL) awaits each step inside a transaction.
+ *
+ * Operations decide races with compare-and-set statements (an `UPDATE … WHERE used_at IS NULL`
+ * whose affected-row count says who won, `INSERT … ON CONFLICT`), so they stay correct under
+ * PostgreSQL's READ COMMITTED as well as under SQLite's serialized writers.
+ *
+ * @module
+ */
+import type { Compilable, CompiledQuery } from 'kysely';
+
+/** What a runner hands back for one query. */
+export interface StepResult {
+  /** The rows a reading statement (SELECT, or anything with RETURNING) produced. */
+  readonly rows: readonly unknown[];
+  /** The rows a writing statement without RETURNING inserted, updated or deleted. */
+  readonly affectedRows: number;
+}
+
+/** An operation: yields compiled queries, receives their results, returns `T`. */
+export type Operation<T> = Generator<CompiledQuery, T, StepResult>;
+
+/** Runs `query` and returns its rows. */
+export function* selectRows<R>(query: Compilable<R>): Operation<R[]> {
+  const result = yield query.compile();
+  return result.rows as R[];
+}
+
+/** Runs `query` and returns its first row, if any. */
+export function* selectFirst<R>(query: Compilable<R>): Operation<R | undefined> {
+  const rows = yield* selectRows(query);
+  return rows[0];
+}
+
+/** Runs a writing `query` and returns how many rows it affected. */
+export function* execute(query: Compilable<unknown>): Operation<number> {
+  const result = yield query.compile();
+  return result.affectedRows;
+}
+
+/** Drives `operation` to its end with a synchronous `run`; what it throws propagates. */
+export function runToEnd<T>(operation: Operation<T>, run: (query: CompiledQuery) => StepResult): T {
+  let step = operation.next();
+  while (!step.done) step = operation.next(run(step.value));
+  return step.value;
+}

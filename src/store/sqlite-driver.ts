@@ -1,0 +1,83 @@
+/**
+ * Loading and opening the SQLite driver. The driver is `libsql` (prebuilt binaries for Linux,
+ * macOS and Windows, so nothing compiles on install), loaded only when a SQLite store is created;
+ * its absence is reported with what to install. Any driver with better-sqlite3's synchronous API
+ * fits {@link SqliteDatabase}.
+ *
+ * @module
+ */
+
+/** A prepared statement of a better-sqlite3-compatible driver. */
+export interface SqliteStatement {
+  /** True when the statement returns rows (SELECT, or anything with RETURNING). */
+  readonly reader: boolean;
+  all(parameters: readonly unknown[]): unknown[];
+  run(parameters: readonly unknown[]): { changes: number };
+}
+
+/** A connection of a better-sqlite3-compatible (synchronous) driver. */
+export interface SqliteDatabase {
+  prepare(sql: string): SqliteStatement;
+  exec(sql: string): unknown;
+  close(): unknown;
+  readonly inTransaction: boolean;
+}
+
+/** Opens a connection to the database file at `path` (or `:memory:`). */
+export type SqliteDatabaseConstructor = new (path: string) => SqliteDatabase;
+
+/** Imports the driver module; replaceable in tests. */
+export type DriverImporter = () => Promise<{ default: unknown }>;
+
+/** Loads `libsql`, or throws an error saying how to install it. */
+export async function loadSqliteDriver(
+  importer: DriverImporter = () => import('libsql'),
+): Promise<SqliteDatabaseConstructor> {
+  let driver: unknown;
+  try {
+    driver = (await importer()).default;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `The SQLite store needs the libsql package, which could not be loaded (${reason}). Install it with \`npm install libsql\`: it ships prebuilt binaries for Linux, macOS and Windows, so nothing is compiled`,
+      { cause: error },
+    );
+  }
+  if (typeof driver !== 'function') {
+    throw new Error(
+      'The libsql package did not export a Database class: reinstall it with `npm install libsql`',
+    );
+  }
+  return driver as SqliteDatabaseConstructor;
+}
+
+/**
+ * Opens the database at `path` and sets it up for several connections: `busy_timeout` (how
+ * long a writer waits for another connection's lock, in milliseconds), and for files WAL journal
+ * mode (readers never wait for the writer) with `synchronous = NORMAL` (durable at checkpoints,
+ * never corrupt).
+ */
+export function openSqliteDatabase(
+  Database: SqliteDatabaseConstructor,
+  path: string,
+  busyTimeoutMs: number,
+): SqliteDatabase {
+  let database: SqliteDatabase;
+  try {
+    database = new Database(path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Could not open the SQLite database at ${path}: ${reason}`, { cause: error });
+  }
+  try {
+    database.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+    if (path !== ':memory:') {
+      database.prepare('PRAGMA journal_mode = WAL').all([]);
+      database.exec('PRAGMA synchronous = NORMAL');
+    }
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  return database;
+}
