@@ -98,3 +98,35 @@ export class LoginRequiredError extends define('login_required', 400) {}
 export function isOAuthError(value: unknown): value is OAuthError {
   return value instanceof OAuthError;
 }
+
+/** Library codes that mean "this client cannot be used" and map to `invalid_client`. */
+const INVALID_CLIENT_CODES: ReadonlySet<string> = new Set([
+  'ERR_CLIENT_NOT_FOUND',
+  'ERR_CIMD_INVALID_CLIENT_ID',
+  'ERR_CIMD_FETCH',
+  'ERR_CIMD_INVALID_DOCUMENT',
+  'ERR_CIMD_CLIENT_ID_MISMATCH',
+  'ERR_CIMD_POLICY_DENIED',
+  'ERR_CLIENT_KEYS',
+]);
+
+/**
+ * The wire error for any error, at the HTTP edge: an {@link OAuthError} as is; a library error
+ * (a `CimdError` with a stable `code`) by its code: client resolution failures
+ * (`ERR_CLIENT_NOT_FOUND`, `ERR_CIMD_*`, `ERR_CLIENT_KEYS`) become `invalid_client` with the
+ * library message (safe to show) as `error_description`, and `ERR_CIMD_FETCH_BUDGET` becomes
+ * `temporarily_unavailable` (503). Anything else is a `server_error` whose description says
+ * nothing internal. The original error is the `cause`.
+ */
+export function toOAuthError(error: unknown): OAuthError {
+  if (error instanceof OAuthError) return error;
+  const raw = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  const code = typeof raw === 'string' ? raw : undefined;
+  if (code === 'ERR_CIMD_FETCH_BUDGET') {
+    return new TemporarilyUnavailableError((error as Error).message, { cause: error });
+  }
+  if (code !== undefined && INVALID_CLIENT_CODES.has(code)) {
+    return new InvalidClientError((error as Error).message, { cause: error });
+  }
+  return new ServerError('the server failed to handle the request; try again later', { cause: error });
+}

@@ -91,8 +91,11 @@ export function mergeNotModifiedHeaders(
   notModified: Readonly<Record<string, string>>,
 ): Record<string, string> {
   const merged: Record<string, string> = { ...stored };
+  // The stored Date is the old response's: freshness is now counted from the 304 (its own Date,
+  // or the time it arrived), so an Expires-based lifetime is not renewed in full.
+  delete merged.date;
   for (const [name, value] of Object.entries(notModified)) {
-    if (name === 'content-length' || name === 'content-type' || name === 'date') continue;
+    if (name === 'content-length' || name === 'content-type') continue;
     merged[name] = value;
   }
   return merged;

@@ -55,4 +55,12 @@ describe('validators and 304 merging', () => {
     expect(ttl(mergeNotModifiedHeaders(stored, {}))).toBe(300_000);
     expect(ttl(mergeNotModifiedHeaders(stored, { 'cache-control': 'max-age=900' }))).toBe(900_000);
   });
+  it('a 304 counts an Expires lifetime from its own time, not the stored response date', () => {
+    const stored = {
+      date: new Date(now - 3_600_000).toUTCString(),
+      expires: new Date(now + 120_000).toUTCString(),
+    };
+    expect(ttl(mergeNotModifiedHeaders(stored, {}))).toBe(120_000);
+    expect(ttl(mergeNotModifiedHeaders(stored, { date: new Date(now).toUTCString() }))).toBe(120_000);
+  });
 });

@@ -1,0 +1,371 @@
+/**
+ * The client registry of the authorization server: a `client_id` to a validated client. A URL
+ * `client_id` goes to the CIMD resolver (URL rules, trust policy, caches, SSRF-safe fetch,
+ * validation, trust policy again); anything else to the clients registered in the store.
+ *
+ * @module
+ */
+import { checkClientIdUrl } from '../../document/client-id-url.js';
+import { type ClientMetadata, clientMetadataSchema } from '../../document/schema.js';
+import { InvalidOptionError } from '../../errors.js';
+import { createSafeFetcher } from '../../fetch/safe-fetch.js';
+import type { SafeFetcher, SafeFetchOptions } from '../../fetch/types.js';
+import type { RegisteredClientRecord, Store } from '../../store/store.js';
+import { assertCacheBounds, type CacheBounds, DEFAULT_CACHE_BOUNDS } from '../cache/http-freshness.js';
+import { CimdResolver } from './cimd-resolver.js';
+import { isUrlClientId } from './client-id.js';
+import {
+  DocumentCache,
+  type DocumentCacheOptions,
+  resolveDocumentCacheOptions,
+  type StoreErrorListener,
+} from './document-cache.js';
+import { ClientResolutionError, echoId } from './errors.js';
+import { createFetchBudget, type FetchBudgetOptions } from './fetch-budget.js';
+import { fingerprintClientMetadata } from './fingerprint.js';
+import { createLoopbackHttpFetcher, isHttpLoopbackClientId } from './loopback-http-fetcher.js';
+import {
+  createTrustPolicy,
+  isTrustPolicy,
+  type TrustPolicy,
+  type TrustPolicyOptions,
+} from './trust-policy.js';
+import type { ResolvedClient, TrustDecision } from './types.js';
+import { acceptClientMetadataDocument, deepFreeze, SUPPORTED_GRANT_TYPES } from './validate-document.js';
+
+/** Options of the fetcher the registry creates when none is given. */
+export type RegistryFetchOptions = Pick<SafeFetchOptions, 'timeoutMs' | 'resolver' | 'userAgent' | 'ca'>;
+
+/** Options of {@link createClientRegistry}; all are validated at once (`InvalidOptionError`). */
+export interface ClientRegistryOptions {
+  /**
+   * The store: registered (DCR or static) clients come from `getClient`, and fetched documents
+   * are shared with other instances through `cacheGet`/`cacheSet` (see `cache.shared`).
+   * Default: none (only URL `client_id`s resolve, and the cache is per process).
+   */
+  store?: Store;
+  /** The trust policy, or its options. Default: an open policy (any valid client; none trusted). */
+  trustPolicy?: TrustPolicy | TrustPolicyOptions;
+  /**
+   * LOUD opt-in, default `false`: accept `client_id`s and `jwks_uri`s on IP literals and non-public
+   * host names (CIMD-URL-09, CIMD-LINT-08), and let the registry's own fetcher connect to
+   * special-purpose addresses. Local development and tests only.
+   */
+  allowPrivateNetwork?: boolean;
+  /**
+   * LOUD development opt-in, default `false`: also treat `http://127.0.0.1[:port]/...`,
+   * `http://[::1][:port]/...` and `http://localhost[:port]/...` `client_id`s as CIMD and fetch
+   * them over plain http from loopback. Never on a server reachable by others. Without it an
+   * `http://` `client_id` is looked up among registered clients (and is normally not found).
+   */
+  dangerouslyAllowHttpClientIds?: boolean;
+  /**
+   * What to do with a document without `token_endpoint_auth_method` (RFC 7591 defaults it to
+   * `client_secret_basic`, which CIMD forbids): `reject` (default) refuses it with a clear
+   * message; `none` treats the client as public.
+   */
+  missingAuthMethod?: 'reject' | 'none';
+  /**
+   * Bounds of a document's cache lifetime, in ms: the RFC 9111 lifetime the host sends is clamped
+   * to `[minTtlMs, maxTtlMs]`; `no-store`, `no-cache` or no lifetime mean `minTtlMs`.
+   * Default `{ minTtlMs: 60_000, maxTtlMs: 86_400_000 }` (60 s .. 24 h).
+   */
+  cacheBounds?: Partial<CacheBounds>;
+  /** The cache tiers: `{ maxEntries: 10_000, maxBytes: 32 MiB, shared: true, keyPrefix: 'cimd:doc:' }` by default. */
+  cache?: DocumentCacheOptions;
+  /** The per-origin fetch budget: `{ requestsPerMinute: 60, maxConcurrent: 4 }` by default. */
+  fetchBudget?: FetchBudgetOptions;
+  /**
+   * How long past its freshness a previously valid document may still be used while its host is
+   * DOWN (network error, timeout, 5xx), in ms; such a client has `provenance.stale: true`. Never
+   * used when the host answers 4xx, a redirect or an invalid document. Each stale use asks the
+   * host again; once it was seen down, a spent fetch budget serves the stale copy too (within the
+   * window). Default 0: fail closed.
+   */
+  serveStaleOnErrorMs?: number;
+  /**
+   * The fetcher for documents. Default: one the registry creates (and closes) with
+   * `allowPrivateNetwork` and {@link fetchOptions}. An injected fetcher keeps its own settings and
+   * is not closed by {@link ClientRegistry.close}.
+   */
+  fetcher?: SafeFetcher;
+  /** Options of the fetcher the registry creates (deadline, resolver, user agent, extra CAs). Not with `fetcher`. */
+  fetchOptions?: RegistryFetchOptions;
+  /** The clock, epoch ms. Default `Date.now`. */
+  now?: () => number;
+  /** Told when a shared-cache store operation fails (the registry carries on without the shared tier). */
+  onStoreError?: StoreErrorListener;
+}
+
+/** Resolves `client_id`s; see {@link createClientRegistry}. */
+export interface ClientRegistry {
+  /**
+   * The validated client for `clientId`, with provenance, fingerprint and trust decision. Rejects
+   * with a `ClientResolutionError` (stable `code`, message safe to show) when it cannot be used;
+   * map it with `toOAuthError`. A trust-policy hook's own error is passed through.
+   */
+  resolveClient(clientId: string): Promise<ResolvedClient>;
+  /** Forgets the cached document of a URL `client_id` in both tiers (e.g. after an admin action). */
+  invalidate(clientId: string): Promise<void>;
+  /** The trust policy in use; `update` it to change decisions at once, cache hits included. */
+  readonly trustPolicy: TrustPolicy;
+  /** Closes the fetchers the registry created and empties its in-process cache. Later resolutions fail. */
+  close(): Promise<void>;
+}
+
+function checkBoolean(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new InvalidOptionError(`${name} must be true or false`);
+  return value;
+}
+
+function checkFunction(value: unknown, name: string): void {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new InvalidOptionError(`${name} must be a function`);
+  }
+}
+
+function checkStore(store: unknown): Store | undefined {
+  if (store === undefined) return undefined;
+  const methods = ['getClient', 'cacheGet', 'cacheSet', 'cacheDelete'] as const;
+  if (
+    typeof store !== 'object' ||
+    store === null ||
+    methods.some((name) => typeof (store as Record<string, unknown>)[name] !== 'function')
+  ) {
+    throw new InvalidOptionError(
+      'store must implement the Store interface (getClient, cacheGet, cacheSet, cacheDelete, ...)',
+    );
+  }
+  return store as Store;
+}
+
+function checkBounds(bounds: unknown): CacheBounds {
+  if (bounds === undefined) return { ...DEFAULT_CACHE_BOUNDS };
+  if (typeof bounds !== 'object' || bounds === null) {
+    throw new InvalidOptionError('cacheBounds must be an object { minTtlMs?, maxTtlMs? }');
+  }
+  const merged = { ...DEFAULT_CACHE_BOUNDS, ...(bounds as Partial<CacheBounds>) };
+  assertCacheBounds(merged, 'cacheBounds');
+  return merged;
+}
+
+function checkServeStale(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidOptionError(
+      `serveStaleOnErrorMs must be a whole number of milliseconds, 0 or more; got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function denied(clientId: string, decision: TrustDecision): ClientResolutionError {
+  return new ClientResolutionError(
+    'ERR_CIMD_POLICY_DENIED',
+    clientId,
+    `this server does not accept the client ${echoId(clientId)}: ${decision.reason}`,
+    { decision },
+  );
+}
+
+function notFound(clientId: string, message: string): ClientResolutionError {
+  return new ClientResolutionError('ERR_CLIENT_NOT_FOUND', clientId, message);
+}
+
+/** A registered client's metadata, typed; throws when the record cannot be used. */
+function registeredMetadata(record: RegisteredClientRecord): {
+  metadata: ClientMetadata;
+  authMethod: 'none' | 'private_key_jwt';
+} {
+  const raw = record.metadata;
+  const name = raw.client_name;
+  const candidate = { ...raw, client_id: record.clientId, client_name: typeof name === 'string' ? name : '' };
+  const parsed = clientMetadataSchema.safeParse(candidate);
+  const method = raw.token_endpoint_auth_method ?? 'none';
+  if (!parsed.success || (method !== 'none' && method !== 'private_key_jwt')) {
+    const why = parsed.success
+      ? `its token_endpoint_auth_method ${JSON.stringify(method)} is not supported (use "none" or "private_key_jwt")`
+      : 'its registered metadata is malformed';
+    throw notFound(
+      record.clientId,
+      `the registered client ${echoId(record.clientId)} cannot be used: ${why}`,
+    );
+  }
+  return { metadata: parsed.data, authMethod: method };
+}
+
+/**
+ * Creates the client registry. Options are validated at once; see {@link ClientRegistryOptions}
+ * for each default.
+ *
+ * `resolveClient(clientId)`:
+ * - `https://...` (and, with `dangerouslyAllowHttpClientIds`, an `http` loopback URL): the CIMD
+ *   URL rules (`ERR_CIMD_INVALID_CLIENT_ID`, nothing fetched), the trust policy on the id
+ *   (`ERR_CIMD_POLICY_DENIED`, nothing fetched), the document (fresh in-process copy, else one
+ *   shared load per URL: the shared tier, then a fetch within the per-origin budget), its
+ *   validation, then the trust policy with the metadata. The policy runs on every resolution,
+ *   cache hits included.
+ * - anything else: `store.getClient`, else `ERR_CLIENT_NOT_FOUND`; deny and trusted entries that
+ *   are exact client ids apply.
+ */
+export function createClientRegistry(options: ClientRegistryOptions = {}): ClientRegistry {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('the options of createClientRegistry must be an object');
+  }
+  const store = checkStore(options.store);
+  const allowPrivateNetwork = checkBoolean(options.allowPrivateNetwork, 'allowPrivateNetwork');
+  const allowHttp = checkBoolean(options.dangerouslyAllowHttpClientIds, 'dangerouslyAllowHttpClientIds');
+  const missingAuthMethod = options.missingAuthMethod ?? 'reject';
+  if (missingAuthMethod !== 'reject' && missingAuthMethod !== 'none') {
+    throw new InvalidOptionError(
+      `missingAuthMethod must be "reject" or "none"; got ${JSON.stringify(missingAuthMethod)}`,
+    );
+  }
+  const bounds = checkBounds(options.cacheBounds);
+  const serveStaleOnErrorMs = checkServeStale(options.serveStaleOnErrorMs);
+  checkFunction(options.now, 'now');
+  checkFunction(options.onStoreError, 'onStoreError');
+  const now = options.now ?? Date.now;
+  const cacheOptions = resolveDocumentCacheOptions(options.cache);
+  const budget = createFetchBudget(options.fetchBudget ?? {}, now);
+  const trustPolicy = isTrustPolicy(options.trustPolicy)
+    ? options.trustPolicy
+    : createTrustPolicy(options.trustPolicy ?? {});
+  if (options.fetcher !== undefined && options.fetchOptions !== undefined) {
+    throw new InvalidOptionError('pass either fetcher or fetchOptions, not both');
+  }
+  if (
+    options.fetcher !== undefined &&
+    (typeof options.fetcher !== 'object' ||
+      options.fetcher === null ||
+      typeof options.fetcher.fetch !== 'function')
+  ) {
+    throw new InvalidOptionError('fetcher must be a SafeFetcher (see createSafeFetcher)');
+  }
+  const ownFetcher =
+    options.fetcher === undefined
+      ? createSafeFetcher({ ...options.fetchOptions, allowPrivateNetwork })
+      : undefined;
+  const fetcher = options.fetcher ?? (ownFetcher as SafeFetcher);
+  const timeout = options.fetchOptions?.timeoutMs;
+  const httpFetcher = allowHttp
+    ? createLoopbackHttpFetcher(timeout === undefined ? {} : { timeoutMs: timeout })
+    : undefined;
+  const cache = new DocumentCache(cacheOptions, store, options.onStoreError);
+
+  const resolver = new CimdResolver({
+    fetcher,
+    ...(httpFetcher === undefined ? {} : { httpFetcher }),
+    cache,
+    budget,
+    bounds,
+    serveStaleOnErrorMs,
+    now,
+    accept: (json, url, byteLength) =>
+      acceptClientMetadataDocument(json, {
+        url,
+        byteLength,
+        allowPrivateNetwork,
+        missingAuthMethod,
+        httpLoopbackClientId: url.startsWith('http:'),
+      }),
+  });
+  let closed = false;
+
+  const isCimd = (clientId: string): boolean =>
+    isUrlClientId(clientId) || (allowHttp && /^http:\/\//i.test(clientId));
+
+  const resolveCimd = async (clientId: string): Promise<ResolvedClient> => {
+    const http = !isUrlClientId(clientId);
+    if (http && !isHttpLoopbackClientId(clientId)) {
+      throw new ClientResolutionError(
+        'ERR_CIMD_INVALID_CLIENT_ID',
+        clientId,
+        `the client_id ${echoId(clientId)} is not a valid client metadata URL: http client_ids are accepted only on loopback (http://127.0.0.1, http://[::1] or http://localhost), and only for development`,
+      );
+    }
+    const problems = checkClientIdUrl(clientId, { allowPrivateNetwork }).filter(
+      (finding) =>
+        finding.severity === 'error' &&
+        !(http && (finding.id === 'CIMD-URL-01' || finding.id === 'CIMD-URL-09')),
+    );
+    const [first] = problems;
+    if (first !== undefined) {
+      throw new ClientResolutionError(
+        'ERR_CIMD_INVALID_CLIENT_ID',
+        clientId,
+        `the client_id ${echoId(clientId)} is not a valid client metadata URL: ${first.message}`,
+        { findings: problems },
+      );
+    }
+    const early = await trustPolicy.checkClientId(clientId, 'cimd');
+    if (!early.allowed) throw denied(clientId, early);
+    const { accepted, provenance } = await resolver.resolve(clientId);
+    const decision = await trustPolicy.checkMetadata(clientId, accepted.metadata, 'cimd', early);
+    if (!decision.allowed) throw denied(clientId, decision);
+    return {
+      clientId,
+      metadata: accepted.metadata,
+      authMethod: accepted.authMethod,
+      redirectUris: accepted.redirectUris,
+      grantTypes: accepted.grantTypes,
+      provenance,
+      fingerprint: accepted.fingerprint,
+      trust: decision,
+    };
+  };
+
+  const resolveRegistered = async (clientId: string): Promise<ResolvedClient> => {
+    const record = store === undefined ? undefined : await store.getClient(clientId);
+    if (record === undefined) {
+      const hint = /^http:\/\//i.test(clientId)
+        ? '; a client_id URL must use https'
+        : '; register the client or use its client metadata document URL';
+      throw notFound(clientId, `the client ${echoId(clientId)} is not registered with this server${hint}`);
+    }
+    const early = await trustPolicy.checkClientId(clientId, 'registered');
+    if (!early.allowed) throw denied(clientId, early);
+    const { metadata, authMethod } = registeredMetadata(record);
+    const decision = await trustPolicy.checkMetadata(clientId, metadata, 'registered', early);
+    if (!decision.allowed) throw denied(clientId, decision);
+    const listed = metadata.grant_types ?? ['authorization_code'];
+    const fingerprint = await fingerprintClientMetadata({
+      ...metadata,
+      token_endpoint_auth_method: authMethod,
+    });
+    deepFreeze(metadata);
+    return {
+      clientId,
+      metadata,
+      authMethod,
+      redirectUris: metadata.redirect_uris,
+      grantTypes: Object.freeze(SUPPORTED_GRANT_TYPES.filter((grant) => listed.includes(grant))),
+      provenance: { source: 'registered' },
+      fingerprint,
+      trust: decision,
+    };
+  };
+
+  return {
+    trustPolicy,
+    resolveClient: async (clientId) => {
+      if (typeof clientId !== 'string' || clientId === '') {
+        throw notFound(String(clientId ?? ''), 'the request has no client_id; send the client_id parameter');
+      }
+      if (closed) {
+        throw new ClientResolutionError('ERR_CIMD_FETCH', clientId, 'the client registry is closed');
+      }
+      return isCimd(clientId) ? resolveCimd(clientId) : resolveRegistered(clientId);
+    },
+    invalidate: async (clientId) => {
+      if (isCimd(clientId)) await resolver.invalidate(clientId);
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      cache.clear();
+      await Promise.all([ownFetcher?.close(), httpFetcher?.close()]);
+    },
+  };
+}
