@@ -46,7 +46,13 @@ export type CimdErrorCode =
   /** The per-origin fetch budget is spent; retry later. */
   | 'ERR_CIMD_FETCH_BUDGET'
   /** The client's keys (inline `jwks` or `jwks_uri`) could not be loaded or are unusable. */
-  | 'ERR_CLIENT_KEYS';
+  | 'ERR_CLIENT_KEYS'
+  /** The store was used after `close()`. */
+  | 'ERR_STORE_CLOSED'
+  /** The store's database driver is missing, or the database cannot be opened or is of a newer schema. */
+  | 'ERR_STORE_DRIVER'
+  /** A record that must be unique (a code, a refresh token, a family) was saved twice. */
+  | 'ERR_STORE_CONFLICT';
 
 /** The base of every error with a stable code. */
 export class CimdError extends Error {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { CimdError } from '../errors.js';
 
 /** Tracks whether a store is still open. */
 export interface StoreLifecycle {
@@ -19,7 +20,10 @@ export function createLifecycle(description: string, reopenHint: string): StoreL
   return {
     assertOpen() {
       if (closed) {
-        throw new Error(`The ${description} is closed: it cannot be used after close(); ${reopenHint}`);
+        throw new CimdError(
+          'ERR_STORE_CLOSED',
+          `The ${description} is closed: it cannot be used after close(); ${reopenHint}`,
+        );
       }
     },
     markClosed() {

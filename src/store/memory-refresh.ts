@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { CimdError } from '../errors.js';
 import { REVOKED_GRANT_RETENTION_MS } from './retention.js';
 import type { RefreshFamilyRecord, RotateRefreshResult } from './store.js';
 
@@ -31,7 +32,10 @@ export class MemoryRefreshFamilies {
   create(family: RefreshFamilyRecord, tokenHash: string, now: number): void {
     const existing = this.#families.get(family.familyId);
     if (existing !== undefined && existing.record.expiresAt > now) {
-      throw new Error(`A refresh token family with id ${family.familyId} already exists`);
+      throw new CimdError(
+        'ERR_STORE_CONFLICT',
+        `A refresh token family with id ${family.familyId} already exists`,
+      );
     }
     this.#assertTokenFree(tokenHash, now);
     if (existing !== undefined) this.#deleteFamily(family.familyId);
@@ -100,7 +104,10 @@ export class MemoryRefreshFamilies {
   #assertTokenFree(tokenHash: string, now: number): void {
     const token = this.#tokens.get(tokenHash);
     if (token !== undefined && token.expiresAt > now) {
-      throw new Error('This refresh token hash is already in use: token hashes must be unique');
+      throw new CimdError(
+        'ERR_STORE_CONFLICT',
+        'This refresh token hash is already in use: token hashes must be unique',
+      );
     }
   }
 

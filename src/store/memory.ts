@@ -5,7 +5,9 @@
  *
  * @module
  */
+
 import { LRUCache } from 'lru-cache';
+import { CimdError } from '../errors.js';
 import { assertTtl, checkClock, checkCount } from './arguments.js';
 import { createLifecycle } from './lifecycle.js';
 import { MemoryRefreshFamilies } from './memory-refresh.js';
@@ -95,7 +97,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       assertTtl('saveCode', ttlMs);
       const existing = codes.get(codeHash);
       if (existing !== undefined && existing.expiresAt > time) {
-        throw new Error('An authorization code with this hash is already saved: codes are never overwritten');
+        throw new CimdError(
+          'ERR_STORE_CONFLICT',
+          'An authorization code with this hash is already saved: codes are never overwritten',
+        );
       }
       codes.set(codeHash, { record: structuredClone(record), expiresAt: time + ttlMs, consumed: false });
     },

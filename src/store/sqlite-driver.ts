@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { CimdError } from '../errors.js';
 
 /** A prepared statement of a better-sqlite3-compatible driver. */
 export interface SqliteStatement {
@@ -38,13 +39,15 @@ export async function loadSqliteDriver(
     driver = (await importer()).default;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(
+    throw new CimdError(
+      'ERR_STORE_DRIVER',
       `The SQLite store needs the libsql package, which could not be loaded (${reason}). Install it with \`npm install libsql\`: it ships prebuilt binaries for Linux, macOS and Windows, so nothing is compiled`,
       { cause: error },
     );
   }
   if (typeof driver !== 'function') {
-    throw new Error(
+    throw new CimdError(
+      'ERR_STORE_DRIVER',
       'The libsql package did not export a Database class: reinstall it with `npm install libsql`',
     );
   }
@@ -67,7 +70,9 @@ export function openSqliteDatabase(
     database = new Database(path);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`Could not open the SQLite database at ${path}: ${reason}`, { cause: error });
+    throw new CimdError('ERR_STORE_DRIVER', `Could not open the SQLite database at ${path}: ${reason}`, {
+      cause: error,
+    });
   }
   try {
     database.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);

@@ -29,7 +29,10 @@ export function describeLifecycleContract(h: StoreHarness, persistent: boolean):
   describe('close', () => {
     it.each(EVERY_METHOD)('%s on a closed store rejects with a clear error', async (_name, call) => {
       await h.store.close();
-      await expect(call(h.store)).rejects.toThrow(/store is closed/);
+      await expect(call(h.store)).rejects.toMatchObject({
+        code: 'ERR_STORE_CLOSED',
+        message: expect.stringMatching(/store is closed/),
+      });
     });
 
     it('close is idempotent', async () => {

@@ -116,7 +116,9 @@ export function describeRefreshContract(h: StoreHarness): void {
 
     it('a live family id or token hash cannot be created twice', async () => {
       await h.store.createRefreshFamily(familyRecord(), 'rt-0');
-      await expect(h.store.createRefreshFamily(familyRecord(), 'rt-9')).rejects.toThrow(/already exists/);
+      await expect(h.store.createRefreshFamily(familyRecord(), 'rt-9')).rejects.toMatchObject({
+        code: 'ERR_STORE_CONFLICT',
+      });
       await expect(
         h.store.createRefreshFamily(familyRecord({ familyId: 'family-2' }), 'rt-0'),
       ).rejects.toThrow(/already in use/);

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { CimdError } from '../../errors.js';
 import type { AuthorizationCodeRecord, ConsumeCodeResult } from '../store.js';
 import { decodeCode, encodeCode } from './codecs.js';
 import { execute, type Operation, selectFirst } from './steps.js';
@@ -27,7 +28,10 @@ export function* saveCode(
       .onConflict((conflict) => conflict.column('code_hash').doNothing()),
   );
   if (inserted !== 1) {
-    throw new Error('An authorization code with this hash is already saved: codes are never overwritten');
+    throw new CimdError(
+      'ERR_STORE_CONFLICT',
+      'An authorization code with this hash is already saved: codes are never overwritten',
+    );
   }
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { CimdError } from '../../errors.js';
 import { REVOKED_GRANT_RETENTION_MS } from '../retention.js';
 import type { RefreshFamilyRecord, RotateRefreshResult } from '../store.js';
 import { decodeFamily, encodeFamily } from './codecs.js';
@@ -42,7 +43,10 @@ function* insertToken(
       .onConflict((conflict) => conflict.column('token_hash').doNothing()),
   );
   if (inserted !== 1)
-    throw new Error('This refresh token hash is already in use: token hashes must be unique');
+    throw new CimdError(
+      'ERR_STORE_CONFLICT',
+      'This refresh token hash is already in use: token hashes must be unique',
+    );
 }
 
 /**
@@ -80,7 +84,11 @@ export function* createRefreshFamily(
       .values({ ...encodeFamily(family), revoked_at: grantRevoked === undefined ? null : now })
       .onConflict((conflict) => conflict.column('family_id').doNothing()),
   );
-  if (inserted !== 1) throw new Error(`A refresh token family with id ${family.familyId} already exists`);
+  if (inserted !== 1)
+    throw new CimdError(
+      'ERR_STORE_CONFLICT',
+      `A refresh token family with id ${family.familyId} already exists`,
+    );
   yield* insertToken(db, tokenHash, family.familyId, family.expiresAt, now);
 }
 

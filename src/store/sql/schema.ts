@@ -6,7 +6,9 @@
  *
  * @module
  */
+
 import type { Compilable } from 'kysely';
+import { CimdError } from '../../errors.js';
 import { execute, type Operation, selectFirst } from './steps.js';
 import type { StoreQueryBuilder } from './tables.js';
 
@@ -143,7 +145,8 @@ export function* migrate(db: StoreQueryBuilder, now: number): Operation<number> 
   );
   const found = Number(row?.version ?? 0);
   if (found > SCHEMA_VERSION) {
-    throw new Error(
+    throw new CimdError(
+      'ERR_STORE_DRIVER',
       `The store's database has schema version ${found}, newer than the ${SCHEMA_VERSION} this version of mcp-cimd knows: upgrade mcp-cimd, or point the store at another database`,
     );
   }
