@@ -1,8 +1,9 @@
 /**
  * `mcp-cimd/server`: the authorization server side of CIMD. This entry point exports client
  * resolution (the registry, the CIMD resolver's options, the trust policy, change detection and
- * DCR client ids), the resolved-client types, `private_key_jwt` client authentication, and the
- * OAuth wire errors.
+ * DCR client ids), the resolved-client types, `private_key_jwt` client authentication, the
+ * server's signing keys and access tokens, the protected MCP server's bearer verification,
+ * protected-resource metadata and Hono middleware, and the OAuth wire errors.
  *
  * @module
  */
@@ -96,3 +97,61 @@ export {
   UnsupportedGrantTypeError,
   UnsupportedResponseTypeError,
 } from './oauth-errors.js';
+// The protected MCP server: bearer verification, protected-resource metadata, middleware
+export type { AuthInfo, TokenVerifier } from './resource/auth-info.js';
+export {
+  type BearerAuthenticator,
+  type BearerAuthOptions,
+  type BearerAuthResult,
+  type BearerRequest,
+  bearerRequestOf,
+  createBearerAuthenticator,
+} from './resource/authenticate.js';
+export {
+  type AccessTokenVerifier,
+  type AccessTokenVerifierOptions,
+  createAccessTokenVerifier,
+  DEFAULT_ACCESS_TOKEN_ALGORITHMS,
+} from './resource/bearer.js';
+export {
+  type BearerAuthEnv,
+  bearerAuth,
+  protectedResourceMetadataHandler,
+  protectedResourceMetadataRoute,
+} from './resource/hono.js';
+export { type HttpReply, toResponse } from './resource/http-reply.js';
+export {
+  PROTECTED_RESOURCE_WELL_KNOWN,
+  type ProtectedResourceMetadata,
+  type ProtectedResourceMetadataOptions,
+  protectedResourceMetadata,
+  protectedResourceMetadataPath,
+  protectedResourceMetadataUrl,
+} from './resource/protected-resource-metadata.js';
+export {
+  type BearerErrorCode,
+  type WwwAuthenticateOptions,
+  wwwAuthenticate,
+} from './resource/www-authenticate.js';
+// The server's signing keys and RFC 9068 access tokens
+export {
+  type AccessTokenSigner,
+  DEFAULT_ACCESS_TOKEN_LIFETIME_MS,
+  type IssueAccessTokenOptions,
+  type IssuedAccessToken,
+  issueAccessToken,
+} from './tokens/access-token.js';
+export { SERVER_SIGNING_ALGORITHMS, type ServerSigningAlgorithm } from './tokens/signing-algorithms.js';
+export {
+  fileSigningKeyStorage,
+  memorySigningKeyStorage,
+  type SigningKeyStorage,
+} from './tokens/signing-key-storage.js';
+export {
+  createSigningKeyManager,
+  DEFAULT_ROTATION_INTERVAL_MS,
+  type PublicJwks,
+  type SigningKey,
+  type SigningKeyManager,
+  type SigningKeyManagerOptions,
+} from './tokens/signing-keys.js';

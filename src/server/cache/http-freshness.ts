@@ -60,7 +60,9 @@ export function freshnessTtlMs(
   // maxAge() is the freshness lifetime in seconds; the Age header is subtracted here rather than
   // through timeToLive(), which reads the wall clock instead of `now`.
   const age = Number.parseInt(headers.age ?? '0', 10);
-  const lifetimeSeconds = policy.storable() ? policy.maxAge() - (Number.isFinite(age) && age > 0 ? age : 0) : 0;
+  const lifetimeSeconds = policy.storable()
+    ? policy.maxAge() - (Number.isFinite(age) && age > 0 ? age : 0)
+    : 0;
   const ttl = Math.max(0, lifetimeSeconds) * 1000;
   return Math.min(bounds.maxTtlMs, Math.max(bounds.minTtlMs, ttl));
 }

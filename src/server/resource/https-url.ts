@@ -1,0 +1,47 @@
+/**
+ * The URL rule shared by resource identifiers, authorization server identifiers and the
+ * authorization server's JWKS URL: `https`, or plain `http` on a loopback host for local
+ * development; no fragment, no user info.
+ *
+ * @module
+ */
+import { InvalidOptionError } from '../../errors.js';
+
+/** True for `localhost` (and `*.localhost`), `127.0.0.0/8` and `[::1]`. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    /^127(?:\.\d{1,3}){3}$/.test(host)
+  );
+}
+
+/**
+ * Parses `value` as an absolute `https` URL (or `http` on a loopback host) without fragment or
+ * user info.
+ *
+ * @throws InvalidOptionError naming `name` and the broken rule.
+ */
+export function parseHttpsUrl(value: string | URL, name: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidOptionError(`${name} must be an absolute URL; got ${JSON.stringify(String(value))}`);
+  }
+  const loopbackHttp = url.protocol === 'http:' && isLoopbackHost(url.hostname);
+  if (url.protocol !== 'https:' && !loopbackHttp) {
+    throw new InvalidOptionError(
+      `${name} must use https (plain http only on a loopback host); got ${url.href}`,
+    );
+  }
+  if (url.hash !== '' || String(value).includes('#')) {
+    throw new InvalidOptionError(`${name} must not have a fragment; got ${String(value)}`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new InvalidOptionError(`${name} must not carry user info`);
+  }
+  return url;
+}

@@ -1,0 +1,217 @@
+/**
+ * The authorization server's own signing keys for access tokens: generated on first use,
+ * rotated lazily once the current key is older than the rotation interval, and published at
+ * `/jwks` together with every retired key that may still have signed a live token.
+ *
+ * Retention: a key retired at time R signed its last token at R at the latest; that token
+ * expires by R + `tokenLifetimeMs`, and verifiers accept it for `clockSkewMs` more. So a retired
+ * key stays published (and stored) until R + `tokenLifetimeMs` + `clockSkewMs`, then is dropped.
+ *
+ * Several managers may share one {@link SigningKeyStorage}: each re-loads the stored set before
+ * rotating and before publishing, so they converge on the newest set. (They are not locked
+ * against each other: two managers rotating at the same instant may both generate a key, and the
+ * last save wins; the loser's key then stops being published after its tokens' lifetime.)
+ *
+ * @module
+ */
+import { type CryptoKey, importJWK, type JWK } from 'jose';
+import { InvalidOptionError } from '../../errors.js';
+import {
+  assertServerSigningAlgorithm,
+  DEFAULT_SERVER_SIGNING_ALGORITHM,
+  type ServerSigningAlgorithm,
+} from './signing-algorithms.js';
+import {
+  currentKeyOf,
+  generateStoredSigningKey,
+  parseSigningKeySet,
+  publicJwkOf,
+  type StoredSigningKey,
+  type StoredSigningKeySet,
+  serializeSigningKeySet,
+} from './signing-key-set.js';
+import { memorySigningKeyStorage, type SigningKeyStorage } from './signing-key-storage.js';
+
+/** Default rotation interval: 30 days, in ms. */
+export const DEFAULT_ROTATION_INTERVAL_MS = 30 * 24 * 60 * 60 * 1000;
+/** Default longest access-token lifetime the keys must outlive: 1 hour, in ms. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
+/** Default tolerated clock difference between the server and verifiers: 30 s, in ms. */
+export const DEFAULT_CLOCK_SKEW_MS = 30_000;
+
+/** Options of {@link createSigningKeyManager}. */
+export interface SigningKeyManagerOptions {
+  /** The algorithm new keys are generated for. Default `'ES256'`. Changing it rotates at the next use. */
+  alg?: ServerSigningAlgorithm;
+  /** How long a key signs before a new one takes over, in ms. Default 30 days. */
+  rotationIntervalMs?: number;
+  /**
+   * The longest lifetime of any access token signed with these keys, in ms: a retired key stays
+   * published this long (plus `clockSkewMs`) after its successor takes over, and
+   * `issueAccessToken` refuses longer lifetimes. Default 1 hour.
+   */
+  tokenLifetimeMs?: number;
+  /** Extra time a retired key stays published to cover verifiers' clock skew, in ms. Default 30 000. */
+  clockSkewMs?: number;
+  /** Where the key set is kept. Default: in memory (new keys on every start). */
+  storage?: SigningKeyStorage;
+  /** The clock, epoch ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** The key access tokens are signed with right now. */
+export interface SigningKey {
+  /** The key id: the RFC 7638 SHA-256 thumbprint of the public key, base64url. */
+  kid: string;
+  alg: ServerSigningAlgorithm;
+  /** The private key (non-extractable). */
+  key: CryptoKey;
+}
+
+/** A JWK Set of public keys. */
+export interface PublicJwks {
+  keys: JWK[];
+}
+
+/** The server's rotating signing keys; see {@link createSigningKeyManager}. */
+export interface SigningKeyManager {
+  /** The algorithm new keys are generated for. */
+  readonly alg: ServerSigningAlgorithm;
+  /** The longest access-token lifetime these keys are kept for, in ms. */
+  readonly tokenLifetimeMs: number;
+  /** The current signing key; generates the first key, or rotates when the current one is due. */
+  signingKey(): Promise<SigningKey>;
+  /**
+   * The public JWK Set to serve at `/jwks`: the current key first, then retired keys still within
+   * their retention, each with only public members plus `kid`, `alg` and `use: "sig"`.
+   */
+  publicJwks(): Promise<PublicJwks>;
+  /** Retires the current key now and starts signing with a new one (e.g. after a suspected leak, with care). */
+  rotate(): Promise<void>;
+}
+
+function positiveInteger(value: number, name: string, allowZero = false): number {
+  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
+    throw new InvalidOptionError(
+      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer of milliseconds`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Creates the manager of the server's access-token signing keys.
+ *
+ * @throws InvalidOptionError when an option is out of range.
+ */
+export function createSigningKeyManager(options: SigningKeyManagerOptions = {}): SigningKeyManager {
+  const alg = assertServerSigningAlgorithm(options.alg ?? DEFAULT_SERVER_SIGNING_ALGORITHM, 'alg');
+  const rotationIntervalMs = positiveInteger(
+    options.rotationIntervalMs ?? DEFAULT_ROTATION_INTERVAL_MS,
+    'rotationIntervalMs',
+  );
+  const tokenLifetimeMs = positiveInteger(
+    options.tokenLifetimeMs ?? DEFAULT_MAX_TOKEN_LIFETIME_MS,
+    'tokenLifetimeMs',
+  );
+  const clockSkewMs = positiveInteger(options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS, 'clockSkewMs', true);
+  const storage = options.storage ?? memorySigningKeyStorage();
+  if (typeof storage.load !== 'function' || typeof storage.save !== 'function') {
+    throw new InvalidOptionError('storage must have load() and save() methods');
+  }
+  const now = options.now ?? Date.now;
+  const retentionMs = tokenLifetimeMs + clockSkewMs;
+
+  let set: StoredSigningKeySet = { version: 1, keys: [] };
+  let text: string | undefined;
+  let loaded = false;
+  let imported: { kid: string; key: Promise<SigningKey> } | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  /** Runs `task` after every earlier one, so loads, rotations and saves never interleave. */
+  function exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = queue.then(task, task);
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async function reload(): Promise<void> {
+    const stored = await storage.load();
+    loaded = true;
+    if (stored === undefined || stored === text) return;
+    set = parseSigningKeySet(stored);
+    text = stored;
+  }
+
+  function isDue(key: StoredSigningKey | undefined, at: number): boolean {
+    return key === undefined || key.alg !== alg || at - key.createdAt >= rotationIntervalMs;
+  }
+
+  function isPublished(key: StoredSigningKey, at: number): boolean {
+    return key.retiredAt === undefined || key.retiredAt + retentionMs > at;
+  }
+
+  async function refresh(reloadFirst: boolean, force: boolean): Promise<void> {
+    let reloaded = false;
+    if (reloadFirst || !loaded) {
+      await reload();
+      reloaded = true;
+    }
+    if (!force && !isDue(currentKeyOf(set), now())) return;
+    if (!reloaded) {
+      // Another manager on the same storage may have rotated already: adopt its key if so.
+      await reload();
+      if (!force && !isDue(currentKeyOf(set), now())) return;
+    }
+    const at = now();
+    const fresh = await generateStoredSigningKey(alg, at);
+    const retired = set.keys.map((key) => (key.retiredAt === undefined ? { ...key, retiredAt: at } : key));
+    const next: StoredSigningKeySet = {
+      version: 1,
+      keys: [fresh, ...retired.filter((key) => isPublished(key, at))],
+    };
+    const nextText = serializeSigningKeySet(next);
+    await storage.save(nextText);
+    set = next;
+    text = nextText;
+  }
+
+  function importKey(stored: StoredSigningKey): Promise<SigningKey> {
+    if (imported?.kid !== stored.kid) {
+      const key = importJWK(stored.privateJwk, stored.alg, { extractable: false }).then(
+        (key): SigningKey => ({ kid: stored.kid, alg: stored.alg, key: key as CryptoKey }),
+      );
+      imported = { kid: stored.kid, key };
+      key.catch(() => {
+        if (imported?.key === key) imported = undefined;
+      });
+    }
+    return imported.key;
+  }
+
+  return {
+    alg,
+    tokenLifetimeMs,
+    async signingKey() {
+      let current = loaded ? currentKeyOf(set) : undefined;
+      if (current === undefined || isDue(current, now())) {
+        await exclusive(() => refresh(false, false));
+        current = currentKeyOf(set);
+      }
+      if (current === undefined) throw new Error('no signing key after rotation'); // unreachable
+      return importKey(current);
+    },
+    async publicJwks() {
+      await exclusive(() => refresh(true, false));
+      const at = now();
+      const keys = set.keys
+        .filter((key) => isPublished(key, at))
+        .sort((a, b) => (b.retiredAt ?? Number.POSITIVE_INFINITY) - (a.retiredAt ?? Number.POSITIVE_INFINITY))
+        .map((key) => publicJwkOf(key.privateJwk, key.kid, key.alg));
+      return { keys };
+    },
+    rotate() {
+      return exclusive(() => refresh(true, true));
+    },
+  };
+}
