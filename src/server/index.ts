@@ -30,6 +30,13 @@ export {
   type TokenRequestParams,
   type VerifiedClientAssertion,
 } from './auth/index.js';
+export { ENDPOINT_PATHS, type Endpoints, type ServerContext } from './authorization-server/context.js';
+// The authorization server
+export {
+  type AuthorizationServer,
+  createAuthorizationServer,
+} from './authorization-server/create.js';
+export type { AuthorizationServerOptions, ConsentOptions } from './authorization-server/options.js';
 // Caching bounds (RFC 9111 freshness clamped to bounds)
 export { type CacheBounds, DEFAULT_CACHE_BOUNDS } from './cache/http-freshness.js';
 // Client resolution
@@ -73,6 +80,10 @@ export {
   SUPPORTED_GRANT_TYPES,
   TOLERATED_SERVER_SIDE,
 } from './clients/validate-document.js';
+export { authorizationServerMetadata } from './endpoints/metadata.js';
+export { type Logger, silentLogger } from './logger.js';
+export type { AuthenticatedUser, AuthenticationContext, Authenticator } from './login/authenticator.js';
+export { type DevLoginOptions, devLogin } from './login/dev-login.js';
 // OAuth wire errors
 export {
   AccessDeniedError,

@@ -6,17 +6,7 @@
  * @module
  */
 import { InvalidOptionError } from '../../errors.js';
-
-/** True for `localhost` (and `*.localhost`), `127.0.0.0/8` and `[::1]`. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return (
-    host === 'localhost' ||
-    host.endsWith('.localhost') ||
-    host === '[::1]' ||
-    /^127(?:\.\d{1,3}){3}$/.test(host)
-  );
-}
+import { isLoopbackHostname } from '../http/loopback.js';
 
 /**
  * Parses `value` as an absolute `https` URL (or `http` on a loopback host) without fragment or
@@ -31,7 +21,7 @@ export function parseHttpsUrl(value: string | URL, name: string): URL {
   } catch {
     throw new InvalidOptionError(`${name} must be an absolute URL; got ${JSON.stringify(String(value))}`);
   }
-  const loopbackHttp = url.protocol === 'http:' && isLoopbackHost(url.hostname);
+  const loopbackHttp = url.protocol === 'http:' && isLoopbackHostname(url.hostname);
   if (url.protocol !== 'https:' && !loopbackHttp) {
     throw new InvalidOptionError(
       `${name} must use https (plain http only on a loopback host); got ${url.href}`,

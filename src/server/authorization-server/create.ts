@@ -1,0 +1,126 @@
+/**
+ * The MCP authorization server: a web-standard `fetch` handler (on Hono) that accepts CIMD and
+ * registered clients. Mount it in any runtime that speaks `Request`/`Response`, serve it with
+ * `@hono/node-server`, or adapt it to Express with `mcp-cimd/server/express`.
+ *
+ * @module
+ */
+import { Hono } from 'hono';
+import { InvalidOptionError } from '../../errors.js';
+import { JWKS_MAX_BYTES } from '../../fetch/limits.js';
+import { createSafeFetcher } from '../../fetch/safe-fetch.js';
+import { createClientAssertionVerifier } from '../auth/private-key-jwt.js';
+import { createClientRegistry } from '../clients/registry.js';
+import { registerAuthorizeRoutes } from '../endpoints/authorize.js';
+import { registerJwksAndHealthRoutes } from '../endpoints/jwks.js';
+import { registerMetadataRoutes } from '../endpoints/metadata.js';
+import { registerRegistrationRoutes } from '../endpoints/register.js';
+import { registerRevocationRoutes } from '../endpoints/revoke.js';
+import { registerTokenRoutes } from '../endpoints/token.js';
+import { isLoopbackHostname } from '../http/loopback.js';
+import { oauthErrorResponse } from '../http/responses.js';
+import { silentLogger } from '../logger.js';
+import { isOAuthError } from '../oauth-errors.js';
+import { createSigningKeyManager } from '../tokens/signing-keys.js';
+import { endpointsOf, type ServerContext } from './context.js';
+import { type AuthorizationServerOptions, resolveServerOptions } from './options.js';
+
+/** A running authorization server. */
+export interface AuthorizationServer {
+  /** The issuer identifier. */
+  readonly issuer: string;
+  /** The Hono application (mount it, or add routes). */
+  readonly app: Hono;
+  /** The web-standard handler: `Request` in, `Response` out. */
+  fetch(request: Request): Promise<Response>;
+  /** What the endpoints share (for embedding and tests). */
+  readonly context: ServerContext;
+  /** Releases the client registry's fetchers and caches. The store is the caller's to close. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the authorization server. Validates every option first (`InvalidOptionError`).
+ *
+ * @example
+ * ```ts
+ * const server = createAuthorizationServer({
+ *   issuer: 'http://127.0.0.1:4000',
+ *   resources: ['http://127.0.0.1:4001/mcp'],
+ *   store: createMemoryStore(),
+ *   authenticator: devLogin(),
+ * });
+ * serve({ fetch: server.fetch, port: 4000, hostname: '127.0.0.1' });
+ * ```
+ */
+export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
+  const resolved = resolveServerOptions(options);
+  if (options.authenticator.name === 'dev-login' && !isLoopbackHostname(new URL(resolved.issuer).hostname)) {
+    throw new InvalidOptionError(
+      `the development login signs everyone in as one local user: it is only allowed on a loopback issuer, not ${resolved.issuer}`,
+    );
+  }
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? silentLogger;
+  const clientOptions = options.clients ?? {};
+  const registry = createClientRegistry({ ...clientOptions, store: options.store, now });
+  const keyFetcher = createSafeFetcher({
+    allowPrivateNetwork: clientOptions.allowPrivateNetwork ?? false,
+    maxBytes: JWKS_MAX_BYTES,
+    ...(clientOptions.fetchOptions ?? {}),
+  });
+  const endpoints = endpointsOf(resolved.issuer, resolved.basePath);
+  const assertionOptions = options.clientAssertions ?? {};
+  const assertions = createClientAssertionVerifier({
+    issuer: resolved.issuer,
+    tokenEndpoint: endpoints.token.url,
+    store: options.store,
+    fetcher: keyFetcher,
+    now,
+    ...(assertionOptions.audience ? { audience: assertionOptions.audience } : {}),
+    ...(assertionOptions.maxLifetimeMs ? { maxLifetimeMs: assertionOptions.maxLifetimeMs } : {}),
+    ...(assertionOptions.clockSkewMs !== undefined ? { clockSkewMs: assertionOptions.clockSkewMs } : {}),
+  });
+  const signingKeys =
+    options.signingKeys ??
+    createSigningKeyManager({ tokenLifetimeMs: Math.max(resolved.accessTokenLifetimeMs, 3_600_000), now });
+  const context: ServerContext = {
+    options: resolved,
+    endpoints,
+    store: options.store,
+    registry,
+    assertions,
+    signingKeys,
+    authenticator: options.authenticator,
+    logger,
+    now,
+  };
+
+  const app = new Hono();
+  app.onError((error) => {
+    if (isOAuthError(error)) return oauthErrorResponse(error);
+    logger.error(
+      { err: error instanceof Error ? { name: error.name, message: error.message } : String(error) },
+      'unexpected error',
+    );
+    return oauthErrorResponse(error);
+  });
+  registerMetadataRoutes(app, context);
+  registerJwksAndHealthRoutes(app, context);
+  registerAuthorizeRoutes(app, context);
+  registerTokenRoutes(app, context);
+  if (resolved.registration) registerRegistrationRoutes(app, context);
+  registerRevocationRoutes(app, context);
+  options.authenticator.routes?.(app);
+
+  return {
+    issuer: resolved.issuer,
+    app,
+    context,
+    fetch: async (request) => app.fetch(request),
+    close: async () => {
+      await registry.close();
+      await keyFetcher.close();
+    },
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * Options of the authorization server, with their defaults and units, validated at once.
+ *
+ * @module
+ */
+import { InvalidOptionError } from '../../errors.js';
+import type { Store } from '../../store/store.js';
+import type { AssertionAudienceMode } from '../auth/assertion-claims.js';
+import type { ClientRegistryOptions } from '../clients/registry.js';
+import { isLoopbackHostname } from '../http/loopback.js';
+import type { Logger } from '../logger.js';
+import type { Authenticator } from '../login/authenticator.js';
+import type { SigningKeyManager } from '../tokens/signing-keys.js';
+
+/** How consent is remembered and when the consent page may be skipped. */
+export interface ConsentOptions {
+  /** How long an approval is remembered, in ms. Default 30 days. `0` never remembers. */
+  rememberForMs?: number;
+  /**
+   * When a remembered approval (same user, client, scopes, resources and document fingerprint)
+   * skips the consent page: `trusted` (default) only for clients the trust policy trusts;
+   * `non-loopback` also for clients redirecting to an https or private-use URI (never for a
+   * loopback redirect: any local program can claim a popular client's `client_id`, MCP §11.6.2);
+   * `never` always shows the page.
+   */
+  skipWhenRemembered?: 'trusted' | 'non-loopback' | 'never';
+  /** Trusted clients skip consent even the first time. Default `false`. */
+  skipForTrusted?: boolean;
+}
+
+/** Options of {@link createAuthorizationServer}. */
+export interface AuthorizationServerOptions {
+  /**
+   * The issuer identifier (RFC 8414): exact, no trailing slash, no query or fragment; `https`,
+   * or `http` only on a loopback host. Every endpoint URL is built from it.
+   */
+  issuer: string;
+  /**
+   * The resources (RFC 8707, the MCP servers' canonical URIs) tokens may be issued for. At least
+   * one; the first is used when a request names none. An unknown one is `invalid_target`.
+   */
+  resources: readonly string[];
+  /** Where codes, refresh tokens, replay records, consents, clients and cached documents live. */
+  store: Store;
+  /** Signs users in: the development login, or an upstream identity provider. */
+  authenticator: Authenticator;
+  /** The server's signing keys. Default: a new ES256 key manager kept in memory. */
+  signingKeys?: SigningKeyManager;
+  /** Client resolution: trust policy, caches, budgets, private-network opt-ins (the store and clock are shared). */
+  clients?: Omit<ClientRegistryOptions, 'store' | 'now'>;
+  /** Dynamic Client Registration (RFC 7591) at `/register`. Default `true`; `false` for CIMD-only servers. */
+  registration?: boolean;
+  /** Scopes advertised and accepted. Default: none advertised, and any well-formed scope accepted. */
+  scopesSupported?: readonly string[];
+  /** Access token lifetime, in ms. Default 600 000 (10 min); at most the signing keys' `tokenLifetimeMs`. */
+  accessTokenLifetimeMs?: number;
+  /** Absolute lifetime of a refresh token family, in ms. Default 30 days. */
+  refreshTokenLifetimeMs?: number;
+  /** Authorization code lifetime, in ms. Default 60 000. */
+  codeLifetimeMs?: number;
+  /** How long a pending authorization (waiting for sign-in and consent) lives, in ms. Default 600 000. */
+  interactionLifetimeMs?: number;
+  consent?: ConsentOptions;
+  /** `private_key_jwt` assertion rules. */
+  clientAssertions?: {
+    /** `issuer-or-token-endpoint` (default) or `issuer-only` (the strict draft reading, PKJ-05). */
+    audience?: AssertionAudienceMode;
+    /** Longest assertion lifetime, in ms. Default 300 000. */
+    maxLifetimeMs?: number;
+    /** Clock skew allowed, in ms. Default 30 000. */
+    clockSkewMs?: number;
+  };
+  /** Receives structured logs; the server never logs otherwise. Default: silent. */
+  logger?: Logger;
+  /** The clock, epoch ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** The options after defaults and validation. */
+export interface ResolvedServerOptions {
+  issuer: string;
+  /** The issuer's path without a trailing slash ('' at the root): endpoints live under it. */
+  basePath: string;
+  resources: readonly string[];
+  registration: boolean;
+  scopesSupported: readonly string[] | undefined;
+  accessTokenLifetimeMs: number;
+  refreshTokenLifetimeMs: number;
+  codeLifetimeMs: number;
+  interactionLifetimeMs: number;
+  consent: Required<ConsentOptions>;
+}
+
+const DAY_MS = 86_400_000;
+
+function positiveMs(value: number | undefined, fallback: number, name: string, allowZero = false): number {
+  const result = value ?? fallback;
+  if (!Number.isSafeInteger(result) || result < 0 || (!allowZero && result === 0)) {
+    throw new InvalidOptionError(
+      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer of milliseconds`,
+    );
+  }
+  return result;
+}
+
+/** Checks the issuer identifier and returns its base path. */
+export function checkIssuer(issuer: string): string {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new InvalidOptionError(`issuer must be an absolute URL; got ${JSON.stringify(issuer)}`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHostname(url.hostname))) {
+    throw new InvalidOptionError(`issuer must use https (plain http only on a loopback host); got ${issuer}`);
+  }
+  if (url.search !== '' || url.hash !== '' || issuer.includes('?') || issuer.includes('#')) {
+    throw new InvalidOptionError(`issuer must have no query or fragment (RFC 8414 §2); got ${issuer}`);
+  }
+  if (url.username !== '' || url.password !== '')
+    throw new InvalidOptionError('issuer must not carry user info');
+  if (issuer.endsWith('/')) {
+    throw new InvalidOptionError(
+      `issuer must not end with a slash: clients compare it exactly; use ${issuer.replace(/\/+$/, '')}`,
+    );
+  }
+  if (url.href !== issuer && `${url.href}`.replace(/\/$/, '') !== issuer) {
+    throw new InvalidOptionError(
+      `issuer must be in canonical form (lower-case scheme and host); use ${url.href.replace(/\/$/, '')}`,
+    );
+  }
+  return url.pathname === '/' ? '' : url.pathname;
+}
+
+/** Checks a resource indicator: absolute, no fragment (RFC 8707 §2). */
+export function checkResource(resource: string): string {
+  let url: URL;
+  try {
+    url = new URL(resource);
+  } catch {
+    throw new InvalidOptionError(`resources must be absolute URIs; got ${JSON.stringify(resource)}`);
+  }
+  if (url.hash !== '' || resource.includes('#'))
+    throw new InvalidOptionError(`a resource must not have a fragment; got ${resource}`);
+  return resource;
+}
+
+/** Applies the defaults and validates every option (`InvalidOptionError` names the bad one). */
+export function resolveServerOptions(options: AuthorizationServerOptions): ResolvedServerOptions {
+  const basePath = checkIssuer(options.issuer);
+  if (options.resources.length === 0)
+    throw new InvalidOptionError('resources must name at least one resource (an MCP server URI)');
+  const resources = options.resources.map(checkResource);
+  const consent = options.consent ?? {};
+  const skip = consent.skipWhenRemembered ?? 'trusted';
+  if (!['trusted', 'non-loopback', 'never'].includes(skip)) {
+    throw new InvalidOptionError("consent.skipWhenRemembered must be 'trusted', 'non-loopback' or 'never'");
+  }
+  for (const scope of options.scopesSupported ?? []) {
+    if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))
+      throw new InvalidOptionError(`scopesSupported has an invalid scope token: ${JSON.stringify(scope)}`);
+  }
+  return {
+    issuer: options.issuer,
+    basePath,
+    resources,
+    registration: options.registration ?? true,
+    scopesSupported: options.scopesSupported,
+    accessTokenLifetimeMs: positiveMs(options.accessTokenLifetimeMs, 600_000, 'accessTokenLifetimeMs'),
+    refreshTokenLifetimeMs: positiveMs(options.refreshTokenLifetimeMs, 30 * DAY_MS, 'refreshTokenLifetimeMs'),
+    codeLifetimeMs: positiveMs(options.codeLifetimeMs, 60_000, 'codeLifetimeMs'),
+    interactionLifetimeMs: positiveMs(options.interactionLifetimeMs, 600_000, 'interactionLifetimeMs'),
+    consent: {
+      rememberForMs: positiveMs(consent.rememberForMs, 30 * DAY_MS, 'consent.rememberForMs', true),
+      skipWhenRemembered: skip,
+      skipForTrusted: consent.skipForTrusted ?? false,
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Small cryptographic helpers of the authorization server, on Web Crypto (no `node:` imports):
+ * random opaque tokens, one-way hashes for storing secrets, constant-time comparison.
+ *
+ * @module
+ */
+
+const encoder = new TextEncoder();
+
+function base64url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** A random opaque token of `bytes` random bytes (default 32: 256 bits), base64url without padding. */
+export function randomToken(bytes = 32): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+/** base64url SHA-256 of `value`: how codes and refresh tokens are stored (never in the clear). */
+export async function sha256Base64url(value: string): Promise<string> {
+  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value))));
+}
+
+/** Compares two strings in time that depends only on their lengths. */
+export function timingSafeEqualStrings(a: string, b: string): boolean {
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
+  let difference = left.length ^ right.length;
+  for (let index = 0; index < Math.max(left.length, right.length); index++) {
+    difference |= (left[index] ?? 0) ^ (right[index] ?? 0);
+  }
+  return difference === 0;
+}
+
+/** True when `verifier` matches the PKCE S256 `challenge` (RFC 7636 §4.6). */
+export async function pkceS256Matches(verifier: string, challenge: string): Promise<boolean> {
+  return timingSafeEqualStrings(await sha256Base64url(verifier), challenge);
+}
+
+/** RFC 7636 §4.1: a code verifier is 43 to 128 unreserved characters. */
+export const CODE_VERIFIER_PATTERN = /^[A-Za-z0-9._~-]{43,128}$/;
+/** An S256 code challenge is the 43-character base64url of a SHA-256 digest. */
+export const S256_CHALLENGE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
