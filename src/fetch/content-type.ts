@@ -20,3 +20,16 @@ export function mediaTypeOf(contentType: string): string {
 export function isJsonContentType(contentType: string | undefined): boolean {
   return contentType !== undefined && JSON_MEDIA_TYPE.test(mediaTypeOf(contentType));
 }
+
+/** The raster image types a logo may have. Never `image/svg+xml`: SVG is a document that can carry script. */
+export const IMAGE_MEDIA_TYPES: readonly string[] = Object.freeze([
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+]);
+
+/** True when `contentType` is one of {@link IMAGE_MEDIA_TYPES} (parameters and case ignored). */
+export function isImageContentType(contentType: string | undefined): boolean {
+  return contentType !== undefined && IMAGE_MEDIA_TYPES.includes(mediaTypeOf(contentType));
+}

@@ -10,6 +10,9 @@ export const DOCUMENT_MAX_BYTES = 5120;
 /** Size cap suggested for a JWKS fetched from `jwks_uri`, in bytes (64 KiB). Inclusive. */
 export const JWKS_MAX_BYTES = 65_536;
 
+/** Size cap of an image (a client's logo) fetched with `accept: 'image'`, in bytes (64 KiB). Inclusive. */
+export const IMAGE_MAX_BYTES = 65_536;
+
 /** Default deadline of one fetch, in milliseconds, spanning DNS, connect, TLS, headers and body. */
 export const DEFAULT_TIMEOUT_MS = 5000;
 

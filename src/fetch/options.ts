@@ -6,7 +6,7 @@
 import { InvalidOptionError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { type DnsResolver, defaultResolver } from './dns.js';
-import { DEFAULT_TIMEOUT_MS, DOCUMENT_MAX_BYTES, MAX_TIMEOUT_MS } from './limits.js';
+import { DEFAULT_TIMEOUT_MS, DOCUMENT_MAX_BYTES, IMAGE_MAX_BYTES, MAX_TIMEOUT_MS } from './limits.js';
 import type { SafeFetchOptions, SafeFetchRequest } from './types.js';
 
 /** The default `User-Agent`. */
@@ -40,6 +40,8 @@ export interface RequestSettings {
   conditional: boolean;
   allowNotModified: boolean;
   signal: AbortSignal | undefined;
+  /** `json` (parse the body) or `image` (a raster image, not parsed). */
+  accept: 'json' | 'image';
 }
 
 function checkTimeout(name: string, value: unknown): number | undefined {
@@ -97,6 +99,11 @@ function checkSignal(value: unknown): AbortSignal | undefined {
   throw new InvalidOptionError('signal must be an AbortSignal');
 }
 
+function checkAccept(value: unknown): 'json' | 'image' {
+  if (value === undefined || value === 'json' || value === 'image') return value ?? 'json';
+  throw new InvalidOptionError(`accept must be 'json' or 'image'; got ${String(value)}`);
+}
+
 function checkHeaders(value: unknown): Record<string, string> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -139,12 +146,15 @@ export function resolveRequestSettings(request: SafeFetchRequest, fetcher: Fetch
     throw new InvalidOptionError('the request options of fetch must be an object');
   }
   const headers = checkHeaders(request.headers);
+  const accept = checkAccept(request.accept);
+  const maxBytes = checkMaxBytes('maxBytes', request.maxBytes) ?? fetcher.maxBytes;
   return {
     timeoutMs: checkTimeout('timeoutMs', request.timeoutMs) ?? fetcher.timeoutMs,
-    maxBytes: checkMaxBytes('maxBytes', request.maxBytes) ?? fetcher.maxBytes,
+    maxBytes: accept === 'image' ? Math.min(maxBytes, IMAGE_MAX_BYTES) : maxBytes,
     headers,
     conditional: Object.keys(headers).length > 0,
     allowNotModified: checkBoolean('allowNotModified', request.allowNotModified) ?? false,
     signal: checkSignal(request.signal),
+    accept,
   };
 }

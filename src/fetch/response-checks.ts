@@ -4,7 +4,7 @@
  * @module
  */
 import { STATUS_CODES } from 'node:http';
-import { isJsonContentType, mediaTypeOf } from './content-type.js';
+import { IMAGE_MEDIA_TYPES, isImageContentType, isJsonContentType, mediaTypeOf } from './content-type.js';
 import { FetchError } from './errors.js';
 import { echo } from './target-url.js';
 
@@ -82,14 +82,28 @@ export function checkStatus(
   );
 }
 
-/** Checks that `Content-Type` is `application/json` or `application/<name>+json`; else `ERR_FETCH_CONTENT_TYPE`. */
-export function checkContentType(url: URL, headers: Record<string, string>): void {
+/**
+ * Checks that `Content-Type` is `application/json` or `application/<name>+json` (or, for
+ * `accept: 'image'`, a PNG, JPEG, GIF or WebP image); else `ERR_FETCH_CONTENT_TYPE`.
+ */
+export function checkContentType(
+  url: URL,
+  headers: Record<string, string>,
+  accept: 'json' | 'image' = 'json',
+): void {
   const contentType = headers['content-type'];
-  if (isJsonContentType(contentType)) return;
+  if (accept === 'image' ? isImageContentType(contentType) : isJsonContentType(contentType)) return;
   const served =
     contentType === undefined || contentType.trim() === ''
       ? 'was served without a Content-Type'
       : `was served as ${echo(mediaTypeOf(contentType))}`;
+  if (accept === 'image') {
+    throw new FetchError(
+      'ERR_FETCH_CONTENT_TYPE',
+      url.href,
+      `${echo(url.href)} ${served}; expected one of ${IMAGE_MEDIA_TYPES.join(', ')} (never SVG)`,
+    );
+  }
   throw new FetchError(
     'ERR_FETCH_CONTENT_TYPE',
     url.href,

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
 import { decodeJson, readCapped } from './body.js';
 import { createGuardedConnector, PeerAddresses } from './connector.js';
+import { IMAGE_MEDIA_TYPES } from './content-type.js';
 import { Deadline } from './deadline.js';
 import { FetchError } from './errors.js';
 import { networkFetchError } from './network-errors.js';
@@ -58,7 +59,11 @@ function send(
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: 'GET',
-        headers: { accept: 'application/json', 'user-agent': context.settings.userAgent, ...request.headers },
+        headers: {
+          accept: request.accept === 'image' ? IMAGE_MEDIA_TYPES.join(', ') : 'application/json',
+          'user-agent': context.settings.userAgent,
+          ...request.headers,
+        },
         signal,
         headersTimeout: request.timeoutMs,
         bodyTimeout: request.timeoutMs,
@@ -86,7 +91,7 @@ async function readAnswer(url: URL, answer: Answer, request: RequestSettings): P
   try {
     const headers = plainHeaders(answer.headers);
     const status = checkStatus(url, answer.status, headers, request);
-    if (status === 200) checkContentType(url, headers);
+    if (status === 200) checkContentType(url, headers, request.accept);
     checkDeclaredLength(url, headers, request.maxBytes);
     const bytes = await readCapped(body, request.maxBytes, url);
     const base = {
@@ -96,7 +101,7 @@ async function readAnswer(url: URL, answer: Answer, request: RequestSettings): P
       byteLength: bytes.byteLength,
       remoteAddress: answer.remoteAddress,
     };
-    if (status === 304) return { ...base, status, text: '', json: undefined };
+    if (status === 304 || request.accept === 'image') return { ...base, status, text: '', json: undefined };
     return { ...base, status, ...decodeJson(bytes, url) };
   } finally {
     if (!body.readableEnded) body.destroy();

@@ -59,6 +59,13 @@ export interface SafeFetchRequest {
   allowNotModified?: boolean;
   /** Aborts the fetch; the fetch then rejects with the signal's reason (not a `FetchError`). */
   signal?: AbortSignal;
+  /**
+   * What the response must be. `json` (default): a JSON content type, the body parsed. `image`
+   * (a client's logo): `Accept: image/png, image/jpeg, image/gif, image/webp`, one of those content
+   * types (never SVG, which can carry script), the body capped at `IMAGE_MAX_BYTES` (64 KiB,
+   * or `maxBytes` when smaller) and not parsed (`text` is `''`, `json` undefined).
+   */
+  accept?: 'json' | 'image';
 }
 
 /** A successful response. */
@@ -71,11 +78,11 @@ export interface SafeFetchResponse {
   headers: Record<string, string>;
   /** The body (empty for 304). */
   body: Uint8Array;
-  /** The body decoded as UTF-8 (`''` for 304). */
+  /** The body decoded as UTF-8 (`''` for 304 and for images). */
   text: string;
   /** The body's length in bytes. */
   byteLength: number;
-  /** The body parsed as JSON for 200; `undefined` for 304. */
+  /** The body parsed as JSON for 200; `undefined` for 304 and for images. */
   json: unknown;
   /** The IP address of the peer the response came from, e.g. `'93.184.215.14'`. */
   remoteAddress: string;

@@ -1,10 +1,11 @@
 /**
  * What every endpoint of the authorization server shares: the resolved options, the endpoint
  * URLs, and the engine's parts (store, client registry, assertion verifier, signing keys,
- * authenticator, logger, clock).
+ * authenticator, fetcher, logger, clock).
  *
  * @module
  */
+import type { SafeFetcher } from '../../fetch/types.js';
 import type { Store } from '../../store/store.js';
 import type { ClientAssertionVerifier } from '../auth/private-key-jwt.js';
 import type { ClientRegistry } from '../clients/registry.js';
@@ -52,6 +53,8 @@ export interface ServerContext {
   readonly assertions: ClientAssertionVerifier;
   readonly signingKeys: SigningKeyManager;
   readonly authenticator: Authenticator;
+  /** The SSRF-safe fetcher for key sets and logos (64 KiB cap, the clients' network opt-ins and CAs). */
+  readonly fetcher: SafeFetcher;
   readonly logger: Logger;
   /** The clock, epoch ms. */
   readonly now: () => number;

@@ -92,6 +92,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     assertions,
     signingKeys,
     authenticator: options.authenticator,
+    fetcher: keyFetcher,
     logger,
     now,
   };

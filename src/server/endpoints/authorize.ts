@@ -1,10 +1,25 @@
 /**
- * /authorize and /consent: the authorization request, sign-in and consent. (Not built yet.)
+ * The browser-facing routes of the authorization flow: `/authorize` (GET and POST), `/consent`
+ * (the consent form's POST) and `/logo/:id` (trusted clients' logos, served from this origin).
+ * The behaviour lives in `../authorize/`.
  *
  * @module
  */
 import type { Hono } from 'hono';
 import type { ServerContext } from '../authorization-server/context.js';
+import { handleAuthorizationRequest } from '../authorize/authorize-flow.js';
+import { handleConsentDecision } from '../authorize/consent-flow.js';
+import { guardPage } from '../authorize/guard.js';
+import { serveLogo } from '../authorize/logo.js';
 
-/** Mounts the routes. */
-export function registerAuthorizeRoutes(_app: Hono, _context: ServerContext): void {}
+/** Mounts `/authorize`, `/consent` and `/logo/:id` under the issuer's path. */
+export function registerAuthorizeRoutes(app: Hono, context: ServerContext): void {
+  const { authorization, consent, logo } = context.endpoints;
+  app.on(['GET', 'POST'], authorization.path, (c) =>
+    guardPage(context, 'authorization.error', () => handleAuthorizationRequest(context, c.req.raw)),
+  );
+  app.post(consent.path, (c) =>
+    guardPage(context, 'consent.error', () => handleConsentDecision(context, c.req.raw)),
+  );
+  app.get(`${logo.path}/:id`, (c) => serveLogo(context, c.req.param('id')));
+}

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { htmlPageHeaders, newStyleNonce } from '../http/security-headers.js';
 
@@ -48,7 +48,7 @@ export async function renderPage(content: PageContent, status = 200): Promise<Re
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${content.title}</title>
-<style nonce="${nonce}">${STYLES}</style>
+<style nonce="${nonce}">${raw(STYLES)}</style>
 </head>
 <body><main>${content.body}</main></body>
 </html>`;

@@ -1,0 +1,49 @@
+/**
+ * Issuing the authorization code: a random 256-bit code, stored only as its SHA-256 with the grant
+ * it stands for for `codeLifetimeMs`, and the redirect that carries it with `state` and `iss`
+ * (RFC 9207).
+ *
+ * @module
+ */
+import type { ServerContext } from '../authorization-server/context.js';
+import { randomToken, sha256Base64url } from '../crypto.js';
+import { redirectWithParams } from '../http/responses.js';
+
+/** What a code is issued for. */
+export interface CodeGrant {
+  clientId: string;
+  userId: string;
+  /** The redirect URI as requested: the token request must match it (RURI-09). */
+  redirectUri: string;
+  state?: string;
+  codeChallenge: string;
+  resources: string[];
+  scopes: string[];
+  clientFingerprint: string;
+  /** When the user authenticated, epoch ms. */
+  authTime: number;
+}
+
+/**
+ * Saves a new code for `grant` (hashed, with a new grant id) and returns the 303 redirect to
+ * the client with `code`, `state` (when the request had one) and `iss`.
+ */
+export async function issueCodeAndRedirect(context: ServerContext, grant: CodeGrant): Promise<Response> {
+  const code = randomToken(32);
+  await context.store.saveCode(
+    await sha256Base64url(code),
+    {
+      grantId: randomToken(16),
+      clientId: grant.clientId,
+      userId: grant.userId,
+      redirectUri: grant.redirectUri,
+      codeChallenge: grant.codeChallenge,
+      resources: [...grant.resources],
+      scope: grant.scopes.join(' '),
+      clientFingerprint: grant.clientFingerprint,
+      authTime: grant.authTime,
+    },
+    context.options.codeLifetimeMs,
+  );
+  return redirectWithParams(grant.redirectUri, context.options.issuer, { code, state: grant.state });
+}

@@ -1,0 +1,70 @@
+/**
+ * What the consent page shows about a request, derived from the client and the request: the
+ * verified domain (the `client_id` host, CIMD-AS-21), the self-declared name, where the browser
+ * will be sent (MCP-AS-21), and whether every redirect URI is loopback (MCP-AS-19).
+ *
+ * @module
+ */
+import { isLoopbackRedirectUri } from '../../document/redirect-uri.js';
+import type { ResolvedClient } from '../clients/types.js';
+import type { AuthenticatedUser } from '../login/authenticator.js';
+import type { ConsentPageModel, RedirectTarget } from '../ui/consent-page.js';
+
+/** What {@link consentViewOf} needs besides the client. */
+export interface ConsentViewInput {
+  client: ResolvedClient;
+  redirectUri: string;
+  scopes: readonly string[];
+  resources: readonly string[];
+  user: AuthenticatedUser;
+  /** The consent form's action (a path on this server). */
+  formAction: string;
+  interactionId: string;
+  csrfToken: string;
+  /** The logo's path on this server, for trusted clients. */
+  logoPath?: string;
+}
+
+/** The host (with a non-default port) of `uri`, or undefined when it has none. */
+function hostOf(uri: string): string | undefined {
+  try {
+    const host = new URL(uri).host;
+    return host === '' ? undefined : host;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where the browser is sent back to, as the page describes it. */
+export function redirectTargetOf(redirectUri: string): RedirectTarget {
+  if (isLoopbackRedirectUri(redirectUri)) {
+    const host = new URL(redirectUri).hostname;
+    return { kind: 'device', host };
+  }
+  const host = hostOf(redirectUri);
+  if (host !== undefined && /^https?:/i.test(redirectUri)) return { kind: 'web', host };
+  const scheme = redirectUri.slice(0, Math.max(0, redirectUri.indexOf(':')));
+  return { kind: 'app', host: scheme };
+}
+
+/** The consent page model for a request. */
+export function consentViewOf(input: ConsentViewInput): ConsentPageModel {
+  const { client } = input;
+  const cimd = client.provenance.source === 'cimd';
+  const name = client.metadata.client_name.trim();
+  return {
+    clientId: client.clientId,
+    ...(cimd ? { verifiedDomain: hostOf(client.clientId) ?? client.clientId } : {}),
+    ...(name === '' ? {} : { clientName: name }),
+    trusted: client.trust.trusted,
+    redirect: redirectTargetOf(input.redirectUri),
+    loopbackOnly: client.redirectUris.length > 0 && client.redirectUris.every(isLoopbackRedirectUri),
+    scopes: [...input.scopes],
+    resources: [...input.resources],
+    userName: input.user.name ?? input.user.userId,
+    formAction: input.formAction,
+    interactionId: input.interactionId,
+    csrfToken: input.csrfToken,
+    ...(input.logoPath === undefined ? {} : { logoPath: input.logoPath }),
+  };
+}
