@@ -11,6 +11,7 @@ export type {
   AuthorizationCodeRecord,
   ConsentRecord,
   ConsumeCodeResult,
+  RefreshFamilyChanges,
   RefreshFamilyRecord,
   RegisteredClientRecord,
   RotateRefreshResult,

@@ -6,7 +6,7 @@
  */
 import { CimdError } from '../errors.js';
 import { REVOKED_GRANT_RETENTION_MS } from './retention.js';
-import type { RefreshFamilyRecord, RotateRefreshResult } from './store.js';
+import type { RefreshFamilyChanges, RefreshFamilyRecord, RotateRefreshResult } from './store.js';
 
 interface FamilyEntry {
   record: RefreshFamilyRecord;
@@ -49,9 +49,15 @@ export class MemoryRefreshFamilies {
 
   /**
    * See `Store.rotateRefreshToken`. An earlier token is always `reused` (and revokes the family);
-   * the current token of a revoked family is `revoked`. Throws when `newHash` is taken.
+   * the current token of a revoked family is `revoked`. Throws when `newHash` is taken. A
+   * `rotated` result applies `changes` to the family first.
    */
-  rotate(oldHash: string, newHash: string, now: number): RotateRefreshResult {
+  rotate(
+    oldHash: string,
+    newHash: string,
+    now: number,
+    changes: RefreshFamilyChanges = {},
+  ): RotateRefreshResult {
     const token = this.#tokens.get(oldHash);
     const entry = token === undefined ? undefined : this.#liveFamily(token, now);
     if (token === undefined || entry === undefined) return { status: 'invalid' };
@@ -61,7 +67,9 @@ export class MemoryRefreshFamilies {
       this.#assertTokenFree(newHash, now);
       token.used = true;
       this.#tokens.set(newHash, { familyId: token.familyId, used: false, expiresAt: token.expiresAt });
-      return { status: 'rotated', family };
+      if (changes.keyThumbprint !== undefined) entry.record.keyThumbprint = changes.keyThumbprint;
+      if (changes.clientFingerprint !== undefined) entry.record.clientFingerprint = changes.clientFingerprint;
+      return { status: 'rotated', family: structuredClone(entry.record) };
     }
     entry.revoked = true;
     return { status: 'reused', family };

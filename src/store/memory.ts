@@ -118,8 +118,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       families.create(family, tokenHash, begin());
     },
 
-    async rotateRefreshToken(oldHash, newHash) {
-      return families.rotate(oldHash, newHash, begin());
+    async rotateRefreshToken(oldHash, newHash, changes) {
+      return families.rotate(oldHash, newHash, begin(), changes);
     },
 
     async findRefreshFamily(tokenHash) {

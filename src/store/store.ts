@@ -61,9 +61,22 @@ export interface RefreshFamilyRecord {
   extra?: Record<string, unknown>;
 }
 
+/**
+ * Family fields a successful rotation updates in the same atomic step (see
+ * {@link Store.rotateRefreshToken}): the token endpoint re-binds a family to the key that signed
+ * the refresh (a client rotating its keys) and to the client's current document fingerprint.
+ * An absent member leaves its field as it was.
+ */
+export interface RefreshFamilyChanges {
+  /** The new `keyThumbprint` (RFC 7638 thumbprint of the key that authenticated this refresh). */
+  keyThumbprint?: string;
+  /** The new `clientFingerprint` (the client's document fingerprint at this refresh). */
+  clientFingerprint?: string;
+}
+
 /** The outcome of {@link Store.rotateRefreshToken}. */
 export type RotateRefreshResult =
-  /** `oldHash` was the family's current token; `newHash` is now. */
+  /** `oldHash` was the family's current token; `newHash` is now. `family` has the changes applied. */
   | { status: 'rotated'; family: RefreshFamilyRecord }
   /** `oldHash` was an earlier token of the family: reuse detected, the family is now revoked. */
   | { status: 'reused'; family: RefreshFamilyRecord }
@@ -124,8 +137,16 @@ export interface Store {
    * only the current token of a revoked family gets `revoked`. Of many concurrent rotations of one
    * token exactly one gets `rotated` and the others `reused`, which revokes the family: a
    * concurrent double refresh is treated as theft (the strict OAuth 2.1 reading, no grace window).
+   *
+   * `changes`, when given, are applied to the family in the same atomic step, and only when the
+   * result is `rotated` (whose `family` then carries them); every other outcome leaves the family
+   * as it was. Later lookups and rotations see the updated fields.
    */
-  rotateRefreshToken(oldHash: string, newHash: string): Promise<RotateRefreshResult>;
+  rotateRefreshToken(
+    oldHash: string,
+    newHash: string,
+    changes?: RefreshFamilyChanges,
+  ): Promise<RotateRefreshResult>;
   /** Finds the family of a token (current or earlier) without changing anything. */
   findRefreshFamily(tokenHash: string): Promise<RefreshFamilyRecord | undefined>;
   /** Revokes one family. Idempotent. */

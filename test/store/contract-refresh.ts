@@ -143,6 +143,65 @@ export function describeRefreshContract(h: StoreHarness): void {
       expect((await h.store.rotateRefreshToken('rt-0', 'rt-1')).status).toBe('rotated');
     });
 
+    it('PKJ-17: a rotation with changes re-binds the key and fingerprint atomically, and later lookups see them', async () => {
+      const family = familyRecord();
+      await h.store.createRefreshFamily(family, 'rt-0');
+      const changes = { keyThumbprint: 'thumb-2', clientFingerprint: 'sha256:fingerprint-2' };
+      const rebound = { ...family, ...changes };
+      expect(await h.store.rotateRefreshToken('rt-0', 'rt-1', changes)).toStrictEqual({
+        status: 'rotated',
+        family: rebound,
+      });
+      expect(await h.store.findRefreshFamily('rt-1')).toStrictEqual(rebound);
+      expect(await h.store.findRefreshFamily('rt-0')).toStrictEqual(rebound);
+      expect(await h.store.rotateRefreshToken('rt-1', 'rt-2')).toStrictEqual({
+        status: 'rotated',
+        family: rebound,
+      });
+    });
+
+    it('a rotation may change one field only, and adds it to a family that had none', async () => {
+      const family = minimalFamilyRecord();
+      await h.store.createRefreshFamily(family, 'rt-0');
+      const result = await h.store.rotateRefreshToken('rt-0', 'rt-1', { clientFingerprint: 'fp-new' });
+      expect(result).toStrictEqual({ status: 'rotated', family: { ...family, clientFingerprint: 'fp-new' } });
+      const next = await h.store.rotateRefreshToken('rt-1', 'rt-2', { keyThumbprint: 'thumb-new' });
+      expect(next).toStrictEqual({
+        status: 'rotated',
+        family: { ...family, clientFingerprint: 'fp-new', keyThumbprint: 'thumb-new' },
+      });
+      expect(await h.store.rotateRefreshToken('rt-2', 'rt-3', {})).toStrictEqual(next);
+    });
+
+    it('changes are not applied when the rotation is reuse, revoked or invalid', async () => {
+      const family = familyRecord();
+      await h.store.createRefreshFamily(family, 'rt-0');
+      await h.store.rotateRefreshToken('rt-0', 'rt-1');
+      const changes = { keyThumbprint: 'thumb-x', clientFingerprint: 'fp-x' };
+      expect(await h.store.rotateRefreshToken('rt-0', 'rt-x', changes)).toStrictEqual({
+        status: 'reused',
+        family,
+      });
+      expect(await h.store.rotateRefreshToken('rt-1', 'rt-y', changes)).toStrictEqual({
+        status: 'revoked',
+        family,
+      });
+      expect(await h.store.rotateRefreshToken('rt-unknown', 'rt-z', changes)).toStrictEqual({
+        status: 'invalid',
+      });
+      expect(await h.store.findRefreshFamily('rt-1')).toStrictEqual(family);
+    });
+
+    it("of concurrent rotations with different changes, only the winner's are kept", async () => {
+      await h.store.createRefreshFamily(familyRecord(), 'rt-0');
+      const results = await concurrently(20, (i) =>
+        h.store.rotateRefreshToken('rt-0', `rt-new-${i}`, { keyThumbprint: `thumb-${i}` }),
+      );
+      const winner = results.findIndex((r) => r.status === 'rotated');
+      expect(winner).toBeGreaterThanOrEqual(0);
+      expect((await h.store.findRefreshFamily('rt-0'))?.keyThumbprint).toBe(`thumb-${winner}`);
+    });
+
     it('the store keeps its own copy of a family', async () => {
       const family = familyRecord();
       await h.store.createRefreshFamily(family, 'rt-0');

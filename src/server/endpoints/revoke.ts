@@ -1,10 +1,16 @@
 /**
- * /revoke: token revocation (RFC 7009). (Not built yet.)
+ * `/revoke`: token revocation, RFC 7009 (see `grants/revocation.ts`).
  *
  * @module
  */
 import type { Hono } from 'hono';
 import type { ServerContext } from '../authorization-server/context.js';
+import { mountPostEndpoint } from '../grants/post-endpoint.js';
+import { handleRevocationRequest } from '../grants/revocation.js';
 
-/** Mounts the routes. */
-export function registerRevocationRoutes(_app: Hono, _context: ServerContext): void {}
+/** Mounts `POST /revoke` (CORS, 405 for other methods). */
+export function registerRevocationRoutes(app: Hono, context: ServerContext): void {
+  mountPostEndpoint(app, context.endpoints.revocation.path, (request) =>
+    handleRevocationRequest(context, request),
+  );
+}

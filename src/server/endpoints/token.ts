@@ -1,10 +1,14 @@
 /**
- * /token: the authorization_code and refresh_token grants. (Not built yet.)
+ * `/token`: the authorization_code and refresh_token grants (see `grants/token-request.ts`).
  *
  * @module
  */
 import type { Hono } from 'hono';
 import type { ServerContext } from '../authorization-server/context.js';
+import { mountPostEndpoint } from '../grants/post-endpoint.js';
+import { handleTokenRequest } from '../grants/token-request.js';
 
-/** Mounts the routes. */
-export function registerTokenRoutes(_app: Hono, _context: ServerContext): void {}
+/** Mounts `POST /token` (CORS, 405 for other methods). */
+export function registerTokenRoutes(app: Hono, context: ServerContext): void {
+  mountPostEndpoint(app, context.endpoints.token.path, (request) => handleTokenRequest(context, request));
+}

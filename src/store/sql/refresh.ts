@@ -6,7 +6,7 @@
  */
 import { CimdError } from '../../errors.js';
 import { REVOKED_GRANT_RETENTION_MS } from '../retention.js';
-import type { RefreshFamilyRecord, RotateRefreshResult } from '../store.js';
+import type { RefreshFamilyChanges, RefreshFamilyRecord, RotateRefreshResult } from '../store.js';
 import { decodeFamily, encodeFamily } from './codecs.js';
 import { execute, type Operation, selectFirst } from './steps.js';
 import type { StoreQueryBuilder } from './tables.js';
@@ -97,13 +97,14 @@ export function* createRefreshFamily(
  * (`rotated`). A token that was already rotated away is always `reused` and (again) revokes the
  * family, so every loser of a concurrent rotation sees `reused`; the current token of a revoked
  * family is `revoked`. Throws when `newHash` is already a live token (the whole operation is then
- * rolled back).
+ * rolled back). The winner applies `changes` to the family row in the same transaction.
  */
 export function* rotateRefreshToken(
   db: StoreQueryBuilder,
   oldHash: string,
   newHash: string,
   now: number,
+  changes: RefreshFamilyChanges = {},
 ): Operation<RotateRefreshResult> {
   const row = yield* findLive(db, oldHash, now);
   if (row === undefined) return { status: 'invalid' };
@@ -119,11 +120,35 @@ export function* rotateRefreshToken(
     );
     if (won === 1) {
       yield* insertToken(db, newHash, family.familyId, family.expiresAt, now);
-      return { status: 'rotated', family };
+      return { status: 'rotated', family: yield* applyChanges(db, family, changes) };
     }
   }
   yield* revokeRefreshFamily(db, family.familyId, now);
   return { status: 'reused', family };
+}
+
+/** Writes `changes` to the family's row and returns the family with them. */
+function* applyChanges(
+  db: StoreQueryBuilder,
+  family: RefreshFamilyRecord,
+  changes: RefreshFamilyChanges,
+): Operation<RefreshFamilyRecord> {
+  const updated = { ...family };
+  const columns: { key_thumbprint?: string; client_fingerprint?: string } = {};
+  if (changes.keyThumbprint !== undefined) {
+    columns.key_thumbprint = changes.keyThumbprint;
+    updated.keyThumbprint = changes.keyThumbprint;
+  }
+  if (changes.clientFingerprint !== undefined) {
+    columns.client_fingerprint = changes.clientFingerprint;
+    updated.clientFingerprint = changes.clientFingerprint;
+  }
+  if (Object.keys(columns).length > 0) {
+    yield* execute(
+      db.updateTable('cimd_refresh_family').set(columns).where('family_id', '=', family.familyId),
+    );
+  }
+  return updated;
 }
 
 /** The live family of a current or earlier token, revoked or not. */

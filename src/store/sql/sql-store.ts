@@ -69,9 +69,9 @@ export function createSqlStore(parts: SqlStoreParts): Store {
       lifecycle.assertOpen();
       return runner.write(() => createRefreshFamily(db, family, tokenHash, now()));
     },
-    async rotateRefreshToken(oldHash, newHash) {
+    async rotateRefreshToken(oldHash, newHash, changes) {
       lifecycle.assertOpen();
-      return runner.write(() => rotateRefreshToken(db, oldHash, newHash, now()));
+      return runner.write(() => rotateRefreshToken(db, oldHash, newHash, now(), changes));
     },
     async findRefreshFamily(tokenHash) {
       lifecycle.assertOpen();

@@ -1,0 +1,86 @@
+/**
+ * The token response (RFC 6749 §5.1): an RFC 9068 access token for the grant's audience, and a
+ * refresh token when the client lists the `refresh_token` grant (DESIGN: no `offline_access`
+ * needed). Refresh tokens are 256-bit random strings stored only as their SHA-256.
+ *
+ * @module
+ */
+import type { ServerContext } from '../authorization-server/context.js';
+import { randomToken, sha256Base64url } from '../crypto.js';
+import { noStoreJson } from '../http/responses.js';
+import { issueAccessToken } from '../tokens/access-token.js';
+
+/** The private claim that names the grant an access token belongs to (used by `/revoke`). */
+export const GRANT_ID_CLAIM = 'grant_id';
+
+/** The body of a successful token response. */
+export interface TokenResponseBody {
+  access_token: string;
+  token_type: 'Bearer';
+  /** Seconds until the access token expires. */
+  expires_in: number;
+  /** The granted scope; left out when empty. */
+  scope?: string;
+  refresh_token?: string;
+}
+
+/** What an access token is issued for. */
+export interface AccessTokenGrant {
+  grantId: string;
+  clientId: string;
+  userId: string;
+  /** The token's audience: the resource(s) (RES-03). */
+  audience: readonly string[];
+  /** Space-separated scope ('' for none). */
+  scope: string;
+  /** When the user authenticated, epoch ms. */
+  authTime?: number;
+}
+
+/** A new refresh token and its hash. */
+export interface NewRefreshToken {
+  token: string;
+  hash: string;
+}
+
+/** A fresh refresh token (32 random bytes) and the hash it is stored under. */
+export async function newRefreshToken(): Promise<NewRefreshToken> {
+  const token = randomToken(32);
+  return { token, hash: await sha256Base64url(token) };
+}
+
+/**
+ * Issues the access token for `grant` and builds the response body, with `refreshToken` when
+ * given. The access token lives `options.accessTokenLifetimeMs` and carries the grant id, so
+ * revoking it at `/revoke` ends the grant's refresh tokens too.
+ */
+export async function tokenResponseBody(
+  context: ServerContext,
+  grant: AccessTokenGrant,
+  refreshToken?: string,
+): Promise<TokenResponseBody> {
+  const issued = await issueAccessToken(context.signingKeys, {
+    issuer: context.options.issuer,
+    subject: grant.userId,
+    clientId: grant.clientId,
+    audience: grant.audience,
+    scope: grant.scope,
+    lifetimeMs: context.options.accessTokenLifetimeMs,
+    ...(grant.authTime === undefined ? {} : { authTime: grant.authTime }),
+    claims: { [GRANT_ID_CLAIM]: grant.grantId },
+    now: context.now,
+  });
+  const body: TokenResponseBody = {
+    access_token: issued.token,
+    token_type: 'Bearer',
+    expires_in: Math.max(0, issued.expiresAt - Math.floor(context.now() / 1000)),
+  };
+  if (grant.scope !== '') body.scope = grant.scope;
+  if (refreshToken !== undefined) body.refresh_token = refreshToken;
+  return body;
+}
+
+/** The HTTP response for `body`: 200 JSON with `Cache-Control: no-store` and `Pragma: no-cache`. */
+export function tokenResponse(body: TokenResponseBody): Response {
+  return noStoreJson(body);
+}

@@ -1,0 +1,37 @@
+/**
+ * How the token, revocation and registration endpoints are mounted: `POST` only (other methods
+ * get `405` with `Allow: POST, OPTIONS` and an OAuth error body), and CORS for any origin so
+ * browser-based MCP clients can call them. CORS with `*` is safe here: these endpoints use no
+ * cookies or ambient credentials, only what the request body itself carries.
+ *
+ * @module
+ */
+import type { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { oauthErrorResponse } from '../http/responses.js';
+import { OAuthError } from '../oauth-errors.js';
+
+/** Mounts `handler` for `POST path`, with CORS and a 405 for other methods. */
+export function mountPostEndpoint(
+  app: Hono,
+  path: string,
+  handler: (request: Request) => Promise<Response>,
+): void {
+  app.use(
+    path,
+    cors({
+      origin: '*',
+      allowMethods: ['POST', 'OPTIONS'],
+      allowHeaders: ['content-type', 'mcp-protocol-version'],
+      maxAge: 600,
+    }),
+  );
+  app.post(path, (c) => handler(c.req.raw));
+  app.all(path, () => {
+    const response = oauthErrorResponse(
+      new OAuthError('invalid_request', 'this endpoint accepts POST requests only', 405),
+    );
+    response.headers.set('allow', 'POST, OPTIONS');
+    return response;
+  });
+}

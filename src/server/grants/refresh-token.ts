@@ -1,0 +1,111 @@
+/**
+ * The `refresh_token` grant (OAuth 2.1 §4.3) with rotation on every use (MCP-AS-13: public
+ * clients MUST rotate; this server rotates for every client) and reuse detection: presenting a
+ * token that was already rotated away revokes the whole family.
+ *
+ * Key binding (PKJ-17, CIMD-AS-20), this server's policy: a `private_key_jwt` family is bound to
+ * the key that last authenticated for it. A refresh is accepted while that key is still published
+ * in the client's document; it may be signed by ANY currently published key of the client (keys
+ * rotate: stage, promote, retire), and the family is then re-bound to the key that signed it.
+ * Once the bound key has left the document, the family is revoked and the refresh refused
+ * (`invalid_grant`): a key that was removed, perhaps because it leaked, ends what it was bound
+ * to. The client's auth method must still be the one the family was created with.
+ *
+ * @module
+ */
+
+import type { RefreshFamilyChanges, RefreshFamilyRecord } from '../../store/store.js';
+import type { ServerContext } from '../authorization-server/context.js';
+import { sha256Base64url } from '../crypto.js';
+import type { OAuthParams } from '../http/params.js';
+import { InvalidGrantError } from '../oauth-errors.js';
+import type { AuthenticatedClient } from './client-authentication.js';
+import { newRefreshToken, type TokenResponseBody, tokenResponseBody } from './issue-tokens.js';
+import { selectAudience, selectScope } from './narrowing.js';
+
+/** The longest refresh token looked up, in characters: ours are 43. */
+const MAX_REFRESH_TOKEN_LENGTH = 512;
+
+const INVALID_TOKEN = 'the refresh token is invalid, expired or revoked; sign in again';
+
+/** Checks that `family` may be refreshed by `auth`'s client as it is now; revokes it when its key left. */
+async function checkBinding(
+  context: ServerContext,
+  auth: AuthenticatedClient,
+  family: RefreshFamilyRecord,
+): Promise<void> {
+  const { client } = auth;
+  if (family.clientId !== client.clientId) throw new InvalidGrantError(INVALID_TOKEN);
+  if (family.authMethod !== client.authMethod) {
+    throw new InvalidGrantError(
+      `the client's token_endpoint_auth_method changed from ${family.authMethod} to ${client.authMethod} since this grant was issued; sign in again`,
+    );
+  }
+  if (client.authMethod !== 'private_key_jwt') return;
+  const bound = family.keyThumbprint;
+  if (bound === undefined || !(await context.assertions.isKeyStillPublished(client, bound))) {
+    await context.store.revokeRefreshFamily(family.familyId);
+    context.logger.info(
+      {
+        event: 'refresh_family_revoked',
+        reason: 'key_removed',
+        clientId: client.clientId,
+        familyId: family.familyId,
+      },
+      "a refresh token family was revoked because its key left the client's key set",
+    );
+    throw new InvalidGrantError(
+      "the key this grant is bound to is no longer in the client's published keys, so the grant was revoked; sign in again",
+    );
+  }
+}
+
+/**
+ * Refreshes with `params.refresh_token` for `auth`'s client, narrowing `scope` and `resource`
+ * when asked, and returns a new access token and a new refresh token (the old one is then used
+ * up).
+ *
+ * @throws InvalidRequestError when `refresh_token` is missing; InvalidGrantError for an unknown,
+ *   expired, revoked, reused or foreign token, a changed auth method, or a bound key no longer
+ *   published (the family is then revoked); InvalidScopeError / InvalidTargetError for a scope or
+ *   resource beyond the grant.
+ */
+export async function refreshTokens(
+  context: ServerContext,
+  auth: AuthenticatedClient,
+  params: OAuthParams,
+): Promise<TokenResponseBody> {
+  const presented = params.require('refresh_token');
+  if (presented.length > MAX_REFRESH_TOKEN_LENGTH) throw new InvalidGrantError(INVALID_TOKEN);
+  const oldHash = await sha256Base64url(presented);
+  const family = await context.store.findRefreshFamily(oldHash);
+  if (family === undefined) throw new InvalidGrantError(INVALID_TOKEN);
+  await checkBinding(context, auth, family);
+  const scope = selectScope(params.get('scope'), family.scope);
+  const audience = selectAudience(params.get('resource'), family.resources, context.options.resources);
+
+  const next = await newRefreshToken();
+  const changes: RefreshFamilyChanges = { clientFingerprint: auth.client.fingerprint };
+  if (auth.assertion !== undefined) changes.keyThumbprint = auth.assertion.keyThumbprint;
+  const result = await context.store.rotateRefreshToken(oldHash, next.hash, changes);
+  if (result.status === 'reused') {
+    context.logger.warn(
+      { event: 'refresh_token_reused', clientId: auth.client.clientId, familyId: result.family.familyId },
+      'a refresh token was used twice; its family is revoked',
+    );
+  }
+  if (result.status !== 'rotated') throw new InvalidGrantError(INVALID_TOKEN);
+  const authTime = result.family.extra?.authTime;
+  return tokenResponseBody(
+    context,
+    {
+      grantId: result.family.grantId,
+      clientId: auth.client.clientId,
+      userId: result.family.userId,
+      audience,
+      scope,
+      ...(typeof authTime === 'number' ? { authTime } : {}),
+    },
+    next.token,
+  );
+}

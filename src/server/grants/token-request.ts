@@ -1,0 +1,75 @@
+/**
+ * The token endpoint's request handling (OAuth 2.1 §3.2): form parameters, the refusal of shared
+ * secrets, the grant type, client authentication, then the grant. Every failure is an RFC 6749
+ * §5.2 JSON error with `Cache-Control: no-store`; nothing secret is ever logged (no codes,
+ * verifiers, assertions or tokens: only client ids, grant types and error codes).
+ *
+ * @module
+ */
+import type { ServerContext } from '../authorization-server/context.js';
+import { formParams } from '../http/params.js';
+import { oauthErrorResponse } from '../http/responses.js';
+import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../oauth-errors.js';
+import { redeemAuthorizationCode } from './authorization-code.js';
+import { authenticateClient, refuseSharedSecrets } from './client-authentication.js';
+import { tokenResponse } from './issue-tokens.js';
+import { refreshTokens } from './refresh-token.js';
+import { wireError } from './wire-error.js';
+
+/** The grant types this token endpoint implements. */
+export const TOKEN_GRANT_TYPES = Object.freeze(['authorization_code', 'refresh_token'] as const);
+
+type GrantType = (typeof TOKEN_GRANT_TYPES)[number];
+
+function isGrantType(value: string): value is GrantType {
+  return (TOKEN_GRANT_TYPES as readonly string[]).includes(value);
+}
+
+/**
+ * Handles `POST /token`: `grant_type` `authorization_code` or `refresh_token`; any other grant
+ * (`client_credentials`, `password`, `implicit`, device code, …) is `unsupported_grant_type`.
+ * The grant type is checked before the client is resolved, so junk requests cause no fetch.
+ */
+export async function handleTokenRequest(context: ServerContext, request: Request): Promise<Response> {
+  let clientId: string | undefined;
+  let grantType: string | undefined;
+  try {
+    const params = await formParams(request);
+    refuseSharedSecrets(request, params);
+    grantType = params.get('grant_type');
+    if (grantType === undefined) throw new InvalidRequestError('the grant_type parameter is missing');
+    if (!isGrantType(grantType)) {
+      throw new UnsupportedGrantTypeError(
+        `this server supports the grant types ${TOKEN_GRANT_TYPES.join(' and ')} only`,
+      );
+    }
+    const auth = await authenticateClient(context, params);
+    clientId = auth.client.clientId;
+    if (!auth.client.grantTypes.includes(grantType)) {
+      throw new UnauthorizedClientError(
+        `the client's metadata does not list the ${grantType} grant in grant_types`,
+      );
+    }
+    const body =
+      grantType === 'authorization_code'
+        ? await redeemAuthorizationCode(context, auth, params)
+        : await refreshTokens(context, auth, params);
+    context.logger.info(
+      { event: 'token_issued', grantType, clientId, withRefreshToken: body.refresh_token !== undefined },
+      'tokens issued',
+    );
+    return tokenResponse(body);
+  } catch (error) {
+    const oauth = wireError(context, error, 'token');
+    context.logger.info(
+      {
+        event: 'token_refused',
+        error: oauth.error,
+        ...(grantType === undefined || !isGrantType(grantType) ? {} : { grantType }),
+        ...(clientId === undefined ? {} : { clientId }),
+      },
+      oauth.message,
+    );
+    return oauthErrorResponse(oauth);
+  }
+}

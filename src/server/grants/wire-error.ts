@@ -1,0 +1,23 @@
+/**
+ * The wire error of a failed token, revocation or registration request, with a log line for
+ * what is not an OAuth error (a bug, a store failure): its name and message only, never the
+ * request's secrets.
+ *
+ * @module
+ */
+import type { ServerContext } from '../authorization-server/context.js';
+import { isOAuthError, type OAuthError, toOAuthError } from '../oauth-errors.js';
+
+/**
+ * The OAuth error to answer `error` with (`toOAuthError`: OAuth errors as they are, client
+ * resolution failures as `invalid_client` or `temporarily_unavailable`, anything else
+ * `server_error` without detail). Unexpected errors are logged at `error` level with `endpoint`.
+ */
+export function wireError(context: ServerContext, error: unknown, endpoint: string): OAuthError {
+  const oauth = toOAuthError(error);
+  if (!isOAuthError(error)) {
+    const detail = error instanceof Error ? { name: error.name, message: error.message } : String(error);
+    context.logger.error({ event: 'endpoint_failed', endpoint, err: detail }, 'unexpected error');
+  }
+  return oauth;
+}
