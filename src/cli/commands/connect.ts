@@ -1,0 +1,230 @@
+/**
+ * `cimd connect <mcp-server-url>`: signs in to an MCP server with a Client ID Metadata Document
+ * (through the system browser, or by printing the URL), lists the server's tools, or calls one.
+ * Data (tools, the call's result) on stdout, the sign-in on stderr. Exit 0 ok, 1 when the tool
+ * reports an error or does not exist, 2 when the sign-in or connection fails or on usage errors.
+ *
+ * @module
+ */
+import { Command, Option } from 'commander';
+import type { AssertionSignerLike } from '../../client/client-auth.js';
+import { connect } from '../../client/connect.js';
+import { isSignInError } from '../../client/errors.js';
+import { FileTokenStore } from '../../client/file-token-store.js';
+import { MemoryTokenStore } from '../../client/token-store.js';
+import { isCimdError } from '../../errors.js';
+import { createAssertionSigner } from '../../keys/assertion.js';
+import { loadKeySet } from '../../keys/file.js';
+import { EXIT_CANNOT_CHECK, EXIT_INVALID, EXIT_OK, UsageError } from '../exit-codes.js';
+import { type CliIo, writeLine } from '../io.js';
+
+interface ConnectFlags {
+  clientMetadataUrl: string;
+  key?: string;
+  printUrl?: boolean;
+  call?: string;
+  args?: string;
+  json?: boolean;
+  store: 'memory' | 'file';
+  timeout: string;
+  allowPrivateNetwork?: boolean;
+}
+
+interface ToolSummary {
+  name: string;
+  description?: string | undefined;
+}
+
+/** Defines `cimd connect`; `setExit` receives the exit code. */
+export function connectCommand(io: CliIo, setExit: (code: number) => void): Command {
+  return new Command('connect')
+    .description(
+      'Sign in to an MCP server with a Client ID Metadata Document, then list its tools or call one',
+    )
+    .argument('<mcp-server-url>', 'the MCP server (Streamable HTTP), e.g. https://mcp.example.com/mcp')
+    .requiredOption(
+      '--client-metadata-url <url>',
+      'the https URL of your client metadata document (the client_id)',
+    )
+    .option('--key <file>', 'the key set file (cimd keys generate) for a private_key_jwt document')
+    .option('--print-url', 'print the sign-in URL on stderr instead of opening the browser')
+    .option('--call <tool>', 'call this tool instead of listing the tools')
+    .option('--args <json>', 'the tool arguments, a JSON object (with --call)', '{}')
+    .option('--json', 'print JSON on stdout (the tools, or the call result)')
+    .addOption(
+      new Option(
+        '--store <kind>',
+        'where tokens are kept: memory (this run only) or file (your config folder, mode 0600)',
+      )
+        .choices(['memory', 'file'])
+        .default('memory'),
+    )
+    .option('--timeout <seconds>', 'how long the sign-in may take', '300')
+    .option(
+      '--allow-private-network',
+      'allow a client metadata URL on this machine or a private network (development only)',
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cimd connect https://mcp.example.com/mcp --client-metadata-url https://app.example.com/oauth/client.json
+  $ cimd connect https://mcp.example.com/mcp --client-metadata-url https://app.example.com/oauth/client.json \\
+      --key cimd-keys.json --call echo --args '{"text":"hi"}' --json`,
+    )
+    .action(async (serverUrl: string, flags: ConnectFlags) => {
+      setExit(await runConnect(serverUrl, flags, io));
+    });
+}
+
+function parseServerUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`${raw} is not a URL; pass the MCP server's URL, e.g. https://mcp.example.com/mcp`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UsageError(`${raw} is not an http(s) URL`);
+  }
+  return url;
+}
+
+function parseArguments(raw: string | undefined): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw ?? '{}');
+  } catch {
+    throw new UsageError('--args is not valid JSON; pass an object such as \'{"a":1}\'');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError('--args must be a JSON object, such as \'{"a":1}\'');
+  }
+  return value as Record<string, unknown>;
+}
+
+function parseTimeout(raw: string): number {
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+    throw new UsageError(`--timeout must be whole seconds from 1 to 3600; got ${raw}`);
+  }
+  return seconds * 1000;
+}
+
+async function loadSigner(path: string | undefined): Promise<AssertionSignerLike | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    return await createAssertionSigner(await loadKeySet(path));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function printTools(io: CliIo, tools: readonly ToolSummary[], json: boolean): void {
+  if (json) {
+    writeLine(io.stdout, JSON.stringify({ tools }, null, 2));
+    return;
+  }
+  if (tools.length === 0) writeLine(io.stderr, 'The server has no tools.');
+  for (const tool of tools) {
+    writeLine(io.stdout, tool.description ? `${tool.name}  ${io.colors.dim(tool.description)}` : tool.name);
+  }
+}
+
+function printResult(io: CliIo, result: Record<string, unknown>, json: boolean): void {
+  if (json) {
+    writeLine(io.stdout, JSON.stringify(result, null, 2));
+    return;
+  }
+  const content = Array.isArray(result.content) ? (result.content as Array<Record<string, unknown>>) : [];
+  for (const part of content) {
+    writeLine(
+      io.stdout,
+      part.type === 'text' && typeof part.text === 'string' ? part.text : JSON.stringify(part),
+    );
+  }
+  if (content.length === 0 && result.structuredContent !== undefined) {
+    writeLine(io.stdout, JSON.stringify(result.structuredContent, null, 2));
+  }
+}
+
+async function runConnect(rawServerUrl: string, flags: ConnectFlags, io: CliIo): Promise<number> {
+  const serverUrl = parseServerUrl(rawServerUrl);
+  const toolArguments = flags.call === undefined ? undefined : parseArguments(flags.args);
+  const callbackTimeoutMs = parseTimeout(flags.timeout);
+  const signer = await loadSigner(flags.key);
+  if (flags.allowPrivateNetwork) {
+    writeLine(
+      io.stderr,
+      io.colors.yellow(
+        'Warning: --allow-private-network is on: a client metadata URL on a private network is accepted (development only).',
+      ),
+    );
+  }
+
+  let client: Awaited<ReturnType<typeof connect>>;
+  try {
+    client = await connect(serverUrl, {
+      clientMetadataUrl: flags.clientMetadataUrl,
+      store: flags.store === 'file' ? new FileTokenStore() : new MemoryTokenStore(),
+      onAuthorizationUrl: flags.printUrl ? 'print' : 'browser',
+      messages: io.stderr,
+      callbackTimeoutMs,
+      ...(signer === undefined ? {} : { signer }),
+      ...(flags.allowPrivateNetwork ? { allowPrivateNetwork: true } : {}),
+    });
+  } catch (error) {
+    const known = isSignInError(error) || isCimdError(error);
+    writeLine(
+      io.stderr,
+      io.colors.red(
+        `✗ Cannot connect to ${serverUrl.href}: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
+    if (!known && error instanceof Error && error.cause instanceof Error) {
+      writeLine(io.stderr, `  cause: ${error.cause.message}`);
+    }
+    return EXIT_CANNOT_CHECK;
+  }
+
+  try {
+    const server = client.getServerVersion();
+    writeLine(
+      io.stderr,
+      `${io.colors.green('✓')} Connected to ${server ? `${server.name} ${server.version}` : serverUrl.href}`,
+    );
+    const { tools } = await client.listTools();
+    if (flags.call === undefined) {
+      printTools(
+        io,
+        tools.map((tool) => ({ name: tool.name, description: tool.description })),
+        flags.json === true,
+      );
+      return EXIT_OK;
+    }
+    if (!tools.some((tool) => tool.name === flags.call)) {
+      writeLine(
+        io.stderr,
+        io.colors.red(
+          `✗ The server has no tool named ${flags.call}; it has: ${tools.map((tool) => tool.name).join(', ') || 'none'}`,
+        ),
+      );
+      return EXIT_INVALID;
+    }
+    const result = (await client.callTool({ name: flags.call, arguments: toolArguments ?? {} })) as Record<
+      string,
+      unknown
+    >;
+    printResult(io, result, flags.json === true);
+    if (result.isError === true) {
+      writeLine(io.stderr, io.colors.red(`✗ The tool ${flags.call} reported an error.`));
+      return EXIT_INVALID;
+    }
+    return EXIT_OK;
+  } catch (error) {
+    writeLine(io.stderr, io.colors.red(`✗ ${error instanceof Error ? error.message : String(error)}`));
+    return EXIT_CANNOT_CHECK;
+  } finally {
+    await client.close().catch(() => {});
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * `connect(serverUrl, options)`: an MCP SDK `Client`, connected over Streamable HTTP, that signs
+ * in with the CIMD provider whenever the server asks (first use, expiry, step-up). The SDK is an
+ * optional peer dependency and is imported here, lazily.
+ *
+ * @module
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { VERSION } from '../version.js';
+import { SignInError } from './errors.js';
+import { CimdOAuthClientProvider } from './provider.js';
+import type { CimdClientProviderOptions } from './provider-options.js';
+import { createSignInFetch, type FetchLike, type SdkAuth } from './sign-in-fetch.js';
+
+/** Options of {@link connect}: the provider's (without `serverUrl`), or a provider, plus the client's. */
+export interface ConnectOptions extends Omit<CimdClientProviderOptions, 'serverUrl' | 'clientMetadataUrl'> {
+  /** The document URL (the `client_id`); required unless `provider` is given. */
+  clientMetadataUrl?: string;
+  /** A provider to use instead of building one (its `serverUrl` must be this server). */
+  provider?: CimdOAuthClientProvider;
+  /** The MCP client's name and version sent in `initialize`. Default `{ name: 'mcp-cimd', version }`. */
+  clientInfo?: { name: string; version: string };
+  /** The fetch used for every request (MCP and OAuth). Default `globalThis.fetch`. */
+  fetch?: FetchLike;
+  /** How many step-up sign-ins a session may make on `insufficient_scope`. Default 3. */
+  maxStepUps?: number;
+}
+
+interface Sdk {
+  Client: typeof import('@modelcontextprotocol/sdk/client/index.js').Client;
+  StreamableHTTPClientTransport: typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js').StreamableHTTPClientTransport;
+  auth: SdkAuth;
+}
+
+/** Imports the SDK pieces, or explains how to install it. */
+async function loadSdk(): Promise<Sdk> {
+  try {
+    const [clientModule, transportModule, authModule] = await Promise.all([
+      import('@modelcontextprotocol/sdk/client/index.js'),
+      import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+      import('@modelcontextprotocol/sdk/client/auth.js'),
+    ]);
+    return {
+      Client: clientModule.Client,
+      StreamableHTTPClientTransport: transportModule.StreamableHTTPClientTransport,
+      auth: {
+        auth: (provider, options) => authModule.auth(provider, options),
+        extractWWWAuthenticateParams: (response) => authModule.extractWWWAuthenticateParams(response),
+      },
+    };
+  } catch (error) {
+    throw new SignInError(
+      'ERR_SIGNIN_FAILED',
+      'connect() needs @modelcontextprotocol/sdk (1.24 or later): npm install @modelcontextprotocol/sdk',
+      { cause: error },
+    );
+  }
+}
+
+function providerFor(serverUrl: string | URL, options: ConnectOptions): CimdOAuthClientProvider {
+  if (options.provider !== undefined) return options.provider;
+  const {
+    provider: _provider,
+    clientInfo: _info,
+    fetch: _fetch,
+    maxStepUps: _max,
+    clientMetadataUrl,
+    ...rest
+  } = options;
+  if (clientMetadataUrl === undefined) {
+    throw new SignInError('ERR_SIGNIN_CLIENT_CONFIG', 'connect() needs clientMetadataUrl (or a provider).');
+  }
+  return new CimdOAuthClientProvider({ ...rest, clientMetadataUrl, serverUrl });
+}
+
+/**
+ * Connects to the MCP server at `serverUrl`, signing in through the browser (or the configured
+ * `onAuthorizationUrl`) when the server asks. The returned client keeps signing in as needed;
+ * close it with `client.close()`.
+ *
+ * ```ts
+ * const client = await connect('https://mcp.example.com/mcp', {
+ *   clientMetadataUrl: 'https://app.example.com/oauth/client.json',
+ * });
+ * const { tools } = await client.listTools();
+ * ```
+ *
+ * @throws SignInError when the sign-in cannot start or fails; the SDK's errors for MCP failures.
+ */
+export async function connect(serverUrl: string | URL, options: ConnectOptions): Promise<Client> {
+  const sdk = await loadSdk();
+  const provider = providerFor(serverUrl, options);
+  await provider.prepare();
+  const signInFetch = createSignInFetch({
+    provider,
+    serverUrl,
+    sdk: sdk.auth,
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.maxStepUps === undefined ? {} : { maxStepUps: options.maxStepUps }),
+  });
+  const transport = new sdk.StreamableHTTPClientTransport(new URL(String(serverUrl)), { fetch: signInFetch });
+  const client = new sdk.Client(options.clientInfo ?? { name: 'mcp-cimd', version: VERSION });
+  try {
+    await client.connect(transport);
+  } catch (error) {
+    await provider.cancelSignIn();
+    await client.close().catch(() => {});
+    throw error;
+  }
+  return client;
+}

@@ -1,0 +1,39 @@
+/**
+ * One conformance scenario: sign in with the CIMD provider (the suite's fixed document URL, never
+ * fetched), headlessly, then list the tools and call `test-tool` when there is one.
+ *
+ * @module
+ */
+import { connect } from '../client/connect.js';
+import { VERSION } from '../version.js';
+import { readConformanceContext } from './context.js';
+import { createHeadlessAuthorizer } from './headless.js';
+
+/** The client_id the `auth/basic-cimd` scenario expects. */
+export const CONFORMANCE_CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json';
+
+/** The redirect URI the (never fetched) conformance document is taken to register. */
+export const CONFORMANCE_REDIRECT_URI = 'http://127.0.0.1/callback';
+
+/** Runs one scenario against `serverUrl`. */
+export async function runConformanceClient(serverUrl: string): Promise<void> {
+  const context = readConformanceContext();
+  const client = await connect(serverUrl, {
+    clientMetadataUrl: CONFORMANCE_CLIENT_METADATA_URL,
+    // The suite's document URL is under .local and is never fetched: say what it would register.
+    allowPrivateNetwork: true,
+    redirectUris: [CONFORMANCE_REDIRECT_URI],
+    clientName: 'mcp-cimd conformance client',
+    onAuthorizationUrl: createHeadlessAuthorizer(),
+    clientInfo: { name: 'mcp-cimd-conformance-client', version: VERSION },
+    ...(context.preRegistered === undefined ? {} : { preRegistered: context.preRegistered }),
+  });
+  try {
+    const { tools } = await client.listTools();
+    if (tools.some((tool) => tool.name === 'test-tool')) {
+      await client.callTool({ name: 'test-tool', arguments: {} });
+    }
+  } finally {
+    await client.close();
+  }
+}
