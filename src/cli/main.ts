@@ -1,10 +1,14 @@
 /**
- * The `cimd` command line: `cimd create` and `cimd validate`.
+ * The `cimd` command line: `create`, `validate`, `keys`, `host`, `serve` and `connect`.
  * Data goes to stdout, diagnostics to stderr; exit 0 ok, 1 invalid, 2 usage or environment error.
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { connectCommand } from './commands/connect.js';
 import { createCommand } from './commands/create.js';
+import { hostCommand } from './commands/host.js';
+import { keysCommand } from './commands/keys.js';
+import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
 import { EXIT_CANNOT_CHECK, EXIT_OK, UsageError } from './exit-codes.js';
 import { type CliIo, processIo, writeLine } from './io.js';
@@ -26,6 +30,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     .exitOverride();
   program.addCommand(createCommand(io, setExit).exitOverride());
   program.addCommand(validateCommand(io, setExit).exitOverride());
+  program.addCommand(keysCommand(io, setExit).exitOverride());
+  program.addCommand(hostCommand(io, setExit).exitOverride());
+  program.addCommand(serveCommand(io, setExit).exitOverride());
+  program.addCommand(connectCommand(io, setExit).exitOverride());
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,0 +1,49 @@
+/**
+ * The flags of `cimd serve`, declared from the catalog (so `--help` names each option's
+ * environment variables and default), and the flag layer: only the flags actually given on the
+ * command line, never commander's implicit defaults (`--no-registration` implies one).
+ *
+ * @module
+ */
+import { type Command, Option } from 'commander';
+import { CONFIG_FILE_OPTION, type ConfigKey, SERVE_OPTIONS } from './catalog.js';
+import { type ConfigLayer, emptyLayer, setValue } from './layers.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Commander's attribute name of each option, mapped to its config key. */
+const attributes = new Map<string, ConfigKey>();
+
+/** Adds every `cimd serve` option (and `--config`) to `command`. */
+export function addServeOptions(command: Command): Command {
+  for (const spec of SERVE_OPTIONS) {
+    const env = spec.env.length > 0 ? `; env ${spec.env.join(', ')}` : '';
+    const unit = spec.unit ? `, ${spec.unit}` : '';
+    const option = new Option(spec.flag, `${spec.description} (default ${spec.defaultText}${unit}${env})`);
+    if (spec.repeatable) option.argParser(collect);
+    attributes.set(option.attributeName(), spec.key);
+    command.addOption(option);
+  }
+  command.addOption(
+    new Option(CONFIG_FILE_OPTION.flag, `${CONFIG_FILE_OPTION.description} (env ${CONFIG_FILE_OPTION.env})`),
+  );
+  return command;
+}
+
+/** The flags given on `command`'s command line, as a layer (values stay text for the schema). */
+export function readFlagLayer(command: Command): ConfigLayer {
+  const layer = emptyLayer();
+  const values = command.opts<Record<string, unknown>>();
+  for (const [attribute, key] of attributes) {
+    if (command.getOptionValueSource(attribute) !== 'cli') continue;
+    const flag = command.options.find((option) => option.attributeName() === attribute)?.long ?? attribute;
+    setValue(layer, key, values[attribute], flag);
+  }
+  return layer;
+}
+
+/** The `--config` flag's value, when given. */
+export function configFileFlag(command: Command): string | undefined {
+  const value = command.opts<{ config?: string }>().config;
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,91 @@
+/**
+ * Loads the configuration of `cimd serve`: flags > environment > config file > defaults, then
+ * the schema, then the checks that span options. Every problem is reported at once, each with
+ * the option's flag and where its value came from.
+ *
+ * @module
+ */
+import { access, constants } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { CONFIG_FILE_OPTION, type ConfigKey, SERVE_OPTIONS, specOf } from './catalog.js';
+import { readEnvLayer } from './env.js';
+import { ConfigError } from './errors.js';
+import { readConfigFile } from './file.js';
+import { type ConfigLayer, emptyLayer, mergeLayers } from './layers.js';
+import { type KeyedProblem, resolveServeConfig, type ServeConfig } from './resolve.js';
+import { serveSettingsSchema } from './schema.js';
+
+/** Inputs of {@link loadServeConfig}. */
+export interface LoadServeConfigOptions {
+  /** The flags given on the command line (only those given, not commander's defaults). */
+  flags?: ConfigLayer;
+  /** `--config <file>`, when given. */
+  configFile?: string | undefined;
+  /** The environment. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** The directory relative paths are resolved against. Default `process.cwd()`. */
+  cwd?: string;
+}
+
+/** How an option is named in messages: its flag, and where the value came from if elsewhere. */
+function label(key: ConfigKey | undefined, sources: ConfigLayer['sources']): string {
+  if (key === undefined) return 'configuration';
+  const flag = specOf(key).flag.split(' ')[0] ?? key;
+  const source = sources[key];
+  return source === undefined || source === flag ? flag : `${flag} (from ${source})`;
+}
+
+function describe(problem: KeyedProblem, sources: ConfigLayer['sources']): string {
+  return `${label(problem.key, sources)}: ${problem.message}`;
+}
+
+function isConfigKey(value: unknown): value is ConfigKey {
+  return SERVE_OPTIONS.some((spec) => spec.key === value);
+}
+
+async function checkReadable(path: string, key: ConfigKey, problems: KeyedProblem[]): Promise<void> {
+  try {
+    await access(path, constants.R_OK);
+  } catch (error) {
+    problems.push({ key, message: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}` });
+  }
+}
+
+/**
+ * The validated configuration.
+ *
+ * @throws ConfigError listing every problem (the CLI prints it and exits 2).
+ */
+export async function loadServeConfig(options: LoadServeConfigOptions = {}): Promise<ServeConfig> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const configFile = options.configFile ?? (env[CONFIG_FILE_OPTION.env] || undefined);
+  const configPath = configFile === undefined ? undefined : resolve(cwd, configFile);
+  const file = configPath === undefined ? emptyLayer() : await readConfigFile(configPath);
+  const merged = mergeLayers(options.flags ?? emptyLayer(), readEnvLayer(env), file);
+
+  const known = SERVE_OPTIONS.map((spec) => spec.key);
+  const unknown = Object.keys(file.values)
+    .filter((key) => !isConfigKey(key))
+    .map((key) => `unknown option ${JSON.stringify(key)} in ${configPath}; known keys: ${known.join(', ')}`);
+  const parsed = serveSettingsSchema.safeParse(merged.values);
+  if (!parsed.success || unknown.length > 0) {
+    const issues = parsed.success
+      ? []
+      : parsed.error.issues.filter((issue) => issue.code !== 'unrecognized_keys');
+    const problems = issues.map((issue) => {
+      const key = issue.path[0];
+      return describe({ key: isConfigKey(key) ? key : undefined, message: issue.message }, merged.sources);
+    });
+    throw new ConfigError([...unknown, ...problems]);
+  }
+
+  const { config, problems } = resolveServeConfig(parsed.data, cwd);
+  if (config.tls !== undefined) {
+    await checkReadable(config.tls.certPath, 'tlsCert', problems);
+    await checkReadable(config.tls.keyPath, 'tlsKey', problems);
+  }
+  if (problems.length > 0)
+    throw new ConfigError(problems.map((problem) => describe(problem, merged.sources)));
+  return config;
+}

@@ -1,0 +1,236 @@
+/**
+ * From settings to the configuration `cimd serve` runs with: the issuer derived from the
+ * address when not given, the checks that span several options (the issuer's scheme, the
+ * development login's loopback rule, TLS files in pairs, at least one resource), the store and
+ * the signing-key file, and the trust policy checked as the server will use it.
+ *
+ * @module
+ */
+import { resolve as resolvePath } from 'node:path';
+import { InvalidOptionError } from '../../errors.js';
+import { checkIssuer, checkResource } from '../../server/authorization-server/options.js';
+import { createTrustPolicy } from '../../server/clients/trust-policy.js';
+import { isLoopbackHostname } from '../../server/http/loopback.js';
+import type { LogLevel } from '../../server/logging.js';
+import { parseHttpsUrl } from '../../server/resource/https-url.js';
+import type { ConfigKey } from './catalog.js';
+import {
+  DEFAULT_DATABASE,
+  defaultSigningKeys,
+  parseDatabase,
+  type SigningKeysConfig,
+  type StoreConfig,
+} from './database.js';
+import { originOf } from './origin.js';
+import type { ServeSettings } from './schema.js';
+
+/** The trust policy options of `cimd serve`. */
+export interface TrustConfig {
+  mode: 'open' | 'allowlist';
+  allow: string[];
+  deny: string[];
+  trusted: string[];
+}
+
+/** The configuration `cimd serve` runs with (validated; see the README table for each option). */
+export interface ServeConfig {
+  /** The address to listen on. */
+  host: string;
+  /** The port to listen on; 0 picks a free one. */
+  port: number;
+  /**
+   * The issuer identifier; `undefined` when it is derived from the address actually bound
+   * (`http(s)://<host>:<port>`, needed with port 0).
+   */
+  issuer: string | undefined;
+  /** The resources (MCP server URLs) tokens are issued for; may be empty only with `demo`. */
+  resources: string[];
+  /** Also run the demo MCP server, client and documents. */
+  demo: boolean;
+  store: StoreConfig;
+  signingKeys: SigningKeysConfig;
+  /** Dynamic Client Registration on. */
+  registration: boolean;
+  trust: TrustConfig;
+  /** Access token lifetime, in seconds. */
+  accessTokenTtlSeconds: number;
+  /** Refresh token family lifetime, in seconds. */
+  refreshTokenTtlSeconds: number;
+  /** Scopes advertised and accepted; `undefined`: none advertised, any accepted. */
+  scopes: string[] | undefined;
+  allowPrivateNetwork: boolean;
+  dangerouslyAllowHttpClientIds: boolean;
+  /** Paths of the PEM certificate and key, when serving https directly. */
+  tls: { certPath: string; keyPath: string } | undefined;
+  logLevel: LogLevel;
+}
+
+/** A problem about `key`, to be prefixed with the option's name and source. */
+export interface KeyedProblem {
+  key: ConfigKey | undefined;
+  message: string;
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/**
+ * The issuer: the configured one, or derived from the address. `checked` is the one validated
+ * (with port 0, a stand-in port: only the scheme and host matter for the rules).
+ */
+function resolveIssuer(
+  settings: ServeSettings,
+  host: string,
+  tls: boolean,
+  problems: KeyedProblem[],
+): { issuer: string | undefined; checked: string | undefined } {
+  if (settings.issuer !== undefined) {
+    try {
+      checkIssuer(settings.issuer);
+    } catch (error) {
+      problems.push({ key: 'issuer', message: (error as Error).message });
+      return { issuer: undefined, checked: undefined };
+    }
+    return { issuer: settings.issuer, checked: settings.issuer };
+  }
+  if (WILDCARD_HOSTS.has(host)) {
+    problems.push({
+      key: 'host',
+      message: `${host || 'an empty host'} listens on every interface, so the issuer cannot be derived from it: set --issuer to the URL clients use`,
+    });
+    return { issuer: undefined, checked: undefined };
+  }
+  const derived = originOf(host, settings.port === 0 ? 1 : settings.port, tls);
+  try {
+    checkIssuer(derived);
+  } catch (error) {
+    problems.push({
+      key: 'host',
+      message: `the issuer derived from it, ${derived}, is invalid: ${(error as Error).message}. Set --issuer (https) or serve https with --tls-cert and --tls-key`,
+    });
+    return { issuer: undefined, checked: undefined };
+  }
+  return { issuer: settings.port === 0 ? undefined : derived, checked: derived };
+}
+
+function checkDevLoginLoopback(issuer: string, problems: KeyedProblem[]): void {
+  const hostname = new URL(issuer).hostname;
+  if (isLoopbackHostname(hostname)) return;
+  problems.push({
+    key: 'issuer',
+    message: `${issuer} is not on loopback, and cimd serve signs users in with the development login, which signs everyone in as one local user and is therefore loopback-only. Upstream identity providers come in a later release; until then run cimd serve on 127.0.0.1 (behind your own front end if needed) or embed createAuthorizationServer with your own authenticator`,
+  });
+}
+
+function resolveResources(settings: ServeSettings, problems: KeyedProblem[]): string[] {
+  const resources = [...new Set(settings.resources ?? [])];
+  if (resources.length === 0 && !settings.demo) {
+    problems.push({
+      key: 'resources',
+      message:
+        'at least one resource is required: the URL of each MCP server tokens are issued for (--resource https://mcp.example.com/mcp, repeatable), or --demo',
+    });
+  }
+  for (const resource of resources) {
+    try {
+      checkResource(resource);
+      parseHttpsUrl(resource, 'a resource');
+    } catch (error) {
+      problems.push({ key: 'resources', message: (error as Error).message });
+    }
+  }
+  return resources;
+}
+
+function resolveStore(settings: ServeSettings, cwd: string, problems: KeyedProblem[]): StoreConfig {
+  if (settings.store === 'memory') return { kind: 'memory' };
+  const parsed = parseDatabase(settings.database ?? DEFAULT_DATABASE, cwd);
+  if (!parsed.ok) {
+    problems.push({ key: 'database', message: parsed.problem });
+    return { kind: 'memory' };
+  }
+  return { kind: 'sqlite', path: parsed.path };
+}
+
+function resolveTrust(settings: ServeSettings, problems: KeyedProblem[]): TrustConfig {
+  const trust: TrustConfig = {
+    mode: settings.trustMode,
+    allow: settings.allow ?? [],
+    deny: settings.deny ?? [],
+    trusted: settings.trusted ?? [],
+  };
+  try {
+    createTrustPolicy(trust);
+  } catch (error) {
+    if (!(error instanceof InvalidOptionError)) throw error;
+    const key = (['allow', 'deny', 'trusted'] as const).find((name) => error.message.startsWith(name));
+    problems.push({ key: key ?? 'trustMode', message: error.message });
+  }
+  if (trust.mode === 'allowlist' && trust.allow.length === 0 && trust.trusted.length === 0) {
+    problems.push({
+      key: 'trustMode',
+      message: 'allowlist mode with no --allow or --trusted entry would refuse every client document',
+    });
+  }
+  return trust;
+}
+
+function resolveScopes(settings: ServeSettings, problems: KeyedProblem[]): string[] | undefined {
+  if (settings.scopes === undefined) return undefined;
+  const bad = settings.scopes.find((scope) => !SCOPE_TOKEN.test(scope));
+  if (bad !== undefined)
+    problems.push({ key: 'scopes', message: `${JSON.stringify(bad)} is not a valid scope token` });
+  return [...new Set(settings.scopes)];
+}
+
+function resolveTls(settings: ServeSettings, cwd: string, problems: KeyedProblem[]): ServeConfig['tls'] {
+  const { tlsCert, tlsKey } = settings;
+  if (tlsCert === undefined && tlsKey === undefined) return undefined;
+  if (tlsCert === undefined || tlsKey === undefined) {
+    problems.push({
+      key: tlsCert === undefined ? 'tlsKey' : 'tlsCert',
+      message: '--tls-cert and --tls-key go together: give both to serve https, or neither',
+    });
+    return undefined;
+  }
+  return { certPath: resolvePath(cwd, tlsCert), keyPath: resolvePath(cwd, tlsKey) };
+}
+
+/**
+ * Checks `settings` as a whole and derives the configuration. Problems are collected, not
+ * thrown, so every one can be reported at once.
+ */
+export function resolveServeConfig(
+  settings: ServeSettings,
+  cwd: string,
+): { config: ServeConfig; problems: KeyedProblem[] } {
+  const problems: KeyedProblem[] = [];
+  const host = settings.host ?? '127.0.0.1';
+  const tls = resolveTls(settings, cwd, problems);
+  const { issuer, checked } = resolveIssuer(settings, host, tls !== undefined, problems);
+  if (checked !== undefined) checkDevLoginLoopback(checked, problems);
+  const store = resolveStore(settings, cwd, problems);
+  const signingKeys: SigningKeysConfig =
+    settings.signingKeys === undefined
+      ? defaultSigningKeys(store)
+      : { kind: 'file', path: resolvePath(cwd, settings.signingKeys) };
+  const config: ServeConfig = {
+    host,
+    port: settings.port,
+    issuer,
+    resources: resolveResources(settings, problems),
+    demo: settings.demo,
+    store,
+    signingKeys,
+    registration: settings.registration,
+    trust: resolveTrust(settings, problems),
+    accessTokenTtlSeconds: settings.accessTokenTtl,
+    refreshTokenTtlSeconds: settings.refreshTokenTtl,
+    scopes: resolveScopes(settings, problems),
+    allowPrivateNetwork: settings.allowPrivateNetwork,
+    dangerouslyAllowHttpClientIds: settings.dangerouslyAllowHttpClientIds,
+    tls,
+    logLevel: settings.logLevel,
+  };
+  return { config, problems };
+}

@@ -1,0 +1,144 @@
+/**
+ * The schema of `cimd serve`'s settings (zod): each option's type, range and default. Every
+ * value may arrive as text (a flag or an environment variable) or typed (the JSON config file);
+ * both are read the same way, and a bad value gets a message that says what is accepted.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { LOG_LEVELS, type LogLevel } from '../../server/logging.js';
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+
+/** `value` as it is quoted in an error message. */
+export function show(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function fail(ctx: z.RefinementCtx, message: string): never {
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+}
+
+/** A whole number within `[min, max]`, from a number or a string of digits. */
+function integer(fallback: number, min: number, max: number, unit?: string) {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): number => {
+      if (value === undefined) return fallback;
+      const number =
+        typeof value === 'number'
+          ? value
+          : typeof value === 'string' && /^\s*\d+\s*$/.test(value)
+            ? Number(value)
+            : Number.NaN;
+      if (!Number.isSafeInteger(number) || number < min || number > max) {
+        return fail(
+          ctx,
+          `expected a whole number${unit ? ` of ${unit}` : ''} from ${min} to ${max}; got ${show(value)}`,
+        );
+      }
+      return number;
+    });
+}
+
+/** A boolean, or `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off` (any case). */
+function boolean(fallback: boolean) {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): boolean => {
+      if (value === undefined) return fallback;
+      if (typeof value === 'boolean') return value;
+      const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+      if (word !== undefined && TRUE_WORDS.has(word)) return true;
+      if (word !== undefined && FALSE_WORDS.has(word)) return false;
+      return fail(ctx, `expected true or false (or 1/0, yes/no, on/off); got ${show(value)}`);
+    });
+}
+
+/** A non-empty string (trimmed), or `undefined` when unset. */
+function text() {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): string | undefined => {
+      if (value === undefined) return undefined;
+      if (typeof value !== 'string' || value.trim() === '')
+        return fail(ctx, `expected a non-empty string; got ${show(value)}`);
+      return value.trim();
+    });
+}
+
+/** One of `choices` (case-insensitive). */
+function choice<const T extends string>(choices: readonly T[], fallback: T) {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): T => {
+      if (value === undefined) return fallback;
+      const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+      const found = choices.find((candidate) => candidate === word);
+      if (found === undefined) return fail(ctx, `expected one of ${choices.join(', ')}; got ${show(value)}`);
+      return found;
+    });
+}
+
+/**
+ * A list of non-empty strings: an array (a repeated flag, a JSON array), or one string split at
+ * `separator` (an environment variable, a JSON string).
+ */
+function list(separator: RegExp) {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): string[] | undefined => {
+      if (value === undefined) return undefined;
+      const items = typeof value === 'string' ? value.split(separator) : value;
+      if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) {
+        return fail(
+          ctx,
+          `expected a list of strings (a JSON array, or comma-separated text); got ${show(value)}`,
+        );
+      }
+      return items.map((item: string) => item.trim()).filter((item) => item !== '');
+    });
+}
+
+const COMMAS = /,/;
+const COMMAS_OR_SPACES = /[\s,]+/;
+
+/** Upper bounds, in seconds. */
+const DAY_SECONDS = 86_400;
+const YEAR_SECONDS = 365 * DAY_SECONDS;
+
+/** The schema of the merged settings; unknown keys are refused. */
+export const serveSettingsSchema = z.strictObject({
+  host: text(),
+  port: integer(4000, 0, 65_535),
+  issuer: text(),
+  resources: list(COMMAS),
+  demo: boolean(false),
+  store: choice(['memory', 'sqlite'], 'sqlite'),
+  database: text(),
+  registration: boolean(true),
+  trustMode: choice(['open', 'allowlist'], 'open'),
+  allow: list(COMMAS),
+  deny: list(COMMAS),
+  trusted: list(COMMAS),
+  accessTokenTtl: integer(600, 1, DAY_SECONDS, 'seconds'),
+  refreshTokenTtl: integer(30 * DAY_SECONDS, 1, YEAR_SECONDS, 'seconds'),
+  scopes: list(COMMAS_OR_SPACES),
+  signingKeys: text(),
+  allowPrivateNetwork: boolean(false),
+  dangerouslyAllowHttpClientIds: boolean(false),
+  tlsCert: text(),
+  tlsKey: text(),
+  logLevel: choice<LogLevel>(LOG_LEVELS, 'info'),
+});
+
+/** The settings after the schema: typed, defaults applied, not yet cross-checked. */
+export type ServeSettings = z.output<typeof serveSettingsSchema>;

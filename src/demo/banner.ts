@@ -1,0 +1,61 @@
+/**
+ * What `npm start` prints once the demo is up: every URL, whether each document validated, and
+ * what to open or run next.
+ *
+ * @module
+ */
+import type { ValidationReport } from '../validate/report.js';
+import type { DemoClientName } from './documents.js';
+import type { Demo } from './start.js';
+
+/** What the banner shows besides the demo's URLs. */
+export interface BannerContent {
+  /** The validation report of each document. */
+  reports: Record<DemoClientName, ValidationReport>;
+  /** A ready `/authorize` URL for the public client (its state and verifier held by the demo client). */
+  authorizeUrl: string;
+  /** How to run the CLI where the banner is read: `cimd`, or `node dist/cli/bin.js` in a clone. */
+  cli: string;
+}
+
+function verdict(report: ValidationReport): string {
+  if (!report.checked) return `could not be checked: ${report.problem?.message ?? 'unknown problem'}`;
+  if (!report.valid) return `INVALID: ${report.findings.map((finding) => finding.id).join(', ')}`;
+  return 'valid';
+}
+
+/** The banner text (several lines, ending with a newline). */
+export function formatBanner(demo: Demo, content: BannerContent): string {
+  const { urls } = demo;
+  return `
+mcp-cimd demo: everything runs on this machine (loopback) and stops with Ctrl-C.
+
+  Authorization server      ${urls.issuer}
+    metadata (RFC 8414)     ${urls.metadata}
+  Demo MCP server           ${urls.mcp}   (tools: whoami, validate_client_metadata)
+    resource metadata       ${urls.protectedResourceMetadata}
+  Demo client               ${urls.client}
+  Client documents (https, throwaway CA ${demo.ca.path})
+    public client           ${urls.publicDocument}   ${verdict(content.reports.public)}
+    private_key_jwt client  ${urls.agentDocument}   ${verdict(content.reports.agent)}
+    its public keys         ${urls.jwks}
+
+Sign in with a CIMD client: open the demo client in a browser and pick a client,
+  ${urls.client}
+or open this authorization request (Authorization Code + PKCE S256, public client; the demo client
+holds its state and code_verifier, so it works once):
+  ${content.authorizeUrl}
+Approve on the consent page; the demo client (${urls.callback}) then exchanges
+the code at the token endpoint and calls the MCP server's whoami tool with the access token.
+
+Try, in another terminal:
+  curl -i -X POST ${urls.mcp}        # 401, WWW-Authenticate: Bearer resource_metadata="…"
+  curl -s ${urls.protectedResourceMetadata}
+  curl -s ${urls.metadata}
+  NODE_EXTRA_CA_CERTS=${demo.ca.path} ${content.cli} validate ${urls.publicDocument} --allow-private-network
+
+Development only: the documents are on this machine, so the authorization server runs with
+allowPrivateNetwork on, and signs everyone in as one local user (the development login).
+Press Ctrl-C to stop.
+`;
+}

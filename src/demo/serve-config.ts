@@ -1,0 +1,55 @@
+/**
+ * The authorization server's configuration in the demo: the demo's own defaults (memory store,
+ * keys in memory, loopback, CIMD and registration on), or `cimd serve --demo`'s configuration
+ * with the demo MCP server added to its resources. Either way `allowPrivateNetwork` is on, since
+ * the demo's documents live on this machine (the server logs that loudly).
+ *
+ * @module
+ */
+import { join } from 'node:path';
+import { defaultSigningKeys, type StoreConfig } from '../cli/config/database.js';
+import type { ServeConfig } from '../cli/config/resolve.js';
+
+/** Inputs of {@link demoServeConfig}. */
+export interface DemoServeConfigInput {
+  host: string;
+  port: number;
+  /** The demo MCP server's URL. */
+  mcpUrl: string;
+  /** The configuration of `cimd serve --demo`, when run from there. */
+  base?: ServeConfig | undefined;
+  /** A temporary folder for a SQLite database; default: the memory store. */
+  databaseDir?: string | undefined;
+}
+
+/** The authorization server's configuration for the demo. */
+export function demoServeConfig(input: DemoServeConfigInput): ServeConfig {
+  if (input.base !== undefined) {
+    const resources = input.base.resources.includes(input.mcpUrl)
+      ? input.base.resources
+      : [input.mcpUrl, ...input.base.resources];
+    return { ...input.base, resources, demo: true, allowPrivateNetwork: true };
+  }
+  const store: StoreConfig =
+    input.databaseDir === undefined
+      ? { kind: 'memory' }
+      : { kind: 'sqlite', path: join(input.databaseDir, 'demo.sqlite') };
+  return {
+    host: input.host,
+    port: input.port,
+    issuer: undefined,
+    resources: [input.mcpUrl],
+    demo: true,
+    store,
+    signingKeys: defaultSigningKeys(store),
+    registration: true,
+    trust: { mode: 'open', allow: [], deny: [], trusted: [] },
+    accessTokenTtlSeconds: 600,
+    refreshTokenTtlSeconds: 30 * 86_400,
+    scopes: undefined,
+    allowPrivateNetwork: true,
+    dangerouslyAllowHttpClientIds: false,
+    tls: undefined,
+    logLevel: 'info',
+  };
+}

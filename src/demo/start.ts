@@ -1,0 +1,192 @@
+/**
+ * `startDemo`: everything `npm start` runs, on loopback, with nothing to set up.
+ *
+ * - two CIMD client documents and a JWK Set on a local HTTPS host, with a throwaway CA (made with
+ *   `openssl`), so they are validated exactly as published documents are;
+ * - the authorization server (the same code path as `cimd serve`), in memory by default, with
+ *   the development login and `allowPrivateNetwork` on (loudly logged: the documents live on
+ *   this machine) and the demo CA trusted for document and key fetches;
+ * - a demo MCP server from the MCP SDK, protected by our bearer middleware and publishing its
+ *   protected-resource metadata;
+ * - a demo client web app that drives a client through `/authorize`, `/token` and a tool call.
+ *
+ * Ports: the authorization server on `port` (default 4000), the MCP server on `port + 1`, the
+ * demo client on `port + 2`, the document host on `port + 3`; with `port: 0` every one is free.
+ *
+ * @module
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServeConfig } from '../cli/config/resolve.js';
+import { type Listener, listen } from '../cli/serve/listen.js';
+import { type RunningAuthorizationServer, startAuthorizationServer } from '../cli/serve/start.js';
+import { StartupError } from '../cli/serve/store.js';
+import { createSafeFetcher } from '../fetch/safe-fetch.js';
+import { isLoopbackHostname } from '../server/http/loopback.js';
+import { type Logger, silentLogger } from '../server/logger.js';
+import { protectedResourceMetadataUrl } from '../server/resource/protected-resource-metadata.js';
+import { createTestCa, type TestCa } from '../testing/test-ca.js';
+import { AuthorizationRequests } from './authorization-requests.js';
+import { createDemoClientApp } from './client-app.js';
+import { createDemoDocuments, type DemoClient, type DemoClientName } from './documents.js';
+import { createDemoMcpApp } from './mcp-server.js';
+import { demoServeConfig } from './serve-config.js';
+
+/** Options of {@link startDemo}. */
+export interface DemoOptions {
+  /** The authorization server's port; the others follow it (see the module). Default 4000; 0 picks free ports. */
+  port?: number;
+  /** A loopback address to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** `memory` (default) or `sqlite` (a temporary file, deleted on close). */
+  store?: 'memory' | 'sqlite';
+  /** Receives the logs (use `createLogger`). Default: silent. */
+  logger?: Logger;
+  /**
+   * The authorization server's configuration (from `cimd serve --demo`); its host and port are
+   * used, the demo MCP server is added to its resources, and `allowPrivateNetwork` is turned on.
+   * Default: the demo's own (see `demoServeConfig`).
+   */
+  config?: ServeConfig;
+}
+
+/** The demo's URLs. */
+export interface DemoUrls {
+  /** The issuer. */
+  issuer: string;
+  /** The authorization server's metadata (RFC 8414). */
+  metadata: string;
+  /** The demo MCP server (its resource identifier). */
+  mcp: string;
+  /** The MCP server's protected-resource metadata (RFC 9728). */
+  protectedResourceMetadata: string;
+  /** The demo client's start page. */
+  client: string;
+  /** Where the demo client receives authorization responses. */
+  callback: string;
+  /** The public client's document (its `client_id`). */
+  publicDocument: string;
+  /** The private_key_jwt client's document (its `client_id`). */
+  agentDocument: string;
+  /** The agent's public JWK Set. */
+  jwks: string;
+}
+
+/** A running demo. */
+export interface Demo {
+  readonly urls: DemoUrls;
+  readonly clients: Readonly<Record<DemoClientName, DemoClient>>;
+  /** The demo CA certificate (PEM) and its file (for `NODE_EXTRA_CA_CERTS`). */
+  readonly ca: { readonly cert: string; readonly path: string };
+  readonly authorizationServer: RunningAuthorizationServer;
+  /** Starts an authorization request for a demo client; returns the `/authorize` URL to open. */
+  authorize(client: DemoClientName): string;
+  /** Stops every server and removes the temporary files. */
+  close(): Promise<void>;
+}
+
+function nextPort(base: number, offset: number): number {
+  if (base === 0) return 0;
+  const port = base + offset;
+  if (port > 65_535)
+    throw new StartupError(`port ${base} leaves no room for the demo's other servers (up to +3)`);
+  return port;
+}
+
+function createCa(): TestCa {
+  try {
+    return createTestCa();
+  } catch (error) {
+    throw new StartupError(
+      `the demo serves its client documents over https with a throwaway CA made with openssl, which failed: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** Starts the demo. Rejects (closing whatever started) when a port is taken or `openssl` is missing. */
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const logger = options.logger ?? silentLogger;
+  const host = options.config?.host ?? options.host ?? '127.0.0.1';
+  const port = options.config?.port ?? options.port ?? 4000;
+  if (!isLoopbackHostname(host))
+    throw new StartupError(`the demo runs on loopback only; ${host} is not a loopback address`);
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const closer of closers.splice(0).reverse()) await closer();
+  };
+  try {
+    const ca = createCa();
+    closers.push(() => ca.dispose());
+    const documentsHost: Listener = await listen({ host, port: nextPort(port, 3), tls: ca });
+    closers.push(() => documentsHost.close(0));
+    const documentsOrigin =
+      host === '127.0.0.1' ? `https://localhost:${documentsHost.port}` : documentsHost.origin;
+    const documents = await createDemoDocuments(documentsOrigin);
+    documentsHost.setHandler(documents.app.fetch);
+
+    const mcpHost = await listen({ host, port: nextPort(port, 1) });
+    closers.push(() => mcpHost.close(1000));
+    const clientHost = await listen({ host, port: nextPort(port, 2) });
+    closers.push(() => clientHost.close(1000));
+    const mcpUrl = `${mcpHost.origin}/mcp`;
+
+    let databaseDir: string | undefined;
+    if (options.config === undefined && options.store === 'sqlite') {
+      databaseDir = await mkdtemp(join(tmpdir(), 'cimd-demo-'));
+      const dir = databaseDir;
+      closers.push(() => rm(dir, { recursive: true, force: true }));
+    }
+    const config = demoServeConfig({ host, port, mcpUrl, base: options.config, databaseDir });
+    const as = await startAuthorizationServer(config, { logger, extraCa: ca.caCert });
+    closers.push(() => as.close());
+
+    const documentFetcher = createSafeFetcher({ allowPrivateNetwork: true, ca: ca.caCert });
+    closers.push(() => documentFetcher.close());
+    const { endpoints } = as.server.context;
+    mcpHost.setHandler(
+      createDemoMcpApp({
+        resource: mcpUrl,
+        issuer: as.issuer,
+        jwksUri: endpoints.jwks.url,
+        tools: { documentsOrigin, documentFetcher },
+      }).fetch,
+    );
+    const callback = `${clientHost.origin}/callback`;
+    const requests = new AuthorizationRequests({
+      authorizationEndpoint: endpoints.authorization.url,
+      resource: mcpUrl,
+      redirectUri: callback,
+    });
+    clientHost.setHandler(
+      createDemoClientApp({
+        clients: documents.clients,
+        requests,
+        token: { issuer: as.issuer, url: endpoints.token.url, resource: mcpUrl },
+        mcpUrl,
+      }).fetch,
+    );
+
+    return {
+      urls: {
+        issuer: as.issuer,
+        metadata: as.endpoints.metadata ?? `${as.issuer}/.well-known/oauth-authorization-server`,
+        mcp: mcpUrl,
+        protectedResourceMetadata: protectedResourceMetadataUrl(mcpUrl),
+        client: `${clientHost.origin}/`,
+        callback,
+        publicDocument: documents.clients.public.clientId,
+        agentDocument: documents.clients.agent.clientId,
+        jwks: documents.jwksUri,
+      },
+      clients: documents.clients,
+      ca: { cert: ca.caCert, path: ca.caCertPath },
+      authorizationServer: as,
+      authorize: (name) => requests.start(documents.clients[name]).url,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

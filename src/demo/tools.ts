@@ -1,0 +1,110 @@
+/**
+ * The demo MCP server's tools. `whoami` reports what the access token established (subject,
+ * client, scopes, resource, expiry). `validate_client_metadata` runs this package's checks on a
+ * client metadata document: by URL (fetched exactly as an authorization server would, through
+ * the SSRF-safe fetcher: public addresses only, except the demo's own document host), or as
+ * JSON text (linted; a `jwks_uri` is not fetched).
+ *
+ * @module
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { lintClientMetadata } from '../document/lint.js';
+import type { SafeFetcher } from '../fetch/types.js';
+import { validateClientMetadataUrl } from '../validate/validate-document.js';
+
+/** What the tools need from the demo. */
+export interface DemoToolDependencies {
+  /** The origin of the demo's document host: its URLs are fetched with {@link documentFetcher}. */
+  documentsOrigin: string;
+  /** A fetcher trusting the demo's CA and allowing loopback, for the demo's own documents only. */
+  documentFetcher: SafeFetcher;
+}
+
+type ToolResult = { content: { type: 'text'; text: string }[]; isError?: boolean };
+
+function textResult(value: unknown, isError = false): ToolResult {
+  const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+  return isError ? { content: [{ type: 'text', text }], isError } : { content: [{ type: 'text', text }] };
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+async function validateUrl(url: string, dependencies: DemoToolDependencies): Promise<ToolResult> {
+  const own = originOf(url) === dependencies.documentsOrigin;
+  const report = await validateClientMetadataUrl(
+    url,
+    own ? { fetcher: dependencies.documentFetcher, allowPrivateNetwork: true } : { timeoutMs: 5000 },
+  );
+  return textResult({
+    url,
+    checked: report.checked,
+    valid: report.valid,
+    checks: report.checks.map((check) => `${check.ok ? 'ok' : 'FAILED'}: ${check.label}`),
+    findings: report.findings,
+    ...(report.problem ? { problem: report.problem } : {}),
+  });
+}
+
+function validateJson(text: string): ToolResult {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    return textResult(`document is not valid JSON: ${(error as Error).message}`, true);
+  }
+  const byteLength = new TextEncoder().encode(text).byteLength;
+  const report = lintClientMetadata(document, { byteLength });
+  return textResult({ valid: report.valid, findings: report.findings });
+}
+
+/** Registers `whoami` and `validate_client_metadata` on `server`. */
+export function registerDemoTools(server: McpServer, dependencies: DemoToolDependencies): void {
+  server.registerTool(
+    'whoami',
+    {
+      title: 'Who am I?',
+      description:
+        'Reports what your access token says: the user (subject), the client it was issued to, its scopes, resource and expiry.',
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    (extra) => {
+      const auth = extra.authInfo;
+      if (auth === undefined) return textResult('no access token reached this tool', true);
+      const subject = auth.extra?.subject;
+      return textResult({
+        subject: typeof subject === 'string' ? subject : null,
+        client_id: auth.clientId,
+        scopes: auth.scopes,
+        resource: auth.resource?.href ?? null,
+        expires_at: auth.expiresAt === undefined ? null : new Date(auth.expiresAt * 1000).toISOString(),
+      });
+    },
+  );
+
+  server.registerTool(
+    'validate_client_metadata',
+    {
+      title: 'Validate a client metadata document',
+      description:
+        "Checks an OAuth Client ID Metadata Document (CIMD) with every mcp-cimd rule. Give `url` to fetch it as an authorization server would (public https URLs, or this demo's own documents), or `document` with its JSON text.",
+      inputSchema: {
+        url: z.string().optional().describe('the https URL of the document (its client_id)'),
+        document: z.string().optional().describe('the document as JSON text'),
+      },
+      annotations: { readOnlyHint: true, openWorldHint: true },
+    },
+    async ({ url, document }) => {
+      if ((url === undefined) === (document === undefined)) {
+        return textResult('give exactly one of `url` or `document`', true);
+      }
+      return url !== undefined ? validateUrl(url, dependencies) : validateJson(document ?? '');
+    },
+  );
+}

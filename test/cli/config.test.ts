@@ -1,0 +1,557 @@
+/**
+ * `cimd serve` configuration: precedence flags > environment > config file > defaults, a clear
+ * message for each invalid value (naming the option and where the value came from), and the
+ * logger's redaction of secrets at the top level and nested.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Command } from 'commander';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SERVE_OPTIONS } from '../../src/cli/config/catalog.js';
+import { parseDatabase } from '../../src/cli/config/database.js';
+import { ConfigError } from '../../src/cli/config/errors.js';
+import { addServeOptions, configFileFlag, readFlagLayer } from '../../src/cli/config/flags.js';
+import { loadServeConfig } from '../../src/cli/config/load.js';
+import type { ServeConfig } from '../../src/cli/config/resolve.js';
+import { UsageError } from '../../src/cli/exit-codes.js';
+import { createLogger, REDACTED } from '../../src/server/logging.js';
+
+const RESOURCE = 'http://127.0.0.1:4001/mcp';
+const dir = mkdtempSync(join(tmpdir(), 'cimd-config-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Loads the configuration from command-line flags, an environment and the working directory. */
+async function load(flags: string[], env: Record<string, string> = {}): Promise<ServeConfig> {
+  const command = addServeOptions(new Command('serve').exitOverride());
+  command.parse(flags, { from: 'user' });
+  return loadServeConfig({
+    flags: readFlagLayer(command),
+    configFile: configFileFlag(command),
+    env,
+    cwd: dir,
+  });
+}
+
+/** The message of the ConfigError `flags`/`env` produce. */
+async function problem(flags: string[], env: Record<string, string> = {}): Promise<string> {
+  const error = await load(flags, env).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return (error as ConfigError).message;
+}
+
+function writeConfig(name: string, content: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+describe('cimd serve configuration: defaults', () => {
+  it('documents and applies every default', async () => {
+    const config = await load(['--resource', RESOURCE]);
+    expect(config).toEqual({
+      host: '127.0.0.1',
+      port: 4000,
+      issuer: 'http://127.0.0.1:4000',
+      resources: [RESOURCE],
+      demo: false,
+      store: { kind: 'sqlite', path: join(dir, 'cimd.sqlite') },
+      signingKeys: { kind: 'file', path: join(dir, 'cimd.signing-keys.json') },
+      registration: true,
+      trust: { mode: 'open', allow: [], deny: [], trusted: [] },
+      accessTokenTtlSeconds: 600,
+      refreshTokenTtlSeconds: 2_592_000,
+      scopes: undefined,
+      allowPrivateNetwork: false,
+      dangerouslyAllowHttpClientIds: false,
+      tls: undefined,
+      logLevel: 'info',
+    } satisfies ServeConfig);
+  });
+
+  it('keeps the signing keys in memory with the memory store', async () => {
+    const config = await load(['--resource', RESOURCE, '--store', 'memory']);
+    expect(config.store).toEqual({ kind: 'memory' });
+    expect(config.signingKeys).toEqual({ kind: 'memory' });
+  });
+
+  it('derives the issuer from --port 0 only once bound, and https with TLS files', async () => {
+    expect((await load(['--resource', RESOURCE, '--port', '0'])).issuer).toBeUndefined();
+    const cert = writeConfig('cert.pem', '-----BEGIN CERTIFICATE-----\n');
+    const key = writeConfig('key.pem', '-----BEGIN PRIVATE KEY-----\n');
+    const config = await load([
+      '--resource',
+      RESOURCE,
+      '--tls-cert',
+      cert,
+      '--tls-key',
+      key,
+      '--port',
+      '443',
+    ]);
+    expect(config.issuer).toBe('https://127.0.0.1');
+    expect(config.tls).toEqual({ certPath: cert, keyPath: key });
+  });
+
+  it('writes an IPv6 loopback host in brackets', async () => {
+    expect((await load(['--resource', RESOURCE, '--host', '::1'])).issuer).toBe('http://[::1]:4000');
+  });
+
+  it('--demo makes --resource optional', async () => {
+    const config = await load(['--demo']);
+    expect(config.demo).toBe(true);
+    expect(config.resources).toEqual([]);
+  });
+});
+
+describe('cimd serve configuration: precedence flags > environment > config file > defaults', () => {
+  const file = writeConfig('precedence.json', {
+    port: 4100,
+    logLevel: 'debug',
+    resources: ['http://127.0.0.1:4101/mcp'],
+    allow: ['file.example'],
+    registration: true,
+  });
+
+  it('a flag beats the environment, which beats the file, which beats the default', async () => {
+    expect((await load(['--config', file, '--port', '4300'], { CIMD_PORT: '4200' })).port).toBe(4300);
+    expect((await load(['--config', file], { CIMD_PORT: '4200' })).port).toBe(4200);
+    expect((await load(['--config', file])).port).toBe(4100);
+    expect((await load(['--resource', RESOURCE])).port).toBe(4000);
+  });
+
+  it('CIMD_PORT beats PORT, and CIMD_HOST beats HOST', async () => {
+    const config = await load(['--resource', RESOURCE], {
+      PORT: '5000',
+      CIMD_PORT: '5001',
+      HOST: '127.0.0.2',
+      CIMD_HOST: '127.0.0.3',
+    });
+    expect(config.port).toBe(5001);
+    expect(config.host).toBe('127.0.0.3');
+    expect((await load(['--resource', RESOURCE], { PORT: '5000', HOST: '127.0.0.2' })).issuer).toBe(
+      'http://127.0.0.2:5000',
+    );
+  });
+
+  it('lists are replaced as a whole by a higher layer, never merged', async () => {
+    expect((await load(['--config', file])).trust.allow).toEqual(['file.example']);
+    expect(
+      (await load(['--config', file], { CIMD_ALLOW: 'env.example, *.env.example' })).trust.allow,
+    ).toEqual(['env.example', '*.env.example']);
+    const flagged = await load(['--config', file, '--allow', 'a.example', '--allow', 'b.example'], {
+      CIMD_ALLOW: 'env.example',
+    });
+    expect(flagged.trust.allow).toEqual(['a.example', 'b.example']);
+    expect((await load([], { CIMD_RESOURCES: `${RESOURCE},https://mcp.example.com/mcp` })).resources).toEqual(
+      [RESOURCE, 'https://mcp.example.com/mcp'],
+    );
+  });
+
+  it('--no-registration beats CIMD_REGISTRATION and the file; an absent flag does not override them', async () => {
+    expect(
+      (await load(['--config', file, '--no-registration'], { CIMD_REGISTRATION: 'true' })).registration,
+    ).toBe(false);
+    expect((await load(['--config', file], { CIMD_REGISTRATION: 'off' })).registration).toBe(false);
+    expect((await load(['--config', file])).registration).toBe(true);
+  });
+
+  it('LOG_LEVEL and CIMD_LOG_LEVEL set the log level; the flag wins', async () => {
+    expect((await load(['--config', file], { LOG_LEVEL: 'warn' })).logLevel).toBe('warn');
+    expect((await load(['--config', file], { LOG_LEVEL: 'warn', CIMD_LOG_LEVEL: 'error' })).logLevel).toBe(
+      'error',
+    );
+    expect((await load(['--config', file, '--log-level', 'trace'], { LOG_LEVEL: 'warn' })).logLevel).toBe(
+      'trace',
+    );
+    expect((await load(['--config', file])).logLevel).toBe('debug');
+  });
+
+  it('CIMD_CONFIG names the file when --config does not', async () => {
+    expect((await load([], { CIMD_CONFIG: file })).port).toBe(4100);
+  });
+
+  it('an empty environment variable counts as unset', async () => {
+    expect((await load(['--config', file], { CIMD_PORT: '', PORT: ' ' })).port).toBe(4100);
+  });
+
+  it('scopes are space- or comma-separated, booleans take yes/no/on/off/1/0', async () => {
+    const config = await load(['--resource', RESOURCE, '--scopes', 'mcp:tools mcp:read,mcp:write'], {
+      CIMD_ALLOW_PRIVATE_NETWORK: 'yes',
+      CIMD_DANGEROUSLY_ALLOW_HTTP_CLIENT_IDS: '1',
+    });
+    expect(config.scopes).toEqual(['mcp:tools', 'mcp:read', 'mcp:write']);
+    expect(config.allowPrivateNetwork).toBe(true);
+    expect(config.dangerouslyAllowHttpClientIds).toBe(true);
+  });
+
+  it('paths in the config file are relative to the file', async () => {
+    const sub = join(dir, 'conf');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(sub, { recursive: true });
+    const nested = join(sub, 'cimd.json');
+    writeFileSync(
+      nested,
+      JSON.stringify({ resources: [RESOURCE], database: 'data/x.db', signingKeys: 'keys.json' }),
+    );
+    const config = await load(['--config', nested]);
+    expect(config.store).toEqual({ kind: 'sqlite', path: join(sub, 'data', 'x.db') });
+    expect(config.signingKeys).toEqual({ kind: 'file', path: join(sub, 'keys.json') });
+  });
+});
+
+describe('cimd serve configuration: DATABASE_URL and --database', () => {
+  it.each([
+    ['./data/x.sqlite', join(dir, 'data', 'x.sqlite')],
+    ['sqlite:./x.db', join(dir, 'x.db')],
+    ['sqlite:///var/lib/cimd/x.db', '/var/lib/cimd/x.db'],
+    ['sqlite://x.db', join(dir, 'x.db')],
+    ['file:///var/lib/cimd/x.db', '/var/lib/cimd/x.db'],
+    ['file:x.db', join(dir, 'x.db')],
+    [':memory:', ':memory:'],
+  ])('%s is the SQLite file %s', (value, path) => {
+    expect(parseDatabase(value, dir)).toEqual({ ok: true, path });
+  });
+
+  it('DATABASE_URL sets the file, --database beats it, and the keys go beside it', async () => {
+    const fromEnv = await load(['--resource', RESOURCE], { DATABASE_URL: 'sqlite:./env.sqlite' });
+    expect(fromEnv.store).toEqual({ kind: 'sqlite', path: join(dir, 'env.sqlite') });
+    expect(fromEnv.signingKeys).toEqual({ kind: 'file', path: join(dir, 'env.signing-keys.json') });
+    const fromFlag = await load(['--resource', RESOURCE, '--database', 'flag.db'], {
+      DATABASE_URL: 'env.db',
+    });
+    expect(fromFlag.store).toEqual({ kind: 'sqlite', path: join(dir, 'flag.db') });
+  });
+
+  it('an in-memory SQLite database keeps its keys in memory', async () => {
+    expect((await load(['--resource', RESOURCE, '--database', ':memory:'])).signingKeys).toEqual({
+      kind: 'memory',
+    });
+  });
+
+  it('a DATABASE_URL is ignored by the memory store', async () => {
+    const config = await load(['--resource', RESOURCE, '--store', 'memory'], {
+      DATABASE_URL: 'postgres://db/cimd',
+    });
+    expect(config.store).toEqual({ kind: 'memory' });
+  });
+});
+
+describe('cimd serve configuration: each invalid value gets a clear message', () => {
+  const R = ['--resource', RESOURCE];
+  it.each<[string, string[], Record<string, string>, RegExp]>([
+    [
+      'a port that is not a number',
+      R,
+      { CIMD_PORT: 'abc' },
+      /--port \(from CIMD_PORT\): expected a whole number from 0 to 65535; got "abc"/,
+    ],
+    [
+      'a port out of range',
+      [...R, '--port', '70000'],
+      {},
+      /--port: expected a whole number from 0 to 65535; got "70000"/,
+    ],
+    ['a fractional port', [...R, '--port', '40.5'], {}, /--port: expected a whole number/],
+    [
+      'a boolean that is not one',
+      R,
+      { CIMD_REGISTRATION: 'maybe' },
+      /--no-registration \(from CIMD_REGISTRATION\): expected true or false/,
+    ],
+    [
+      'an unknown store',
+      [...R, '--store', 'postgres'],
+      {},
+      /--store: expected one of memory, sqlite; got "postgres"/,
+    ],
+    [
+      'an unknown trust mode',
+      [...R, '--trust-mode', 'closed'],
+      {},
+      /--trust-mode: expected one of open, allowlist/,
+    ],
+    [
+      'a zero lifetime',
+      [...R, '--access-token-ttl', '0'],
+      {},
+      /--access-token-ttl: expected a whole number of seconds from 1 to 86400; got "0"/,
+    ],
+    [
+      'a lifetime over the cap',
+      R,
+      { CIMD_REFRESH_TOKEN_TTL: '99999999999' },
+      /--refresh-token-ttl \(from CIMD_REFRESH_TOKEN_TTL\): expected a whole number of seconds from 1 to 31536000/,
+    ],
+    [
+      'an unknown log level',
+      R,
+      { LOG_LEVEL: 'loud' },
+      /--log-level \(from LOG_LEVEL\): expected one of fatal, error, warn, info, debug, trace, silent/,
+    ],
+    [
+      'an http issuer off loopback',
+      [...R, '--issuer', 'http://auth.example.com'],
+      {},
+      /--issuer: issuer must use https \(plain http only on a loopback host\)/,
+    ],
+    [
+      'an issuer with a trailing slash',
+      [...R, '--issuer', 'http://127.0.0.1:4000/'],
+      {},
+      /--issuer: issuer must not end with a slash/,
+    ],
+    [
+      'an https issuer off loopback (dev login)',
+      [...R, '--issuer', 'https://auth.example.com'],
+      {},
+      /--issuer: https:\/\/auth\.example\.com is not on loopback.*development login.*loopback-only.*Upstream identity providers come in a later release/,
+    ],
+    [
+      'a wildcard host without an issuer',
+      [...R, '--host', '0.0.0.0'],
+      {},
+      /--host: 0\.0\.0\.0 listens on every interface.*set --issuer/,
+    ],
+    [
+      'a public host without https',
+      [...R, '--host', '192.0.2.10'],
+      {},
+      /--host: the issuer derived from it, http:\/\/192\.0\.2\.10:4000, is invalid.*https/,
+    ],
+    ['no resource', [], {}, /--resource: at least one resource is required/],
+    [
+      'a resource that is not a URL',
+      ['--resource', 'mcp'],
+      {},
+      /--resource: resources must be absolute URIs; got "mcp"/,
+    ],
+    [
+      'an http resource off loopback',
+      ['--resource', 'http://mcp.example.com/mcp'],
+      {},
+      /--resource: a resource must use https/,
+    ],
+    [
+      'a PostgreSQL DATABASE_URL',
+      R,
+      { DATABASE_URL: 'postgres://db.example/cimd' },
+      /--database \(from DATABASE_URL\): PostgreSQL databases are not supported yet/,
+    ],
+    [
+      'a Redis --database',
+      [...R, '--database', 'redis://localhost:6379'],
+      {},
+      /--database: Redis databases are not supported yet/,
+    ],
+    [
+      'an unknown database scheme',
+      [...R, '--database', 'mongodb://x'],
+      {},
+      /MongoDB databases are not supported yet/,
+    ],
+    [
+      'a TLS certificate without its key',
+      [...R, '--tls-cert', 'cert.pem'],
+      {},
+      /--tls-cert: --tls-cert and --tls-key go together/,
+    ],
+    [
+      'unreadable TLS files',
+      [...R, '--tls-cert', 'missing.pem', '--tls-key', 'missing.key'],
+      {},
+      /--tls-cert: cannot read .*missing\.pem: ENOENT/,
+    ],
+    [
+      'a malformed deny entry',
+      [...R, '--deny', 'exa mple'],
+      {},
+      /--deny: deny entry "exa mple" is neither a client_id URL .* nor a host pattern/,
+    ],
+    [
+      'an allowlist with nothing on it',
+      [...R, '--trust-mode', 'allowlist'],
+      {},
+      /--trust-mode: allowlist mode with no --allow or --trusted entry would refuse every client document/,
+    ],
+    ['an invalid scope', [...R, '--scopes', 'a"b'], {}, /--scopes: "a\\"b" is not a valid scope token/],
+  ])('%s', async (_name, flags, env, expected) => {
+    expect(await problem(flags, env)).toMatch(expected);
+  });
+
+  it('reports every problem at once, one per line', async () => {
+    const message = await problem(['--port', 'x', '--store', 'nope'], { CIMD_ACCESS_TOKEN_TTL: '-1' });
+    expect(message.split('\n')).toEqual([
+      'invalid configuration:',
+      expect.stringMatching(/^ {2}- --port: /),
+      expect.stringMatching(/^ {2}- --store: /),
+      expect.stringMatching(/^ {2}- --access-token-ttl \(from CIMD_ACCESS_TOKEN_TTL\): /),
+    ]);
+  });
+
+  it('names the config file for its values, and refuses unknown keys with the known ones', async () => {
+    const file = writeConfig('bad.json', { prot: 4000, port: 'high', resources: [RESOURCE] });
+    const message = await problem(['--config', file]);
+    expect(message).toContain(`unknown option "prot" in ${file}; known keys: port, host, issuer`);
+    expect(message).toContain(
+      `--port (from "port" in ${file}): expected a whole number from 0 to 65535; got "high"`,
+    );
+  });
+
+  it('a missing, non-JSON or non-object config file is a clear error', async () => {
+    expect(await problem(['--config', join(dir, 'nope.json')])).toMatch(
+      /cannot read the config file .*nope\.json/,
+    );
+    expect(await problem(['--config', writeConfig('broken.json', '{ port: 1')])).toMatch(
+      /broken\.json is not valid JSON/,
+    );
+    expect(await problem(['--config', writeConfig('array.json', '[1]')])).toMatch(
+      /must hold a JSON object of options/,
+    );
+  });
+
+  it('is a usage error (the CLI exits 2)', async () => {
+    const error = await load([]).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UsageError);
+  });
+});
+
+describe('cimd serve configuration: documented', () => {
+  it('the README table lists every flag, environment variable and config key', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const spec of SERVE_OPTIONS) {
+      expect(readme).toContain(`\`${spec.flag.split(' ')[0]}`);
+      expect(readme).toContain(`\`${spec.key}\``);
+      for (const env of spec.env) expect(readme).toContain(`\`${env}\``);
+    }
+  });
+});
+
+/** A logger writing into an array of parsed JSON lines. */
+function capture(level: 'info' | 'debug' = 'debug') {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  return { logger: createLogger({ level, destination: stream }), lines };
+}
+
+describe('the serve logger redacts secrets', () => {
+  const SECRETS = {
+    bearer: 'eyJhbGciOiJFUzI1NiJ9.bearer-token-value.sig',
+    assertion: 'eyJhbGciOiJFUzI1NiJ9.client-assertion-value.sig',
+    code: 'authorization-code-value-Qx3',
+    verifier: 'code-verifier-value-0123456789abcdefghijklmnopq',
+    access: 'access-token-value-Zz9',
+    refresh: 'refresh-token-value-Yy8',
+    cookie: 'session=cookie-value-Ww7',
+    d: 'private-jwk-d-value',
+    p: 'private-jwk-p-value',
+    q: 'private-jwk-q-value',
+    dp: 'private-jwk-dp-value',
+    dq: 'private-jwk-dq-value',
+    qi: 'private-jwk-qi-value',
+  };
+  const jwk = {
+    kty: 'RSA',
+    kid: 'key-1',
+    n: 'public-modulus',
+    e: 'AQAB',
+    d: SECRETS.d,
+    p: SECRETS.p,
+    q: SECRETS.q,
+    dp: SECRETS.dp,
+    dq: SECRETS.dq,
+    qi: SECRETS.qi,
+  };
+
+  function expectNoSecret(lines: readonly string[]): void {
+    const output = lines.join('\n');
+    for (const secret of Object.values(SECRETS)) expect(output).not.toContain(secret);
+    expect(output).toContain(REDACTED);
+  }
+
+  it('at the top level', () => {
+    const { logger, lines } = capture();
+    logger.info(
+      {
+        authorization: `Bearer ${SECRETS.bearer}`,
+        client_assertion: SECRETS.assertion,
+        code: SECRETS.code,
+        code_verifier: SECRETS.verifier,
+        access_token: SECRETS.access,
+        refresh_token: SECRETS.refresh,
+        cookie: SECRETS.cookie,
+        ...jwk,
+      },
+      'top level',
+    );
+    expectNoSecret(lines);
+    const line = JSON.parse(lines[0] ?? '{}');
+    expect(line).toMatchObject({
+      level: 'info',
+      msg: 'top level',
+      kid: 'key-1',
+      n: 'public-modulus',
+      code: REDACTED,
+    });
+  });
+
+  it('nested at any depth, in arrays, in child bindings, Headers and error objects', () => {
+    const { logger, lines } = capture();
+    const child = logger.child({ request: { headers: { Cookie: SECRETS.cookie } } });
+    child.warn(
+      {
+        req: { headers: { Authorization: `Bearer ${SECRETS.bearer}`, 'user-agent': 'test-agent' } },
+        form: { grant_type: 'authorization_code', code: SECRETS.code, code_verifier: SECRETS.verifier },
+        body: { params: { client_assertion: SECRETS.assertion } },
+        response: {
+          deep: { deeper: { tokens: [{ access_token: SECRETS.access, refresh_token: SECRETS.refresh }] } },
+        },
+        keys: { keys: [jwk] },
+        fetched: new Headers({ authorization: `Bearer ${SECRETS.bearer}`, 'set-cookie': SECRETS.cookie }),
+        err: Object.assign(new Error('failed'), {
+          code: 'ERR_CIMD_FETCH',
+          details: { access_token: SECRETS.access },
+        }),
+      },
+      'nested',
+    );
+    expectNoSecret(lines);
+    const line = JSON.parse(lines[0] ?? '{}');
+    expect(line.req.headers['user-agent']).toBe('test-agent');
+    expect(line.form.grant_type).toBe('authorization_code');
+    expect(line.keys.keys[0]).toMatchObject({ kid: 'key-1', n: 'public-modulus', d: REDACTED, qi: REDACTED });
+    expect(line.err).toMatchObject({ message: 'failed', code: 'ERR_CIMD_FETCH' });
+  });
+
+  it('in strings: secret query parameters and credentials, in values and in the message', () => {
+    const { logger, lines } = capture();
+    logger.info(
+      {
+        url: `http://127.0.0.1:4002/callback?code=${SECRETS.code}&state=xyz&iss=http%3A%2F%2F127.0.0.1`,
+        location: new URL(`http://127.0.0.1/cb?access_token=${SECRETS.access}`),
+        note: `sent Bearer ${SECRETS.bearer}`,
+      },
+      `redirecting to /callback?code=${SECRETS.code}&state=xyz`,
+    );
+    expectNoSecret(lines);
+    const line = JSON.parse(lines[0] ?? '{}');
+    expect(line.url).toContain('state=xyz');
+    expect(line.msg).toContain('state=xyz');
+  });
+
+  it('never modifies the object it was given', () => {
+    const { logger } = capture();
+    const fields = { code: SECRETS.code, nested: { access_token: SECRETS.access } };
+    logger.info(fields, 'x');
+    expect(fields).toEqual({ code: SECRETS.code, nested: { access_token: SECRETS.access } });
+  });
+});
