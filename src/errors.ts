@@ -7,6 +7,9 @@
  * @module
  */
 
+import type { SignInErrorCode } from './client/error-codes.js';
+import type { KeySetErrorCode } from './keys/error-codes.js';
+
 /** Every stable error code this package uses. */
 export type CimdErrorCode =
   /** The fetcher refused a URL or an address that is not on the public internet (SSRF guard). */
@@ -52,7 +55,11 @@ export type CimdErrorCode =
   /** The store's database driver is missing, or the database cannot be opened or is of a newer schema. */
   | 'ERR_STORE_DRIVER'
   /** A record that must be unique (a code, a refresh token, a family) was saved twice. */
-  | 'ERR_STORE_CONFLICT';
+  | 'ERR_STORE_CONFLICT'
+  /** A key set or its rotation step was refused; see `KeySetErrorCode` in `mcp-cimd/keys`. */
+  | KeySetErrorCode
+  /** A client sign-in could not start or finish; see `SignInErrorCode` in `mcp-cimd/client`. */
+  | SignInErrorCode;
 
 /** The base of every error with a stable code. */
 export class CimdError extends Error {
