@@ -6,6 +6,7 @@
  * @module
  */
 import { InvalidRequestError } from '../oauth-errors.js';
+import { decodeUtf8, readBodyBytes } from './body.js';
 
 /** The largest form body read, in bytes (64 KiB): client assertions and codes are far smaller. */
 export const MAX_FORM_BYTES = 65_536;
@@ -73,40 +74,11 @@ export async function formParams(request: Request): Promise<OAuthParams> {
   if (type !== 'application/x-www-form-urlencoded') {
     throw new InvalidRequestError('send the parameters as an application/x-www-form-urlencoded body');
   }
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_FORM_BYTES)
-    throw new InvalidRequestError(`the request body is larger than ${MAX_FORM_BYTES} bytes`);
-  const body = await readLimited(request, MAX_FORM_BYTES);
+  const tooLarge = () => new InvalidRequestError(`the request body is larger than ${MAX_FORM_BYTES} bytes`);
+  const body = decodeUtf8(await readBodyBytes(request, MAX_FORM_BYTES, tooLarge));
+  if (body === undefined) throw new InvalidRequestError('the request body is not valid UTF-8');
   if (new URL(request.url).search !== '') {
     throw new InvalidRequestError('send parameters in the body, not in the query string');
   }
   return OAuthParams.from(new URLSearchParams(body), 'the request body');
-}
-
-async function readLimited(request: Request, limit: number): Promise<string> {
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new InvalidRequestError(`the request body is larger than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new InvalidRequestError('the request body is not valid UTF-8');
-  }
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { decodeUtf8, readBodyBytes } from '../http/body.js';
 import { InvalidClientMetadataWireError, InvalidRequestError, OAuthError } from '../oauth-errors.js';
 
 /** The largest registration request read, in bytes (16 KiB: room for inline keys and many redirect URIs). */
@@ -11,30 +12,6 @@ export const MAX_REGISTRATION_BYTES = 16_384;
 
 function tooLarge(limit: number): OAuthError {
   return new OAuthError('invalid_request', `the registration request is larger than ${limit} bytes`, 413);
-}
-
-async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
-  if (request.body === null) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }
 
 /**
@@ -49,15 +26,9 @@ export async function readJsonBody(request: Request, limit = MAX_REGISTRATION_BY
   if (type !== 'application/json') {
     throw new InvalidRequestError('send the client metadata as an application/json body (RFC 7591 §3.1)');
   }
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > limit) throw tooLarge(limit);
-  const bytes = await readBytes(request, limit);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
+  const text = decodeUtf8(await readBodyBytes(request, limit, () => tooLarge(limit)));
+  if (text === undefined)
     throw new InvalidClientMetadataWireError('the registration request is not valid UTF-8');
-  }
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -1,0 +1,48 @@
+/**
+ * Reading a request body with a size cap, enforced while streaming (a missing or false
+ * `Content-Length` cannot get past it).
+ *
+ * @module
+ */
+
+/**
+ * The bytes of `request`'s body, at most `limit` bytes; past that the stream is cancelled and
+ * `tooLarge()` is thrown. A declared `Content-Length` over the limit is refused before reading.
+ */
+export async function readBodyBytes(
+  request: Request,
+  limit: number,
+  tooLarge: () => Error,
+): Promise<Uint8Array> {
+  if (Number(request.headers.get('content-length') ?? '0') > limit) throw tooLarge();
+  if (request.body === null) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/** Decodes strict UTF-8, or undefined when the bytes are not valid UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
