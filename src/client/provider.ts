@@ -512,7 +512,13 @@ export class CimdOAuthClientProvider {
     );
   };
 
-  /** Forgets what the server says is no longer valid: tokens, the registration, the verifier, the discovery. */
+  /**
+   * Forgets what the server says is no longer valid: tokens, the registration, the verifier, the
+   * discovery. `all` keeps the PKCE verifier: on `invalid_client` the SDK invalidates everything
+   * and retries the code exchange with the same code, which needs the verifier of the sign-in the
+   * code came from (without it the retry fails with "no PKCE verifier" and the server's reason is
+   * lost). A new sign-in replaces the verifier anyway.
+   */
   async invalidateCredentials(scope: InvalidationScope): Promise<void> {
     const tokens = scope === 'all' || scope === 'tokens' ? await this.#tokensKey() : undefined;
     if (tokens !== undefined) await this.#store.delete(tokens);
@@ -529,7 +535,7 @@ export class CimdOAuthClientProvider {
       this.#preRegisteredIssuer = undefined;
     }
     if (scope === 'all' || scope === 'client') this.#client = undefined;
-    if (scope === 'all' || scope === 'verifier') this.#codeVerifier = undefined;
+    if (scope === 'verifier') this.#codeVerifier = undefined;
     if (scope === 'all' || scope === 'discovery') {
       this.#discovery = undefined;
       this.#client = undefined;

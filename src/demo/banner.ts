@@ -24,6 +24,21 @@ function verdict(report: ValidationReport): string {
   return 'valid';
 }
 
+/**
+ * The `cimd connect` command that signs `client` in through the demo and calls its `whoami` tool,
+ * as shell text (the continuation lines start with four spaces). No part needs quoting.
+ */
+export function connectCommand(demo: Demo, client: DemoClientName, cli: string): string {
+  const { urls } = demo;
+  const documentUrl = client === 'public' ? urls.publicDocument : urls.agentDocument;
+  const key = client === 'agent' ? ` --key ${demo.agentKeySetPath}` : '';
+  return [
+    `NODE_EXTRA_CA_CERTS=${demo.ca.path} ${cli} connect ${urls.mcp} \\`,
+    `    --client-metadata-url ${documentUrl}${key} \\`,
+    '    --allow-private-network --print-url --call whoami',
+  ].join('\n');
+}
+
 /** The banner text (several lines, ending with a newline). */
 export function formatBanner(demo: Demo, content: BannerContent): string {
   const { urls } = demo;
@@ -39,6 +54,7 @@ mcp-cimd demo: everything runs on this machine (loopback) and stops with Ctrl-C.
     public client           ${urls.publicDocument}   ${verdict(content.reports.public)}
     private_key_jwt client  ${urls.agentDocument}   ${verdict(content.reports.agent)}
     its public keys         ${urls.jwks}
+    its key set (private)   ${demo.agentKeySetPath}   (for cimd connect --key)
 
 Sign in with a CIMD client: open the demo client in a browser and pick a client,
   ${urls.client}
@@ -47,6 +63,13 @@ holds its state and code_verifier, so it works once):
   ${content.authorizeUrl}
 Approve on the consent page; the demo client (${urls.callback}) then exchanges
 the code at the token endpoint and calls the MCP server's whoami tool with the access token.
+
+Or sign in from the command line, as an MCP client would: cimd connect prints the sign-in URL
+(--print-url); open it, approve, and it calls the MCP server's whoami tool (without --call it
+lists the tools). The public client:
+  ${connectCommand(demo, 'public', content.cli)}
+The private_key_jwt client, signing its client assertions with the key set above:
+  ${connectCommand(demo, 'agent', content.cli)}
 
 Try, in another terminal:
   curl -i -X POST ${urls.mcp}        # 401, WWW-Authenticate: Bearer resource_metadata="…"

@@ -7,9 +7,12 @@
  * @module
  */
 import { Hono } from 'hono';
-import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { type CryptoKey, importJWK } from 'jose';
 import { createClientMetadata } from '../document/create.js';
 import type { ClientMetadata } from '../document/schema.js';
+import { generateClientKey } from '../keys/generate.js';
+import { publicJwks } from '../keys/jwks.js';
+import { createKeySet, type KeySet } from '../keys/key-set.js';
 
 /** Which demo client. */
 export type DemoClientName = 'public' | 'agent';
@@ -23,8 +26,13 @@ export interface DemoClient {
   /** The document URL: the `client_id`. */
   readonly clientId: string;
   readonly document: ClientMetadata;
-  /** The agent's signing key (private, non-extractable), its `kid` and algorithm. */
+  /** The agent's signing key (private), its `kid` and algorithm. */
   readonly signingKey?: { key: CryptoKey; kid: string; alg: 'ES256' };
+  /**
+   * The agent's key set (`mcp-cimd/keys`, the format of `cimd keys generate`), whose public keys
+   * are served at `jwks_uri`: the demo writes it to a file for `cimd connect --key`.
+   */
+  readonly keySet?: KeySet;
 }
 
 /** The published documents. */
@@ -52,10 +60,10 @@ export async function createDemoDocuments(origin: string): Promise<DemoDocuments
   const agentId = `${origin}${DEMO_DOCUMENT_PATHS.agent}`;
   const jwksUri = `${origin}${DEMO_DOCUMENT_PATHS.jwks}`;
 
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const publicJwk: JWK = { ...(await exportJWK(publicKey)), alg: 'ES256', use: 'sig' };
-  const kid = await calculateJwkThumbprint(publicJwk);
-  const jwks = { keys: [{ ...publicJwk, kid }] };
+  const agentKey = await generateClientKey('ES256');
+  const keySet = createKeySet(agentKey, { jwksUri });
+  const jwks = publicJwks(keySet);
+  const privateKey = (await importJWK(agentKey.privateJwk, 'ES256')) as CryptoKey;
 
   const publicDocument = createClientMetadata({
     clientId: publicId,
@@ -89,7 +97,8 @@ export async function createDemoDocuments(origin: string): Promise<DemoDocuments
         name: 'agent',
         clientId: agentId,
         document: agentDocument,
-        signingKey: { key: privateKey, kid, alg: 'ES256' },
+        signingKey: { key: privateKey, kid: agentKey.kid, alg: 'ES256' },
+        keySet,
       },
     },
     jwksUri,

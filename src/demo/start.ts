@@ -2,10 +2,12 @@
  * `startDemo`: everything `npm start` runs, on loopback, with nothing to set up.
  *
  * - two CIMD client documents and a JWK Set on a local HTTPS host, with a throwaway CA (made with
- *   `openssl`), so they are validated exactly as published documents are;
+ *   `openssl`), so they are validated exactly as published documents are; the agent's key set
+ *   is written to a temporary file for `cimd connect --key`;
  * - the authorization server (the same code path as `cimd serve`), in memory by default, with
  *   the development login and `allowPrivateNetwork` on (loudly logged: the documents live on
- *   this machine) and the demo CA trusted for document and key fetches;
+ *   this machine) and the demo CA trusted for document and key fetches (besides Node's roots and
+ *   `NODE_EXTRA_CA_CERTS`);
  * - a demo MCP server from the MCP SDK, protected by our bearer middleware and publishing its
  *   protected-resource metadata;
  * - a demo client web app that drives a client through `/authorize`, `/token` and a tool call.
@@ -15,7 +17,7 @@
  *
  * @module
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServeConfig } from '../cli/config/resolve.js';
@@ -23,6 +25,7 @@ import { type Listener, listen } from '../cli/serve/listen.js';
 import { type RunningAuthorizationServer, startAuthorizationServer } from '../cli/serve/start.js';
 import { StartupError } from '../cli/serve/store.js';
 import { createSafeFetcher } from '../fetch/safe-fetch.js';
+import { saveKeySet } from '../keys/file.js';
 import { isLoopbackHostname } from '../server/http/loopback.js';
 import { type Logger, silentLogger } from '../server/logger.js';
 import { protectedResourceMetadataUrl } from '../server/resource/protected-resource-metadata.js';
@@ -79,6 +82,11 @@ export interface Demo {
   readonly clients: Readonly<Record<DemoClientName, DemoClient>>;
   /** The demo CA certificate (PEM) and its file (for `NODE_EXTRA_CA_CERTS`). */
   readonly ca: { readonly cert: string; readonly path: string };
+  /**
+   * The file holding the `private_key_jwt` agent's key set (mode 0600, removed on close), for
+   * `cimd connect --key`: the key its `jwks_uri` publishes.
+   */
+  readonly agentKeySetPath: string;
   readonly authorizationServer: RunningAuthorizationServer;
   /** Starts an authorization request for a demo client; returns the `/authorize` URL to open. */
   authorize(client: DemoClientName): string;
@@ -104,6 +112,28 @@ function createCa(): TestCa {
   }
 }
 
+/**
+ * What the authorization server trusts when it fetches documents and keys: the demo CA, and the
+ * certificates of `NODE_EXTRA_CA_CERTS` (a `ca` option replaces Node's extra certificates), so a
+ * document you host yourself with a private CA (`cimd host --tls-cert`) can sign in through the
+ * demo too.
+ */
+async function trustedCas(demoCa: string, logger: Logger): Promise<string[]> {
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  if (extra === undefined || extra === '') return [demoCa];
+  try {
+    const pem = await readFile(extra, 'utf8');
+    if (pem.includes('-----BEGIN CERTIFICATE-----')) return [demoCa, pem];
+    logger.warn({ file: extra }, 'NODE_EXTRA_CA_CERTS holds no PEM certificate; only the demo CA is trusted');
+  } catch (error) {
+    logger.warn(
+      { file: extra, err: (error as Error).message },
+      'cannot read NODE_EXTRA_CA_CERTS; only the demo CA is trusted',
+    );
+  }
+  return [demoCa];
+}
+
 /** Starts the demo. Rejects (closing whatever started) when a port is taken or `openssl` is missing. */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const logger = options.logger ?? silentLogger;
@@ -124,6 +154,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       host === '127.0.0.1' ? `https://localhost:${documentsHost.port}` : documentsHost.origin;
     const documents = await createDemoDocuments(documentsOrigin);
     documentsHost.setHandler(documents.app.fetch);
+    const keysDir = await mkdtemp(join(tmpdir(), 'cimd-demo-keys-'));
+    closers.push(() => rm(keysDir, { recursive: true, force: true }));
+    const agentKeySetPath = join(keysDir, 'agent-keys.json');
+    const agentKeySet = documents.clients.agent.keySet;
+    if (agentKeySet === undefined) throw new StartupError('the demo agent has no key set');
+    await saveKeySet(agentKeySetPath, agentKeySet);
 
     const mcpHost = await listen({ host, port: nextPort(port, 1) });
     closers.push(() => mcpHost.close(1000));
@@ -138,7 +174,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       closers.push(() => rm(dir, { recursive: true, force: true }));
     }
     const config = demoServeConfig({ host, port, mcpUrl, base: options.config, databaseDir });
-    const as = await startAuthorizationServer(config, { logger, extraCa: ca.caCert });
+    const as = await startAuthorizationServer(config, {
+      logger,
+      extraCa: await trustedCas(ca.caCert, logger),
+    });
     closers.push(() => as.close());
 
     const documentFetcher = createSafeFetcher({ allowPrivateNetwork: true, ca: ca.caCert });
@@ -181,6 +220,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       },
       clients: documents.clients,
       ca: { cert: ca.caCert, path: ca.caCertPath },
+      agentKeySetPath,
       authorizationServer: as,
       authorize: (name) => requests.start(documents.clients[name]).url,
       close,

@@ -119,6 +119,15 @@ describe('prepare and the SDK surface', () => {
     await p.invalidateCredentials('verifier');
     expect(() => p.codeVerifier()).toThrow();
   });
+
+  it("keeps the verifier through invalidateCredentials('all'): the SDK's retry of a code exchange after invalid_client needs it", async () => {
+    const p = provider();
+    p.saveCodeVerifier('w'.repeat(43));
+    await p.invalidateCredentials('all');
+    expect(p.codeVerifier()).toBe('w'.repeat(43));
+    p.saveCodeVerifier('x'.repeat(43)); // a new sign-in replaces it
+    expect(p.codeVerifier()).toBe('x'.repeat(43));
+  });
 });
 
 describe('clientInformation: the registration order (MCP-C-10)', () => {

@@ -67,6 +67,9 @@ export function connectCommand(io: CliIo, setExit: (code: number) => void): Comm
     .addHelpText(
       'after',
       `
+Exit codes: 0 done, 1 the tool reported an error or does not exist,
+            2 usage error, or the sign-in or the connection failed.
+
 Examples:
   $ cimd connect https://mcp.example.com/mcp --client-metadata-url https://app.example.com/oauth/client.json
   $ cimd connect https://mcp.example.com/mcp --client-metadata-url https://app.example.com/oauth/client.json \\

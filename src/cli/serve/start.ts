@@ -26,8 +26,12 @@ import { logStartupWarnings } from './warnings.js';
 export interface StartOptions {
   /** Receives the server's logs (a redacting pino logger from `createLogger`). */
   logger: Logger;
-  /** Extra CA certificates (PEM) to trust when fetching client documents and keys (the demo's). */
-  extraCa?: string;
+  /**
+   * Extra CA certificates (PEM) to trust when fetching client documents and keys (the demo's).
+   * They replace `NODE_EXTRA_CA_CERTS` for those fetches (see the fetcher's `ca`): include its
+   * certificates here to keep trusting them.
+   */
+  extraCa?: string | readonly string[];
 }
 
 /** A running authorization server. */

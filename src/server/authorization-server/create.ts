@@ -80,6 +80,12 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     ...(assertionOptions.audience ? { audience: assertionOptions.audience } : {}),
     ...(assertionOptions.maxLifetimeMs ? { maxLifetimeMs: assertionOptions.maxLifetimeMs } : {}),
     ...(assertionOptions.clockSkewMs !== undefined ? { clockSkewMs: assertionOptions.clockSkewMs } : {}),
+    ...(assertionOptions.jwksCacheBounds !== undefined
+      ? { jwksCacheBounds: assertionOptions.jwksCacheBounds }
+      : {}),
+    ...(assertionOptions.kidRefetchCooldownMs !== undefined
+      ? { kidRefetchCooldownMs: assertionOptions.kidRefetchCooldownMs }
+      : {}),
   });
   const signingKeys =
     options.signingKeys ??

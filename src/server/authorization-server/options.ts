@@ -6,6 +6,7 @@
 import { InvalidOptionError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import type { AssertionAudienceMode } from '../auth/assertion-claims.js';
+import type { CacheBounds } from '../cache/http-freshness.js';
 import type { ClientRegistryOptions } from '../clients/registry.js';
 import { isLoopbackHostname } from '../http/loopback.js';
 import type { Logger } from '../logger.js';
@@ -69,6 +70,16 @@ export interface AuthorizationServerOptions {
     maxLifetimeMs?: number;
     /** Clock skew allowed, in ms. Default 30 000. */
     clockSkewMs?: number;
+    /**
+     * Freshness bounds of the key sets fetched from clients' `jwks_uri`, in ms. Default 60 000 ..
+     * 3 600 000 (60 s .. 1 h): a key a client removed stops verifying within `maxTtlMs`.
+     */
+    jwksCacheBounds?: CacheBounds;
+    /**
+     * Minimum time between fetching a client's key set and fetching it again because an
+     * assertion named an unknown `kid`, in ms. Default 30 000; `0` refetches on every unknown `kid`.
+     */
+    kidRefetchCooldownMs?: number;
   };
   /** Receives structured logs; the server never logs otherwise. Default: silent. */
   logger?: Logger;
