@@ -1,0 +1,141 @@
+// Child process: our authorization server (memory store, development login) on 127.0.0.1, with
+// two registered clients (public `none`, and `private_key_jwt` with the parent's ES256 key).
+// It seeds refresh chains through the real token endpoint: codes saved with `store.saveCode`,
+// each redeemed once at POST /token. Sends { ready, port, issuer, chains: { none, pkjwt } }.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { serve } from '@hono/node-server';
+import { SignJWT } from 'jose';
+import { createAuthorizationServer, devLogin } from 'mcp-cimd/server';
+import { createMemoryStore } from 'mcp-cimd/store';
+
+const chainsPerClient = Number(process.argv[2] ?? 128);
+const resource = process.env.BENCH_RESOURCE;
+const clientJwk = JSON.parse(process.env.BENCH_CLIENT_JWK);
+const { d: _d, ...clientPublicJwk } = clientJwk;
+const redirectUri = 'http://127.0.0.1/callback';
+
+const b64url = (buffer) => buffer.toString('base64url');
+const sha256 = (value) => b64url(createHash('sha256').update(value).digest());
+
+let server;
+const httpServer = serve({ fetch: (request) => server.fetch(request), port: 0, hostname: '127.0.0.1' });
+await new Promise((resolve) => httpServer.once('listening', resolve));
+const { port } = httpServer.address();
+const issuer = `http://127.0.0.1:${port}`;
+const store = createMemoryStore();
+server = createAuthorizationServer({
+  issuer,
+  resources: [resource],
+  scopesSupported: ['mcp:tools'],
+  store,
+  authenticator: devLogin(),
+  registration: false,
+});
+
+const clients = {
+  none: { clientId: 'bench-public', metadata: { token_endpoint_auth_method: 'none' } },
+  pkjwt: {
+    clientId: 'bench-pkjwt',
+    metadata: {
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      jwks: { keys: [clientPublicJwk] },
+    },
+  },
+};
+for (const { clientId, metadata } of Object.values(clients)) {
+  await store.saveClient({
+    clientId,
+    metadata: {
+      client_name: clientId,
+      redirect_uris: [redirectUri],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      ...metadata,
+    },
+    createdAt: Date.now(),
+  });
+}
+
+async function seed(kind) {
+  const { clientId } = clients[kind];
+  const { fingerprint } = await server.context.registry.resolveClient(clientId);
+  const tokens = [];
+  for (let i = 0; i < chainsPerClient; i++) {
+    const code = b64url(randomBytes(32));
+    const verifier = b64url(randomBytes(32));
+    await store.saveCode(
+      sha256(code),
+      {
+        grantId: randomUUID(),
+        clientId,
+        userId: `user-${i}`,
+        redirectUri,
+        codeChallenge: sha256(verifier),
+        resources: [resource],
+        scope: 'mcp:tools',
+        clientFingerprint: fingerprint,
+        authTime: Date.now(),
+      },
+      600_000,
+    );
+    const form = new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: redirectUri,
+      resource,
+    });
+    if (kind === 'pkjwt') {
+      form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+      form.set('client_assertion', await signAssertion(clientJwk, clientId, issuer));
+    } else {
+      form.set('client_id', clientId);
+    }
+    const response = await server.fetch(
+      new Request(`${issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form,
+      }),
+    );
+    const body = await response.json();
+    if (response.status !== 200 || typeof body.refresh_token !== 'string') {
+      throw new Error(`seeding ${kind}: ${response.status} ${JSON.stringify(body)}`);
+    }
+    tokens.push(body.refresh_token);
+  }
+  return tokens;
+}
+
+let signingKey;
+async function signAssertion(jwk, clientId, audience) {
+  signingKey ??= await (await import('jose')).importJWK(jwk, 'ES256');
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', kid: jwk.kid, typ: 'client-authentication+jwt' })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(audience)
+    .setJti(randomUUID())
+    .setIssuedAt()
+    .setExpirationTime('240s')
+    .sign(signingKey);
+}
+
+try {
+  const chains = { none: await seed('none'), pkjwt: await seed('pkjwt') };
+  process.send({
+    ready: true,
+    port,
+    issuer,
+    chains,
+    clients: { none: clients.none.clientId, pkjwt: clients.pkjwt.clientId },
+  });
+} catch (error) {
+  process.send({ ready: false, error: error.message });
+  process.exit(1);
+}
+process.on('SIGTERM', () => {
+  httpServer.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 1_000).unref();
+});
