@@ -94,6 +94,8 @@ export interface ResolvedServerOptions {
   basePath: string;
   resources: readonly string[];
   registration: boolean;
+  /** `clients.allowPrivateNetwork`: documents, key sets and registered `jwks_uri`s may be on private hosts. */
+  allowPrivateNetwork: boolean;
   scopesSupported: readonly string[] | undefined;
   accessTokenLifetimeMs: number;
   refreshTokenLifetimeMs: number;
@@ -176,6 +178,7 @@ export function resolveServerOptions(options: AuthorizationServerOptions): Resol
     basePath,
     resources,
     registration: options.registration ?? true,
+    allowPrivateNetwork: options.clients?.allowPrivateNetwork ?? false,
     scopesSupported: options.scopesSupported,
     accessTokenLifetimeMs: positiveMs(options.accessTokenLifetimeMs, 600_000, 'accessTokenLifetimeMs'),
     refreshTokenLifetimeMs: positiveMs(options.refreshTokenLifetimeMs, 30 * DAY_MS, 'refreshTokenLifetimeMs'),

@@ -17,7 +17,10 @@ import { validateRegistration } from './validate-registration.js';
 export async function handleRegistrationRequest(context: ServerContext, request: Request): Promise<Response> {
   try {
     const body = await readJsonBody(request);
-    const metadata = validateRegistration(body, { scopesSupported: context.options.scopesSupported });
+    const metadata = validateRegistration(body, {
+      scopesSupported: context.options.scopesSupported,
+      allowPrivateNetwork: context.options.allowPrivateNetwork,
+    });
     const clientId = generateClientId();
     const createdAt = context.now();
     await context.store.saveClient({ clientId, metadata, createdAt });

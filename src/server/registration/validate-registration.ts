@@ -16,8 +16,9 @@
  *   dropped; a malformed display URL (`client_uri`, `logo_uri`, `tos_uri`, `policy_uri`) is
  *   dropped rather than refused (RFC 7591 §3.2.1 lets the server replace values); defaults are
  *   written out (`grant_types` `["authorization_code"]`, `response_types` `["code"]`).
- * - A `jwks_uri` on a non-public host name is not refused here: the SSRF-safe key fetcher
- *   applies the server's network policy when the keys are loaded.
+ * - A `jwks_uri` on an IP literal or a non-public host name is refused (CIMD-LINT-08) unless the
+ *   server allows private networks (`clients.allowPrivateNetwork`); the SSRF-safe key fetcher
+ *   applies the same policy again to the addresses it resolves when the keys are loaded.
  * - With `scopesSupported`, a `scope` may only list supported scopes.
  *
  * @module
@@ -32,6 +33,11 @@ import { InvalidClientMetadataWireError, InvalidRedirectUriError, type OAuthErro
 export interface RegistrationPolicy {
   /** The scopes the server supports; `undefined` accepts any well-formed scope. */
   scopesSupported?: readonly string[] | undefined;
+  /**
+   * The server's `clients.allowPrivateNetwork` (default `false`): a `jwks_uri` on a private or
+   * loopback host is accepted only when the server would also fetch from there.
+   */
+  allowPrivateNetwork?: boolean;
 }
 
 /** Request members the server assigns or does not support: ignored. */
@@ -63,7 +69,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function isTolerated(finding: Finding, method: unknown): boolean {
   if (finding.severity !== 'error') return true;
   const { id, path } = finding;
-  if (path === '$.client_id' || id === 'CIMD-DOC-07' || id === 'CIMD-LINT-08') return true;
+  if (path === '$.client_id' || id === 'CIMD-DOC-07') return true;
   if (id === 'CIMD-DOC-12' && path === '$.token_endpoint_auth_signing_alg') return true;
   if (id === 'CIMD-LINT-07' && DROPPABLE_MEMBERS.some((member) => path === `$.${member}`)) return true;
   return id.startsWith('CIMD-KEY-') && method === 'none' && id !== 'CIMD-KEY-03' && id !== 'CIMD-KEY-05';
@@ -143,7 +149,10 @@ export function validateRegistration(
   }
   kept.token_endpoint_auth_method = method;
 
-  const report = lintClientMetadata({ ...kept, client_id: LINT_CLIENT_ID });
+  const report = lintClientMetadata(
+    { ...kept, client_id: LINT_CLIENT_ID },
+    { allowPrivateNetwork: policy.allowPrivateNetwork ?? false },
+  );
   const fatal = report.findings.filter((finding) => !isTolerated(finding, method));
   if (fatal.length > 0) throw refusal(fatal);
   checkScope(kept.scope, policy);

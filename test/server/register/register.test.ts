@@ -424,3 +424,27 @@ describe('CIMD-only mode (registration: false)', () => {
     expect(metadata.client_id_metadata_document_supported).toBe(true);
   });
 });
+
+describe('CIMD-AS-23: a registered jwks_uri follows the server network policy', () => {
+  const body = {
+    ...BASE,
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: 'ES256',
+    jwks_uri: 'https://localhost:8443/jwks.json',
+  };
+
+  it('refuses a jwks_uri on a non-public host when the server does not allow private networks', async () => {
+    t = await createTestServer(host, { clients: { fetchOptions: { ca: host.ca.caCert } } });
+    const response = await register(body);
+    expect(response.status).toBe(400);
+    const error = (await response.json()) as { error: string; error_description: string };
+    expect(error.error).toBe('invalid_client_metadata');
+    expect(error.error_description).toContain('CIMD-LINT-08');
+  });
+
+  it('accepts it when the server itself may fetch from private networks (development)', async () => {
+    t = await createTestServer(host);
+    const registered = await expectRegistered(await register(body));
+    expect(registered.jwks_uri).toBe('https://localhost:8443/jwks.json');
+  });
+});
