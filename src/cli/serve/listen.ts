@@ -68,7 +68,10 @@ function explain(error: NodeJS.ErrnoException, host: string, port: number): List
 /** Binds `host:port` and serves the handler. */
 export async function listen(options: ListenOptions): Promise<Listener> {
   let handler = options.fetch ?? notReady;
-  const listener = getRequestListener((request: Request) => handler(request));
+  const listener = getRequestListener((request: Request) => handler(request), {
+    // Keep Node's own Request/Response globals: code embedding the server may share the process.
+    overrideGlobalObjects: false,
+  });
   const server: Server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener)
     : createHttpServer(listener);
