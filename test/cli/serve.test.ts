@@ -64,8 +64,8 @@ function serve(
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`no listening line within 15 s; stderr: ${stderr}`)),
-      15_000,
+      () => reject(new Error(`no listening line within 30 s; stderr: ${stderr}`)),
+      30_000,
     );
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       buffer += chunk;
@@ -251,9 +251,9 @@ describe('cimd serve --demo', () => {
       /^Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp"$/,
     );
     expect(served.lines.find((line) => line.option === 'allowPrivateNetwork')?.level).toBe('warn');
-    await expect.poll(() => served.stderr(), { timeout: 5000 }).toContain('mcp-cimd demo');
-    expect(await served.stop()).toBe(0);
-  });
+    await expect.poll(() => served.stderr(), { timeout: 10_000 }).toContain('mcp-cimd demo');
+    expect(await served.stop('SIGTERM', 10_000)).toBe(0);
+  }, 60_000);
 });
 
 describe('cimd serve refuses to start (exit 2, with a message)', () => {
