@@ -111,92 +111,118 @@ async function bearerBench() {
     console.log(`  ${label.padEnd(42)} vs limit: ${ratio(key, 'limit')}`);
 }
 
+const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** Pre-signs `count` single-use ES256 client assertions (unique jti) for `clientId` with `aud` = `audience`. */
+async function presign(jwk, clientId, audience, count) {
+  const key = await importJWK(jwk, 'ES256');
+  const sign = () =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: jwk.kid, typ: 'client-authentication+jwt' })
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience(audience)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime('240s')
+      .sign(key);
+  const started = performance.now();
+  const assertions = [];
+  for (let i = 0; i < count; i += 256) {
+    assertions.push(...(await Promise.all(Array.from({ length: Math.min(256, count - i) }, sign))));
+  }
+  return { assertions, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Refresh-grant load: every request takes the next unused refresh token from one global queue and
+ * each 200 puts the rotated token back (a failed request returns its token), so each refresh token
+ * is used once. With `client.assertions`, each request also pops a pre-signed assertion.
+ */
+async function refreshLoad(pid, port, chains, client) {
+  const queue = [...chains];
+  let starved = 0;
+  const request = {
+    method: 'POST',
+    path: '/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    setupRequest(req, context) {
+      const refresh = queue.shift();
+      if (refresh === undefined) starved++;
+      context.refresh = refresh;
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refresh ?? 'none',
+        resource: RESOURCE,
+      });
+      if (client.assertions) {
+        form.set('client_assertion_type', ASSERTION_TYPE);
+        const assertion = client.assertions.pop();
+        if (assertion === undefined) starved++;
+        form.set('client_assertion', assertion ?? 'none');
+      } else {
+        form.set('client_id', client.clientId);
+      }
+      return { ...req, body: form.toString() };
+    },
+    onResponse(status, body, context) {
+      if (status === 200) queue.push(JSON.parse(body).refresh_token);
+      else if (context.refresh !== undefined) queue.push(context.refresh);
+    },
+  };
+  const result = await load(
+    pid,
+    { url: `http://127.0.0.1:${port}`, requests: [request] },
+    { warmupS: WARMUP_S, durationS: DURATION_S },
+  );
+  return { ...result, starved };
+}
+
 async function refreshBench() {
   console.log(
     `\n## 2. Token endpoint: POST /token grant_type=refresh_token (rotation, ES256 JWT access token), c=64, ${WARMUP_S} s warm-up + ${DURATION_S} s`,
   );
   const clientKey = await generateKeyPair('ES256', { extractable: true });
   const clientJwk = { ...(await exportJWK(clientKey.privateKey)), kid: 'client-1', alg: 'ES256', use: 'sig' };
-  const { child, port, issuer, chains, clients } = await start('./as-server.mjs', ['128'], {
-    BENCH_RESOURCE: RESOURCE,
-    BENCH_CLIENT_JWK: JSON.stringify(clientJwk),
-  });
+  const env = { BENCH_RESOURCE: RESOURCE, BENCH_CLIENT_JWK: JSON.stringify(clientJwk) };
   const results = {};
+  // Assertions to pre-sign for a private_key_jwt run: 2x what the public-client rate suggests
+  // (each is used once: jti replay check). Set after the first run.
+  let needed;
+
+  const ours = await start('./as-server.mjs', ['128'], env);
   try {
-    const key = await importJWK(clientJwk, 'ES256');
-    let assertions = [];
-    const sign = () =>
-      new SignJWT({})
-        .setProtectedHeader({ alg: 'ES256', kid: 'client-1', typ: 'client-authentication+jwt' })
-        .setIssuer(clients.pkjwt)
-        .setSubject(clients.pkjwt)
-        .setAudience(issuer)
-        .setJti(randomUUID())
-        .setIssuedAt()
-        .setExpirationTime('240s')
-        .sign(key);
-
-    async function run(kind) {
-      const queue = [...chains[kind]];
-      let starved = 0;
-      const request = {
-        method: 'POST',
-        path: '/token',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        setupRequest(req, context) {
-          const refresh = queue.shift();
-          if (refresh === undefined) starved++;
-          context.refresh = refresh;
-          const form = new URLSearchParams({
-            grant_type: 'refresh_token',
-            refresh_token: refresh ?? 'none',
-            resource: RESOURCE,
-          });
-          if (kind === 'pkjwt') {
-            form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
-            const assertion = assertions.pop();
-            if (assertion === undefined) starved++;
-            form.set('client_assertion', assertion ?? 'none');
-          } else {
-            form.set('client_id', clients.none);
-          }
-          return { ...req, body: form.toString() };
-        },
-        onResponse(status, body, context) {
-          if (status === 200) queue.push(JSON.parse(body).refresh_token);
-          else if (context.refresh !== undefined) queue.push(context.refresh);
-        },
-      };
-      const result = await load(
-        child.pid,
-        { url: `http://127.0.0.1:${port}`, requests: [request] },
-        { warmupS: WARMUP_S, durationS: DURATION_S },
-      );
-      return { ...result, starved };
-    }
-
-    results.none = await run('none');
-    // Pre-sign 2x the assertions the public-client rate suggests (each is used once: jti replay check).
-    const needed = Math.ceil(results.none.rps * (WARMUP_S + DURATION_S) * 2) + 2_000;
-    const signStart = performance.now();
-    const batch = 256;
-    for (let i = 0; i < needed; i += batch) {
-      assertions.push(...(await Promise.all(Array.from({ length: Math.min(batch, needed - i) }, sign))));
-    }
-    console.log(
-      `(pre-signed ${assertions.length} client assertions in ${fmt((performance.now() - signStart) / 1000, 1)} s)`,
-    );
-    results.pkjwt = await run('pkjwt');
-    assertions = [];
+    results.none = await refreshLoad(ours.child.pid, ours.port, ours.chains.none, {
+      clientId: ours.clients.none,
+    });
+    needed = Math.ceil(results.none.rps * (WARMUP_S + DURATION_S) * 2) + 2_000;
+    const { assertions, seconds } = await presign(clientJwk, ours.clients.pkjwt, ours.issuer, needed);
+    console.log(`(ours: pre-signed ${assertions.length} client assertions in ${fmt(seconds, 1)} s)`);
+    results.pkjwt = await refreshLoad(ours.child.pid, ours.port, ours.chains.pkjwt, { assertions });
   } finally {
-    await stop(child);
+    await stop(ours.child);
   }
-  const anchor = { rps: 1187, cpu: 1.08 };
+
+  // The peer runs alone, after ours has exited: same client key, same load, `aud` = its issuer.
+  const peerStart = performance.now();
+  const peer = await start('./peer-oidc-provider.mjs', ['128'], env);
+  try {
+    const mintS = (performance.now() - peerStart) / 1000;
+    const { assertions, seconds } = await presign(clientJwk, peer.clientId, peer.issuer, needed);
+    console.log(
+      `(peer: started and minted ${peer.chains.length} refresh chains via /auth + headless interaction + code grant in ${fmt(mintS, 1)} s; pre-signed ${assertions.length} client assertions in ${fmt(seconds, 1)} s)`,
+    );
+    results.peer = await refreshLoad(peer.child.pid, peer.port, peer.chains, { assertions });
+  } finally {
+    await stop(peer.child);
+  }
+
   table(
-    ['client auth', 'rps', 'p50 ms', 'p99 ms', 'CPU ms/req', 'cores', 'non-2xx', 'errors', 'starved'],
+    ['server, client auth', 'rps', 'p50 ms', 'p99 ms', 'CPU ms/req', 'cores', 'non-2xx', 'errors', 'starved'],
     [
-      ['none (public client)', results.none],
-      ['private_key_jwt (ES256 assertion)', results.pkjwt],
+      ['ours, none (public client)', results.none],
+      ['ours, private_key_jwt (ES256 assertion)', results.pkjwt],
+      ['peer: oidc-provider 9.13.3, private_key_jwt', results.peer],
     ].map(([label, r]) => [
       label,
       fmt(r.rps),
@@ -209,18 +235,17 @@ async function refreshBench() {
       r.starved,
     ]),
   );
+  const ratio = (a, b) =>
+    `${fmt(results[a].rps / results[b].rps, 2)}x rps, ${fmt(results[a].p99 / results[b].p99, 2)}x p99, ${fmt(results[a].cpuPerReq / results[b].cpuPerReq, 2)}x CPU/req`;
+  console.log('\nratios, measured in this run (rps: higher is better; p99, CPU/req: lower is better)');
+  console.log(`  ours private_key_jwt vs peer private_key_jwt : ${ratio('pkjwt', 'peer')}  (like for like)`);
   console.log(
-    `\noidc-provider 9.13.3 refresh + private_key_jwt + JWT AT: ${anchor.rps} rps, ${anchor.cpu} ms/req` +
-      '\n  ^ ANCHOR FROM perf-anchors.md (same machine, 10 s x 3 gated runs), NOT measured in this run',
+    `  ours none            vs peer private_key_jwt : ${ratio('none', 'peer')}  (not like for like: no assertion verify)`,
   );
-  for (const [label, r] of [
-    ['none', results.none],
-    ['private_key_jwt', results.pkjwt],
-  ]) {
-    console.log(
-      `  ours (${label}) vs anchor: ${fmt(r.rps / anchor.rps, 2)}x rps, ${fmt(r.cpuPerReq / anchor.cpu, 2)}x CPU/req${label === 'none' ? '  (not like for like: the anchor verifies an assertion)' : ''}`,
-    );
-  }
+  console.log(
+    '\nhistorical footnote, not comparable: perf-anchors.md (taken on an earlier, slower state of the machine,' +
+      '\n  10 s x 3 gated runs) had oidc-provider 9.13.3 at 1187 rps, 1.08 ms/req here; use the measured peer row.',
+  );
 }
 
 const started = performance.now();
