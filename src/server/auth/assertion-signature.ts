@@ -74,8 +74,24 @@ async function verifyWith(
   }
 }
 
+/**
+ * RFC 7638 thumbprints of verifying keys, per `CryptoKey` object: a `CryptoKey`'s material never
+ * changes, and jose hands out the same object for a key set's JWK as long as the set lives.
+ */
+const thumbprints = new WeakMap<CryptoKey, Promise<string>>();
+
+function thumbprintOf(key: CryptoKey): Promise<string> {
+  let pending = thumbprints.get(key);
+  if (pending === undefined) {
+    pending = exportJWK(key).then((jwk) => calculateJwkThumbprint(jwk, 'sha256'));
+    pending.catch(() => thumbprints.delete(key));
+    thumbprints.set(key, pending);
+  }
+  return pending;
+}
+
 async function keyOf(key: CryptoKey, keySet: ClientKeySet, kid: string | undefined): Promise<VerifyingKey> {
-  const thumbprint = await calculateJwkThumbprint(await exportJWK(key), 'sha256');
+  const thumbprint = await thumbprintOf(key);
   if (kid !== undefined) return { kid, thumbprint };
   const published = (await thumbprintsOf(keySet)).get(thumbprint)?.kid;
   return published === undefined ? { thumbprint } : { kid: published, thumbprint };

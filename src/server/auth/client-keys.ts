@@ -5,9 +5,11 @@
  *
  * @module
  */
+import { LRUCache } from 'lru-cache';
 import { isCimdError } from '../../errors.js';
 import { FetchError } from '../../fetch/index.js';
 import type { ResolvedClient } from '../clients/types.js';
+import { deepFreeze } from '../clients/validate-document.js';
 import { InvalidClientError } from '../oauth-errors.js';
 import type { JwksCache } from './jwks-cache.js';
 import { buildKeySet, type ClientKeySet } from './key-set.js';
@@ -67,20 +69,44 @@ function remoteKeyFailure(error: unknown): never {
   throw error;
 }
 
+/** Inline key sets by the identity of the `jwks` object (a client resolved from a cache). */
 const inlineSets = new WeakMap<object, ClientKeySet>();
+
+/** The most inline key sets kept by content, and their total key size (UTF-16 units). */
+const MAX_INLINE_SETS = 1_000;
+const MAX_INLINE_SET_CHARS = 4 * 1024 * 1024;
+
+/**
+ * Inline key sets by content: the set's JSON, the very text the set is built from, so a changed
+ * set (same `kid`, new key material, ...) is never served an older set. This keeps jose's
+ * imported keys and the lint verdict across requests when the client's metadata is a new object
+ * each time (a store record read afresh). Bounded (LRU); refused sets are not cached.
+ */
+const inlineSetsByJson = new LRUCache<string, ClientKeySet>({
+  max: MAX_INLINE_SETS,
+  maxSize: MAX_INLINE_SET_CHARS,
+  sizeCalculation: (_set, key) => Math.max(1, key.length),
+});
+
+function buildInlineKeySet(jwks: unknown): ClientKeySet {
+  try {
+    return buildKeySet(jwks, "the client's inline jwks");
+  } catch (error) {
+    if (isCimdError(error, 'ERR_CLIENT_KEYS')) throw new InvalidClientError(error.message, { cause: error });
+    throw error;
+  }
+}
 
 function inlineKeySet(jwks: object): ClientKeySet {
   let set = inlineSets.get(jwks);
+  if (set !== undefined) return set;
+  const json = JSON.stringify(jwks);
+  set = inlineSetsByJson.get(json);
   if (set === undefined) {
-    try {
-      set = buildKeySet(jwks, "the client's inline jwks");
-    } catch (error) {
-      if (isCimdError(error, 'ERR_CLIENT_KEYS'))
-        throw new InvalidClientError(error.message, { cause: error });
-      throw error;
-    }
-    inlineSets.set(jwks, set);
+    set = buildInlineKeySet(deepFreeze(JSON.parse(json)));
+    if (json.length <= MAX_INLINE_SET_CHARS) inlineSetsByJson.set(json, set);
   }
+  inlineSets.set(jwks, set);
   return set;
 }
 
