@@ -3,7 +3,9 @@
  *
  * @module
  */
+
 import type { Readable } from 'node:stream';
+import { joinChunks } from '../net/bytes.js';
 import { FetchError } from './errors.js';
 import { echo } from './target-url.js';
 
@@ -26,13 +28,7 @@ export async function readCapped(body: Readable, maxBytes: number, url: URL): Pr
     }
     chunks.push(chunk);
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return joinChunks(chunks, total);
 }
 
 /** `bytes` as UTF-8 text and parsed JSON; `ERR_FETCH_INVALID_JSON` when either fails. */

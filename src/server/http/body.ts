@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { joinChunks } from '../../net/bytes.js';
 
 /**
  * The bytes of `request`'s body, at most `limit` bytes; past that the stream is cancelled and
@@ -29,13 +30,7 @@ export async function readBodyBytes(
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return joinChunks(chunks, size);
 }
 
 /** Decodes strict UTF-8, or undefined when the bytes are not valid UTF-8. */
