@@ -61,9 +61,9 @@ export class MemoryRefreshFamilies {
     const token = this.#tokens.get(oldHash);
     const entry = token === undefined ? undefined : this.#liveFamily(token, now);
     if (token === undefined || entry === undefined) return { status: 'invalid' };
-    const family = structuredClone(entry.record);
+    // Each path clones the record once, as it stands when the result is decided.
     if (!token.used) {
-      if (entry.revoked) return { status: 'revoked', family };
+      if (entry.revoked) return { status: 'revoked', family: structuredClone(entry.record) };
       this.#assertTokenFree(newHash, now);
       token.used = true;
       this.#tokens.set(newHash, { familyId: token.familyId, used: false, expiresAt: token.expiresAt });
@@ -71,6 +71,7 @@ export class MemoryRefreshFamilies {
       if (changes.clientFingerprint !== undefined) entry.record.clientFingerprint = changes.clientFingerprint;
       return { status: 'rotated', family: structuredClone(entry.record) };
     }
+    const family = structuredClone(entry.record);
     entry.revoked = true;
     return { status: 'reused', family };
   }
