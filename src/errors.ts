@@ -9,6 +9,7 @@
 
 import type { SignInErrorCode } from './client/error-codes.js';
 import type { KeySetErrorCode } from './keys/error-codes.js';
+import type { UpstreamErrorCode } from './server/upstream/error-codes.js';
 
 /** Every stable error code this package uses. */
 export type CimdErrorCode =
@@ -56,6 +57,10 @@ export type CimdErrorCode =
   | 'ERR_STORE_DRIVER'
   /** A record that must be unique (a code, a refresh token, a family) was saved twice. */
   | 'ERR_STORE_CONFLICT'
+  /** The encryption key (for secrets kept at rest) is missing, malformed, or does not open what was sealed with it. */
+  | 'ERR_ENCRYPTION_KEY'
+  /** An upstream identity provider's sign-in or token operation failed; see `UpstreamErrorCode` in `mcp-cimd/server`. */
+  | UpstreamErrorCode
   /** A key set or its rotation step was refused; see `KeySetErrorCode` in `mcp-cimd/keys`. */
   | KeySetErrorCode
   /** A client sign-in could not start or finish; see `SignInErrorCode` in `mcp-cimd/client`. */

@@ -82,8 +82,24 @@ export {
 } from './clients/validate-document.js';
 export { authorizationServerMetadata } from './endpoints/metadata.js';
 export { type Logger, silentLogger } from './logger.js';
-export type { AuthenticatedUser, AuthenticationContext, Authenticator } from './login/authenticator.js';
+export {
+  type AuthenticatedUser,
+  type AuthenticationContext,
+  type Authenticator,
+  type IssuedGrant,
+  returnToWithError,
+  SIGN_IN_ERROR_PARAM,
+  SIGN_IN_FAILURE_CODES,
+  type SignInFailureCode,
+} from './login/authenticator.js';
 export { type DevLoginOptions, devLogin } from './login/dev-login.js';
+export {
+  createSessionManager,
+  type Session,
+  type SessionManager,
+  type SessionManagerOptions,
+  type SessionRecord,
+} from './login/session.js';
 // OAuth wire errors
 export {
   AccessDeniedError,
@@ -144,6 +160,13 @@ export {
   type WwwAuthenticateOptions,
   wwwAuthenticate,
 } from './resource/www-authenticate.js';
+export {
+  createSecretBox,
+  ENCRYPTION_KEY_BYTES,
+  generateEncryptionKey,
+  parseEncryptionKey,
+  type SecretBox,
+} from './secrets/secret-box.js';
 // The server's signing keys and RFC 9068 access tokens
 export {
   type AccessTokenSigner,
@@ -166,3 +189,41 @@ export {
   type SigningKeyManager,
   type SigningKeyManagerOptions,
 } from './tokens/signing-keys.js';
+export {
+  createUpstreamAuthenticator,
+  UPSTREAM_CALLBACK_PATH,
+  type UpstreamAuthenticator,
+  type UpstreamAuthenticatorOptions,
+} from './upstream/authenticator.js';
+export {
+  DEFAULT_UPSTREAM_TIMEOUT_MS,
+  type UpstreamClientAuth,
+  type UpstreamConnectionOptions,
+} from './upstream/connection.js';
+export type { UpstreamErrorCode } from './upstream/error-codes.js';
+export { UpstreamError } from './upstream/errors.js';
+export { type GithubProviderOptions, githubProvider } from './upstream/github.js';
+export { subjectFor, type UpstreamAllowList } from './upstream/identity.js';
+export { type OAuth2ProviderOptions, oauth2Provider } from './upstream/oauth2.js';
+export { type OidcProviderOptions, oidcProvider } from './upstream/oidc.js';
+export {
+  type EntraIdProviderOptions,
+  entraIdProvider,
+  entraIssuer,
+  GOOGLE_ISSUER,
+  type GoogleProviderOptions,
+  googleProvider,
+} from './upstream/presets.js';
+export type {
+  AuthorizationUrlInput,
+  SignInChecks,
+  UpstreamIdentity,
+  UpstreamProvider,
+  UpstreamTokens,
+} from './upstream/provider.js';
+export {
+  createUpstreamTokenReader,
+  grantIdOf,
+  type UpstreamTokenReader,
+  type UpstreamTokenReaderOptions,
+} from './upstream/upstream-tokens.js';

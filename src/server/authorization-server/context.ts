@@ -18,6 +18,7 @@ import type { ResolvedServerOptions } from './options.js';
 export const ENDPOINT_PATHS = Object.freeze({
   authorization: '/authorize',
   consent: '/consent',
+  signInReturn: '/authorize/return',
   token: '/token',
   registration: '/register',
   revocation: '/revoke',

@@ -16,14 +16,14 @@ import { validateClientAndRedirect } from './client-step.js';
 import { issueCodeAndRedirect } from './code.js';
 import { decideConsent } from './consent-decision.js';
 import { consentViewOf } from './consent-view.js';
-import { consentCookie } from './csrf.js';
 import { authorizationErrorPage } from './error-page.js';
-import { saveInteraction } from './interaction.js';
 import { logoPathFor } from './logo.js';
+import { interactionCookie, newInteraction } from './new-interaction.js';
 import { promptAfterLogin } from './prompt.js';
 import { authorizationErrorRedirect } from './redirect.js';
 import { AuthorizationRefusal, refuse } from './refusal.js';
 import { stateToEcho } from './request-checks.js';
+import { continueToSignIn } from './sign-in-return.js';
 import { type AuthorizationRequest, validateAuthorizationRequest } from './validate-request.js';
 
 /** The URL the browser comes back to after signing in: this request again, without `prompt=login`. */
@@ -43,9 +43,11 @@ async function signIn(
   authorization: AuthorizationRequest,
 ): Promise<AuthenticatedUser | Response> {
   const prompt = params.get('prompt');
+  const loginHint = params.get('login_hint');
   const result = await context.authenticator.authenticate(request, {
     returnTo: returnToUrl(context, params, authorization),
     ...(prompt === undefined ? {} : { prompt }),
+    ...(loginHint === undefined ? {} : { loginHint }),
   });
   if (result === undefined) refuse('login_required', new LoginRequiredError('the user is not signed in'));
   return result;
@@ -56,25 +58,9 @@ async function showConsentPage(
   context: ServerContext,
   client: ResolvedClient,
   authorization: AuthorizationRequest,
-  user: AuthenticatedUser,
+  user: AuthenticatedUser | undefined,
 ): Promise<Response> {
-  const { options, store } = context;
-  const interaction = await saveInteraction(
-    store,
-    {
-      clientId: client.clientId,
-      redirectUri: authorization.redirectUri,
-      ...(authorization.state === undefined ? {} : { state: authorization.state }),
-      codeChallenge: authorization.codeChallenge,
-      resources: authorization.resources,
-      scopes: authorization.scopes,
-      userId: user.userId,
-      authTime: user.authTime,
-      clientFingerprint: client.fingerprint,
-      createdAt: context.now(),
-    },
-    options.interactionLifetimeMs,
-  );
+  const interaction = await newInteraction(context, client, authorization, user);
   const logoPath = await logoPathFor(context, client);
   const response = await renderConsentPage(
     consentViewOf({
@@ -82,19 +68,63 @@ async function showConsentPage(
       redirectUri: authorization.redirectUri,
       scopes: authorization.scopes,
       resources: authorization.resources,
-      user,
+      ...(user === undefined
+        ? { signInWith: context.authenticator.displayName ?? context.authenticator.name }
+        : { user }),
       formAction: context.endpoints.consent.path,
       interactionId: interaction.id,
       csrfToken: interaction.csrfToken,
       ...(logoPath === undefined ? {} : { logoPath }),
     }),
   );
-  const maxAge = Math.ceil(options.interactionLifetimeMs / 1000);
-  response.headers.append(
-    'set-cookie',
-    consentCookie(options.issuer, interaction.id, interaction.csrfToken, maxAge),
-  );
+  response.headers.append('set-cookie', interactionCookie(context, interaction));
   return response;
+}
+
+/**
+ * Consent before sign-in (an upstream identity provider, MCP-AS-23): nobody is signed in here
+ * (or `prompt=login` asks for a new sign-in), so our consent page comes first, and only an
+ * approval sends the browser to the identity provider. A trusted client with
+ * `consent.skipForTrusted` goes straight there.
+ */
+async function consentThenSignIn(
+  context: ServerContext,
+  request: Request,
+  client: ResolvedClient,
+  authorization: AuthorizationRequest,
+): Promise<Response> {
+  const fields = { clientId: client.clientId, authenticator: context.authenticator.name };
+  const skip =
+    !authorization.prompt.has('consent') && client.trust.trusted && context.options.consent.skipForTrusted;
+  if (!skip) {
+    context.logger.info(
+      { event: 'consent.shown', ...fields, reason: 'before_sign_in' },
+      'consent page shown',
+    );
+    return showConsentPage(context, client, authorization, undefined);
+  }
+  context.logger.info(
+    { event: 'consent.skipped', ...fields, reason: 'trusted_client' },
+    'trusted client: on to sign-in without the consent page',
+  );
+  const interaction = await newInteraction(context, client, authorization, undefined);
+  const response = await continueToSignIn(context, request, interaction);
+  response.headers.append('set-cookie', interactionCookie(context, interaction));
+  return response;
+}
+
+/** The signed-in user, for an authenticator that signs in after consent: never shows anything. */
+async function currentUser(
+  context: ServerContext,
+  request: Request,
+  authorization: AuthorizationRequest,
+): Promise<AuthenticatedUser | undefined> {
+  if (authorization.prompt.has('login')) return undefined;
+  const result = await context.authenticator.authenticate(request, {
+    returnTo: context.endpoints.authorization.url,
+    prompt: 'none',
+  });
+  return result instanceof Response ? undefined : result;
 }
 
 /** Sign-in and the consent decision for a valid request. */
@@ -105,8 +135,19 @@ async function authorize(
   client: ResolvedClient,
   authorization: AuthorizationRequest,
 ): Promise<Response> {
-  const user = await signIn(context, request, params, authorization);
-  if (user instanceof Response) return user;
+  let user: AuthenticatedUser | Response;
+  if (context.authenticator.consentBeforeSignIn) {
+    const current = await currentUser(context, request, authorization);
+    if (current === undefined) {
+      if (authorization.prompt.has('none'))
+        refuse('login_required', new LoginRequiredError('the user is not signed in'));
+      return consentThenSignIn(context, request, client, authorization);
+    }
+    user = current;
+  } else {
+    user = await signIn(context, request, params, authorization);
+    if (user instanceof Response) return user;
+  }
   const remembered = await context.store.getConsent(user.userId, client.clientId);
   const decision = decideConsent(authorization, client, remembered, context.options.consent);
   const fields = { clientId: client.clientId, userId: user.userId, reason: decision.reason };
@@ -134,6 +175,7 @@ async function authorize(
     scopes: authorization.scopes,
     clientFingerprint: client.fingerprint,
     authTime: user.authTime,
+    ...(user.sessionId === undefined ? {} : { sessionId: user.sessionId }),
   });
 }
 

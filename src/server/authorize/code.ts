@@ -22,18 +22,29 @@ export interface CodeGrant {
   clientFingerprint: string;
   /** When the user authenticated, epoch ms. */
   authTime: number;
+  /** The authenticator's reference to the user's sign-in (see `AuthenticatedUser.sessionId`). */
+  sessionId?: string;
 }
 
 /**
- * Saves a new code for `grant` (hashed, with a new grant id) and returns the 303 redirect to
- * the client with `code`, `state` (when the request had one) and `iss`.
+ * Saves a new code for `grant` (hashed, with a new grant id), tells the authenticator about the
+ * grant (so it can bind upstream tokens to it), and returns the 303 redirect to the client with
+ * `code`, `state` (when the request had one) and `iss`.
  */
 export async function issueCodeAndRedirect(context: ServerContext, grant: CodeGrant): Promise<Response> {
   const code = randomToken(32);
+  const grantId = randomToken(16);
+  await context.authenticator.grantIssued?.({
+    grantId,
+    clientId: grant.clientId,
+    userId: grant.userId,
+    ...(grant.sessionId === undefined ? {} : { sessionId: grant.sessionId }),
+    expiresAt: context.now() + context.options.refreshTokenLifetimeMs,
+  });
   await context.store.saveCode(
     await sha256Base64url(code),
     {
-      grantId: randomToken(16),
+      grantId,
       clientId: grant.clientId,
       userId: grant.userId,
       redirectUri: grant.redirectUri,

@@ -10,26 +10,20 @@
 import type { ServerContext } from '../authorization-server/context.js';
 import type { OAuthParams } from '../http/params.js';
 import { formParams } from '../http/params.js';
-import { AccessDeniedError, InvalidRequestError, type OAuthError, toOAuthError } from '../oauth-errors.js';
+import { AccessDeniedError, toOAuthError } from '../oauth-errors.js';
+import {
+  type ConsentFailure,
+  checkClientUnchanged,
+  failure,
+  rememberApproval,
+  START_AGAIN,
+} from './approval.js';
 import { issueCodeAndRedirect } from './code.js';
 import { clearConsentCookie, csrfTokensMatch, isSameOriginRequest, readConsentCookie } from './csrf.js';
 import { authorizationErrorPage } from './error-page.js';
 import { consumeInteraction, type Interaction, loadInteraction } from './interaction.js';
 import { authorizationErrorRedirect } from './redirect.js';
-
-/** A refused consent post: the reason code for logs, the error and the page's status. */
-interface ConsentFailure {
-  reason: string;
-  error: OAuthError;
-  status: number;
-}
-
-const START_AGAIN = 'Start again from the application.';
-
-function failure(reason: string, message: string, status = 400): ConsentFailure {
-  const error = status === 403 ? new AccessDeniedError(message) : new InvalidRequestError(message);
-  return { reason, error, status };
-}
+import { continueToSignIn } from './sign-in-return.js';
 
 /** The interaction the post is for, once the origin, the CSRF token, the decision and the user are checked. */
 async function checkPost(
@@ -58,6 +52,7 @@ async function checkPost(
   if (decision !== 'approve' && decision !== 'deny') {
     return failure('decision_invalid', 'Choose Allow access or Deny on the sign-in page.');
   }
+  if (interaction.signInRequired === true) return { interaction, approve: decision === 'approve' };
   const user = await context.authenticator.authenticate(request, {
     returnTo: context.endpoints.authorization.url,
     prompt: 'none',
@@ -70,42 +65,6 @@ async function checkPost(
     );
   }
   return { interaction, approve: decision === 'approve' };
-}
-
-/** The client still resolves to the document the user saw (same fingerprint), or why not. */
-async function checkClientUnchanged(
-  context: ServerContext,
-  interaction: Interaction,
-): Promise<ConsentFailure | undefined> {
-  try {
-    const client = await context.registry.resolveClient(interaction.clientId);
-    if (client.fingerprint === interaction.clientFingerprint) return undefined;
-    return failure(
-      'client_changed',
-      `The application's registration changed while you were deciding. ${START_AGAIN}`,
-    );
-  } catch (error) {
-    return { reason: 'client_unresolved', error: toOAuthError(error), status: 400 };
-  }
-}
-
-/** Remembers the approval (merged with an earlier one for the same document), unless remembering is off. */
-async function rememberApproval(context: ServerContext, interaction: Interaction): Promise<void> {
-  const { rememberForMs } = context.options.consent;
-  if (rememberForMs === 0) return;
-  const { store } = context;
-  const earlier = await store.getConsent(interaction.userId, interaction.clientId);
-  const same = earlier?.clientFingerprint === interaction.clientFingerprint;
-  const now = context.now();
-  await store.saveConsent({
-    userId: interaction.userId,
-    clientId: interaction.clientId,
-    scopes: [...new Set([...(same ? earlier.scopes : []), ...interaction.scopes])],
-    resources: [...new Set([...(same ? earlier.resources : []), ...interaction.resources])],
-    clientFingerprint: interaction.clientFingerprint,
-    grantedAt: now,
-    expiresAt: now + rememberForMs,
-  });
 }
 
 async function decide(context: ServerContext, request: Request): Promise<Response | ConsentFailure> {
@@ -127,6 +86,14 @@ async function decide(context: ServerContext, request: Request): Promise<Respons
     return failure('interaction_used', `This sign-in request was already answered. ${START_AGAIN}`);
   }
   const fields = { clientId: interaction.clientId, userId: interaction.userId };
+  if (approve && interaction.signInRequired === true) {
+    context.logger.info(
+      { event: 'consent.approved', ...fields, next: 'sign_in' },
+      'consent approved; on to sign-in',
+    );
+    // The interaction's cookie stays: the return from sign-in checks it.
+    return continueToSignIn(context, request, interaction);
+  }
   let response: Response;
   if (approve) {
     await rememberApproval(context, interaction);
@@ -141,6 +108,7 @@ async function decide(context: ServerContext, request: Request): Promise<Respons
       scopes: interaction.scopes,
       clientFingerprint: interaction.clientFingerprint,
       authTime: interaction.authTime,
+      ...(interaction.sessionId === undefined ? {} : { sessionId: interaction.sessionId }),
     });
   } else {
     context.logger.info({ event: 'consent.denied', ...fields }, 'consent denied');

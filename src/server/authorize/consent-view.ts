@@ -16,7 +16,10 @@ export interface ConsentViewInput {
   redirectUri: string;
   scopes: readonly string[];
   resources: readonly string[];
-  user: AuthenticatedUser;
+  /** The signed-in user; absent when the user signs in after deciding (`signInWith` then names where). */
+  user?: AuthenticatedUser;
+  /** Where the user signs in after approving. */
+  signInWith?: string;
   /** The consent form's action (a path on this server). */
   formAction: string;
   interactionId: string;
@@ -61,7 +64,10 @@ export function consentViewOf(input: ConsentViewInput): ConsentPageModel {
     loopbackOnly: client.redirectUris.length > 0 && client.redirectUris.every(isLoopbackRedirectUri),
     scopes: [...input.scopes],
     resources: [...input.resources],
-    userName: input.user.name ?? input.user.userId,
+    ...(input.user === undefined
+      ? {}
+      : { userName: input.user.name ?? input.user.email ?? input.user.userId }),
+    ...(input.signInWith === undefined ? {} : { signInWith: input.signInWith }),
     formAction: input.formAction,
     interactionId: input.interactionId,
     csrfToken: input.csrfToken,

@@ -12,6 +12,8 @@ import { renderErrorPage } from '../ui/error-page.js';
 export interface AuthorizationErrorPageOptions {
   /** The `client_id` asked for (already shortened). */
   clientId?: string | undefined;
+  /** A link back to the application (an error redirect to its validated redirect URI). */
+  continueUrl?: string | undefined;
   /** The HTTP status; default from the error (503 for `temporarily_unavailable`, 500 for `server_error`, else 400). */
   status?: number;
 }
@@ -29,6 +31,7 @@ export async function authorizationErrorPage(
     description: error.message,
     status,
     ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
+    ...(options.continueUrl === undefined ? {} : { continueUrl: options.continueUrl }),
   });
   const retryAfterMs = (error.cause as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
   if (status === 503 && typeof retryAfterMs === 'number' && retryAfterMs > 0) {

@@ -7,7 +7,7 @@
 import type { ResolvedServerOptions } from '../authorization-server/options.js';
 import type { ResolvedClient } from '../clients/types.js';
 import type { OAuthParams } from '../http/params.js';
-import { UnauthorizedClientError } from '../oauth-errors.js';
+import { InvalidRequestError, UnauthorizedClientError } from '../oauth-errors.js';
 import { readCodeChallenge } from './pkce.js';
 import { type PromptValue, parsePrompt } from './prompt.js';
 import { refuse } from './refusal.js';
@@ -28,7 +28,12 @@ export interface AuthorizationRequest {
   /** The requested scopes, each once. */
   scopes: string[];
   prompt: ReadonlySet<PromptValue>;
+  /** The `login_hint` (at most 256 characters), passed on to the sign-in. */
+  loginHint?: string;
 }
+
+/** The longest `login_hint` accepted, in characters. */
+const MAX_LOGIN_HINT = 256;
 
 /**
  * Validates the request's parameters for `client`: `response_type` (and request objects), the
@@ -54,6 +59,13 @@ export function validateAuthorizationRequest(
   const scopes = parseScopes(params, options.scopesSupported);
   const prompt = parsePrompt(params);
   const state = params.get('state');
+  const loginHint = params.get('login_hint');
+  if (loginHint !== undefined && loginHint.length > MAX_LOGIN_HINT) {
+    refuse(
+      'login_hint_too_long',
+      new InvalidRequestError(`login_hint is longer than ${MAX_LOGIN_HINT} characters`),
+    );
+  }
   return {
     clientId: client.clientId,
     redirectUri,
@@ -62,5 +74,6 @@ export function validateAuthorizationRequest(
     resources,
     scopes,
     prompt,
+    ...(loginHint === undefined ? {} : { loginHint }),
   };
 }

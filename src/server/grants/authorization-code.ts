@@ -18,6 +18,7 @@ import { CODE_VERIFIER_PATTERN, pkceS256Matches, sha256Base64url } from '../cryp
 import type { OAuthParams } from '../http/params.js';
 import { InvalidGrantError } from '../oauth-errors.js';
 import type { AuthenticatedClient } from './client-authentication.js';
+import { grantEnded } from './grant-ended.js';
 import { newRefreshToken, type TokenResponseBody, tokenResponseBody } from './issue-tokens.js';
 import { selectAudience } from './narrowing.js';
 
@@ -115,6 +116,7 @@ export async function redeemAuthorizationCode(
   if (result.status === 'reused') {
     if (problem === undefined) {
       await context.store.revokeGrant(record.grantId);
+      await grantEnded(context, record.grantId, 'code_replayed');
       context.logger.warn(
         { event: 'code_replayed', clientId: client.clientId, grantId: record.grantId },
         'an authorization code was redeemed twice; the tokens issued from it are revoked',

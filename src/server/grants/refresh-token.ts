@@ -20,6 +20,7 @@ import { sha256Base64url } from '../crypto.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidGrantError } from '../oauth-errors.js';
 import type { AuthenticatedClient } from './client-authentication.js';
+import { grantEnded } from './grant-ended.js';
 import { newRefreshToken, type TokenResponseBody, tokenResponseBody } from './issue-tokens.js';
 import { selectAudience, selectScope } from './narrowing.js';
 
@@ -45,6 +46,7 @@ async function checkBinding(
   const bound = family.keyThumbprint;
   if (bound === undefined || !(await context.assertions.isKeyStillPublished(client, bound))) {
     await context.store.revokeRefreshFamily(family.familyId);
+    await grantEnded(context, family.grantId, 'key_removed');
     context.logger.info(
       {
         event: 'refresh_family_revoked',
@@ -93,6 +95,7 @@ export async function refreshTokens(
       { event: 'refresh_token_reused', clientId: auth.client.clientId, familyId: result.family.familyId },
       'a refresh token was used twice; its family is revoked',
     );
+    await grantEnded(context, result.family.grantId, 'refresh_token_reused');
   }
   if (result.status !== 'rotated') throw new InvalidGrantError(INVALID_TOKEN);
   const authTime = result.family.extra?.authTime;

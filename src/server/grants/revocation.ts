@@ -23,6 +23,7 @@ import { formParams } from '../http/params.js';
 import { NO_STORE_HEADERS, oauthErrorResponse } from '../http/responses.js';
 import { SERVER_SIGNING_ALGORITHMS } from '../tokens/signing-algorithms.js';
 import { authenticateClient, refuseSharedSecrets } from './client-authentication.js';
+import { grantEnded } from './grant-ended.js';
 import { GRANT_ID_CLAIM } from './issue-tokens.js';
 import { wireError } from './wire-error.js';
 
@@ -35,6 +36,7 @@ async function revokeRefreshToken(context: ServerContext, clientId: string, toke
   if (family === undefined) return false;
   if (family.clientId === clientId) {
     await context.store.revokeRefreshFamily(family.familyId);
+    await grantEnded(context, family.grantId, 'revocation_request');
     context.logger.info(
       { event: 'refresh_family_revoked', reason: 'revocation_request', clientId, familyId: family.familyId },
       'a refresh token family was revoked at the client’s request',
@@ -66,6 +68,7 @@ async function revokeAccessToken(context: ServerContext, clientId: string, token
   const grantId = await grantOfAccessToken(context, clientId, token);
   if (grantId === undefined) return false;
   await context.store.revokeGrant(grantId);
+  await grantEnded(context, grantId, 'revocation_request');
   context.logger.info(
     { event: 'grant_revoked', reason: 'revocation_request', clientId, grantId },
     'a grant was revoked at the client’s request (access token presented)',

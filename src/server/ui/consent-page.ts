@@ -34,8 +34,10 @@ export interface ConsentPageModel {
   loopbackOnly: boolean;
   scopes: readonly string[];
   resources: readonly string[];
-  /** The signed-in user, as shown. */
-  userName: string;
+  /** The signed-in user, as shown; absent when the user signs in after deciding. */
+  userName?: string;
+  /** Where the user signs in after approving (an upstream identity provider's name), when not yet signed in. */
+  signInWith?: string;
   formAction: string;
   interactionId: string;
   csrfToken: string;
@@ -93,20 +95,29 @@ function access(model: ConsentPageModel) {
 <ul>${servers}</ul>`;
 }
 
+function account(model: ConsentPageModel) {
+  if (model.userName !== undefined) {
+    return html`<h2 class="label">Your account</h2>
+<p>Signed in as <strong>${model.userName}</strong></p>
+<p>After you decide, you will be sent to ${destination(model.redirect)}.</p>`;
+  }
+  return html`<h2 class="label">Your account</h2>
+<p>If you allow access, you sign in with <strong>${model.signInWith ?? 'your identity provider'}</strong> next,
+and are then sent to ${destination(model.redirect)}. If you deny, you are sent there at once.</p>`;
+}
+
 /** Renders the consent page (200) for `model`. */
 export function renderConsentPage(model: ConsentPageModel): Promise<Response> {
   const body = html`<h1>Allow access?</h1>
 ${identity(model)}
 ${loopbackWarning(model)}
 ${access(model)}
-<h2 class="label">Your account</h2>
-<p>Signed in as <strong>${model.userName}</strong></p>
-<p>After you decide, you will be sent to ${destination(model.redirect)}.</p>
+${account(model)}
 <form method="post" action="${model.formAction}">
 <input type="hidden" name="interaction" value="${model.interactionId}">
 <input type="hidden" name="csrf_token" value="${model.csrfToken}">
 <div class="actions">
-<button type="submit" name="decision" value="approve" class="primary">Allow access</button>
+<button type="submit" name="decision" value="approve" class="primary">${model.userName === undefined ? 'Allow and sign in' : 'Allow access'}</button>
 <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
 </div>
 </form>`;

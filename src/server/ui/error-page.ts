@@ -16,6 +16,8 @@ export interface ErrorPageOptions {
   description: string;
   /** The `client_id` asked for, when known. */
   clientId?: string;
+  /** A link back to the application, when it may be told (its validated redirect URI with the error). */
+  continueUrl?: string;
   /** HTTP status, default 400. */
   status?: number;
 }
@@ -27,7 +29,12 @@ export function renderErrorPage(options: ErrorPageOptions): Promise<Response> {
 <p>${options.description}</p>
 </div>
 ${options.clientId ? html`<p class="label">Application</p><p><code>${options.clientId}</code></p>` : ''}
-<p class="self-declared">Error code: <code>${options.error}</code>. You have not been signed in to anything, and no
-information was sent to the application. You can close this page.</p>`;
+${
+  options.continueUrl === undefined
+    ? html`<p class="self-declared">Error code: <code>${options.error}</code>. You have not been signed in to anything, and no
+information was sent to the application. You can close this page.</p>`
+    : html`<p class="self-declared">Error code: <code>${options.error}</code>. The application gets no access.</p>
+<p><a class="button secondary" href="${options.continueUrl}">Return to the application</a></p>`
+}`;
   return renderPage({ title: 'Sign-in request refused', body }, options.status ?? 400);
 }

@@ -30,9 +30,9 @@ h1 { font-size: 1.35rem; margin: 0 0 1rem; }
 ul { padding-left: 1.25rem; }
 code { word-break: break-all; }
 .actions { display: flex; gap: .75rem; margin-top: 1.5rem; flex-wrap: wrap; }
-button { font: inherit; padding: .7rem 1.4rem; border-radius: .5rem; border: 1px solid var(--accent); cursor: pointer; min-width: 8rem; }
+button, a.button { font: inherit; display: inline-block; text-decoration: none; padding: .7rem 1.4rem; border-radius: .5rem; border: 1px solid var(--accent); cursor: pointer; min-width: 8rem; }
 button.primary { background: var(--accent); color: #fff; }
-button.secondary { background: transparent; color: inherit; }
+button.secondary, a.button.secondary { background: transparent; color: inherit; }
 button:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 img.logo { width: 48px; height: 48px; border-radius: .5rem; }
 @media (prefers-color-scheme: dark) { :root { --warn-bg: #3d3000; --warn-fg: #ffe08a; --muted: #a3adba; --accent: #6d9bff; } }
