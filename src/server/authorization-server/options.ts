@@ -81,11 +81,19 @@ export interface AuthorizationServerOptions {
      */
     kidRefetchCooldownMs?: number;
   };
+  /**
+   * Claims about the user copied from the sign-in into access tokens: `name`, `email`. Default
+   * none (the token names the user by its opaque `sub` alone). The authenticator must supply them.
+   */
+  userClaims?: readonly UserClaim[];
   /** Receives structured logs; the server never logs otherwise. Default: silent. */
   logger?: Logger;
   /** The clock, epoch ms. Default `Date.now`. */
   now?: () => number;
 }
+
+/** A user claim access tokens may carry (see `userClaims`). */
+export type UserClaim = 'name' | 'email';
 
 /** The options after defaults and validation. */
 export interface ResolvedServerOptions {
@@ -102,6 +110,7 @@ export interface ResolvedServerOptions {
   codeLifetimeMs: number;
   interactionLifetimeMs: number;
   consent: Required<ConsentOptions>;
+  userClaims: readonly UserClaim[];
 }
 
 const DAY_MS = 86_400_000;
@@ -169,6 +178,10 @@ export function resolveServerOptions(options: AuthorizationServerOptions): Resol
   if (!['trusted', 'non-loopback', 'never'].includes(skip)) {
     throw new InvalidOptionError("consent.skipWhenRemembered must be 'trusted', 'non-loopback' or 'never'");
   }
+  for (const claim of options.userClaims ?? []) {
+    if (claim !== 'name' && claim !== 'email')
+      throw new InvalidOptionError(`userClaims supports name and email; got ${JSON.stringify(claim)}`);
+  }
   for (const scope of options.scopesSupported ?? []) {
     if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))
       throw new InvalidOptionError(`scopesSupported has an invalid scope token: ${JSON.stringify(scope)}`);
@@ -184,6 +197,7 @@ export function resolveServerOptions(options: AuthorizationServerOptions): Resol
     refreshTokenLifetimeMs: positiveMs(options.refreshTokenLifetimeMs, 30 * DAY_MS, 'refreshTokenLifetimeMs'),
     codeLifetimeMs: positiveMs(options.codeLifetimeMs, 60_000, 'codeLifetimeMs'),
     interactionLifetimeMs: positiveMs(options.interactionLifetimeMs, 600_000, 'interactionLifetimeMs'),
+    userClaims: [...new Set(options.userClaims ?? [])],
     consent: {
       rememberForMs: positiveMs(consent.rememberForMs, 30 * DAY_MS, 'consent.rememberForMs', true),
       skipWhenRemembered: skip,

@@ -176,6 +176,7 @@ async function authorize(
     clientFingerprint: client.fingerprint,
     authTime: user.authTime,
     ...(user.sessionId === undefined ? {} : { sessionId: user.sessionId }),
+    user: { name: user.name, email: user.email },
   });
 }
 

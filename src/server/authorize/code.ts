@@ -24,6 +24,18 @@ export interface CodeGrant {
   authTime: number;
   /** The authenticator's reference to the user's sign-in (see `AuthenticatedUser.sessionId`). */
   sessionId?: string;
+  /** The user's name and e-mail address, when the sign-in gave them (see the `userClaims` option). */
+  user?: { name?: string | undefined; email?: string | undefined };
+}
+
+/** The `userClaims` the server puts in access tokens, from what the sign-in told about the user. */
+function userClaimsOf(context: ServerContext, grant: CodeGrant): Record<string, string> | undefined {
+  const claims: Record<string, string> = {};
+  for (const claim of context.options.userClaims) {
+    const value = grant.user?.[claim];
+    if (typeof value === 'string' && value !== '') claims[claim] = value;
+  }
+  return Object.keys(claims).length === 0 ? undefined : claims;
 }
 
 /**
@@ -34,6 +46,7 @@ export interface CodeGrant {
 export async function issueCodeAndRedirect(context: ServerContext, grant: CodeGrant): Promise<Response> {
   const code = randomToken(32);
   const grantId = randomToken(16);
+  const userClaims = userClaimsOf(context, grant);
   await context.authenticator.grantIssued?.({
     grantId,
     clientId: grant.clientId,
@@ -53,6 +66,7 @@ export async function issueCodeAndRedirect(context: ServerContext, grant: CodeGr
       scope: grant.scopes.join(' '),
       clientFingerprint: grant.clientFingerprint,
       authTime: grant.authTime,
+      ...(userClaims === undefined ? {} : { extra: { userClaims } }),
     },
     context.options.codeLifetimeMs,
   );

@@ -109,6 +109,7 @@ async function decide(context: ServerContext, request: Request): Promise<Respons
       clientFingerprint: interaction.clientFingerprint,
       authTime: interaction.authTime,
       ...(interaction.sessionId === undefined ? {} : { sessionId: interaction.sessionId }),
+      user: { name: interaction.userName, email: interaction.userEmail },
     });
   } else {
     context.logger.info({ event: 'consent.denied', ...fields }, 'consent denied');

@@ -24,6 +24,9 @@ export interface Interaction {
   authTime: number;
   /** The authenticator's reference to that user's sign-in. */
   sessionId?: string;
+  /** That user's name and e-mail address, when the sign-in gave them. */
+  userName?: string;
+  userEmail?: string;
   /**
    * The user signs in only after approving (an upstream identity provider: MCP-AS-23); the
    * authorization finishes when the browser comes back from signing in.
@@ -90,7 +93,7 @@ function parseInteraction(id: string, text: string): Interaction | undefined {
   if (record.id !== id || strings.some((name) => typeof record[name] !== 'string')) return undefined;
   if (!isStringArray(record.resources) || !isStringArray(record.scopes)) return undefined;
   if (typeof record.authTime !== 'number' || typeof record.createdAt !== 'number') return undefined;
-  for (const name of ['state', 'sessionId', 'prompt', 'loginHint']) {
+  for (const name of ['state', 'sessionId', 'prompt', 'loginHint', 'userName', 'userEmail']) {
     if (record[name] !== undefined && typeof record[name] !== 'string') return undefined;
   }
   if (record.signInRequired !== undefined && typeof record.signInRequired !== 'boolean') return undefined;

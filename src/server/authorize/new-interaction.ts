@@ -45,6 +45,8 @@ export function newInteraction(
             userId: user.userId,
             authTime: user.authTime,
             ...(user.sessionId === undefined ? {} : { sessionId: user.sessionId }),
+            ...(user.name === undefined ? {} : { userName: user.name }),
+            ...(user.email === undefined ? {} : { userEmail: user.email }),
           }),
     },
     context.options.interactionLifetimeMs,

@@ -124,6 +124,7 @@ async function complete(
     clientFingerprint: interaction.clientFingerprint,
     authTime: user.authTime,
     ...(user.sessionId === undefined ? {} : { sessionId: user.sessionId }),
+    user: { name: user.name, email: user.email },
   });
   response.headers.append('set-cookie', clearConsentCookie(options.issuer, interaction.id));
   return response;

@@ -19,7 +19,12 @@ import type { OAuthParams } from '../http/params.js';
 import { InvalidGrantError } from '../oauth-errors.js';
 import type { AuthenticatedClient } from './client-authentication.js';
 import { grantEnded } from './grant-ended.js';
-import { newRefreshToken, type TokenResponseBody, tokenResponseBody } from './issue-tokens.js';
+import {
+  newRefreshToken,
+  type TokenResponseBody,
+  tokenResponseBody,
+  withUserClaims,
+} from './issue-tokens.js';
 import { selectAudience } from './narrowing.js';
 
 /** The longest `code` looked up, in characters: ours are 43; anything far longer is not one. */
@@ -85,7 +90,7 @@ async function createFamily(
     clientFingerprint: auth.client.fingerprint,
     createdAt: now,
     expiresAt: now + context.options.refreshTokenLifetimeMs,
-    extra: { authTime: record.authTime },
+    extra: { authTime: record.authTime, ...withUserClaims(record.extra) },
   };
   if (auth.assertion !== undefined) family.keyThumbprint = auth.assertion.keyThumbprint;
   await context.store.createRefreshFamily(family, refresh.hash);
@@ -141,6 +146,7 @@ export async function redeemAuthorizationCode(
       audience,
       scope: record.scope,
       authTime: record.authTime,
+      ...withUserClaims(record.extra),
     },
     refreshToken,
   );

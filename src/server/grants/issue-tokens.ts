@@ -35,6 +35,22 @@ export interface AccessTokenGrant {
   scope: string;
   /** When the user authenticated, epoch ms. */
   authTime?: number;
+  /** Claims about the user (`name`, `email`) to add (the server's `userClaims`). */
+  userClaims?: Record<string, string>;
+}
+
+/** `{ userClaims }` from a code's or a refresh family's `extra`, or `{}` when it has none. */
+export function withUserClaims(extra: Record<string, unknown> | undefined): {
+  userClaims?: Record<string, string>;
+} {
+  const value = extra?.userClaims;
+  if (typeof value !== 'object' || value === null) return {};
+  const claims: Record<string, string> = {};
+  for (const name of ['name', 'email']) {
+    const member = (value as Record<string, unknown>)[name];
+    if (typeof member === 'string') claims[name] = member;
+  }
+  return Object.keys(claims).length === 0 ? {} : { userClaims: claims };
 }
 
 /** A new refresh token and its hash. */
@@ -67,7 +83,7 @@ export async function tokenResponseBody(
     scope: grant.scope,
     lifetimeMs: context.options.accessTokenLifetimeMs,
     ...(grant.authTime === undefined ? {} : { authTime: grant.authTime }),
-    claims: { [GRANT_ID_CLAIM]: grant.grantId },
+    claims: { ...grant.userClaims, [GRANT_ID_CLAIM]: grant.grantId },
     now: context.now,
   });
   const body: TokenResponseBody = {

@@ -21,7 +21,12 @@ import type { OAuthParams } from '../http/params.js';
 import { InvalidGrantError } from '../oauth-errors.js';
 import type { AuthenticatedClient } from './client-authentication.js';
 import { grantEnded } from './grant-ended.js';
-import { newRefreshToken, type TokenResponseBody, tokenResponseBody } from './issue-tokens.js';
+import {
+  newRefreshToken,
+  type TokenResponseBody,
+  tokenResponseBody,
+  withUserClaims,
+} from './issue-tokens.js';
 import { selectAudience, selectScope } from './narrowing.js';
 
 /** The longest refresh token looked up, in characters: ours are 43. */
@@ -108,6 +113,7 @@ export async function refreshTokens(
       audience,
       scope,
       ...(typeof authTime === 'number' ? { authTime } : {}),
+      ...withUserClaims(result.family.extra),
     },
     next.token,
   );
