@@ -1,82 +1,148 @@
 /**
- * `npm start`: runs the demo (see `startDemo`) and prints what to open. Options:
- * `--port <n>` (the authorization server's port, default 4000; the others follow it),
- * `--store memory|sqlite` (default memory), `--log-level <level>` (default warn, or `LOG_LEVEL`).
- * Logs (JSON) go to stderr, the banner to stdout. Ctrl-C stops everything.
+ * The demo's entry (`dist/demo/main.js`): runs the demo (see `startDemo`) and prints what to
+ * open. It takes every `cimd serve` option, from flags, the environment and a config file (see
+ * `loadServeConfig`), with `--demo` implied; the authorization server listens on `--port`
+ * (default 4000) and the demo's other servers on the three ports after it. Two ways in:
+ *
+ * - `npm start -- [options]`: the demo's own defaults: the memory store (`--store sqlite`: a
+ *   temporary file, removed at exit, unless `--database` or `DATABASE_URL` names one) and
+ *   `--log-level warn`; the JSON logs go to stderr, the banner and progress to stdout.
+ * - `serve [options]`, what `cimd serve --demo [options]` runs: `cimd serve`'s defaults; the
+ *   JSON logs go to stdout (`listening` first), the banner and progress to stderr.
+ *
+ * SIGINT or SIGTERM (or a stop relayed by `cimd serve`) stops everything: exit 0. A bad option or
+ * a failed start: a message on stderr, exit 2.
  *
  * @module
  */
-import { parseArgs } from 'node:util';
-import { waitForShutdownSignal } from '../cli/serve/signals.js';
-import { createLogger, LOG_LEVELS, type LogLevel } from '../server/logging.js';
-import { formatBanner } from './banner.js';
-import { checkDemoDocuments } from './check-documents.js';
-import { startDemo } from './start.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { unsupportedEnvironment } from '../serve/config/env.js';
+import { addServeOptions, configFileFlag, readFlagLayer } from '../serve/config/flags.js';
+import { type ConfigLayer, emptyLayer, setValue } from '../serve/config/layers.js';
+import { loadServeConfig } from '../serve/config/load.js';
+import { StartupError } from '../serve/errors.js';
+import { createLogger } from '../serve/logging.js';
+import { runUntilStopped } from '../serve/run.js';
 
-const USAGE = 'usage: npm start -- [--port <n>] [--store memory|sqlite] [--log-level <level>]';
-
-function fail(message: string): never {
-  process.stderr.write(`error: ${message}\n${USAGE}\n`);
-  process.exit(2);
+/** Where the output goes and how it reads, by the way the demo was started. */
+interface Presentation {
+  /** The command as messages name it. */
+  command: string;
+  /** How the banner tells to run the CLI. */
+  cli: string;
+  /** The JSON log lines. */
+  logs: NodeJS.WritableStream;
+  /** The banner and progress, for a person. */
+  notes: NodeJS.WritableStream;
 }
 
-function readOptions(): { port: number; store: 'memory' | 'sqlite'; level: LogLevel } {
-  let values: {
-    port?: string | undefined;
-    store?: string | undefined;
-    'log-level'?: string | undefined;
-    help?: boolean | undefined;
+const NPM_START: Presentation = {
+  command: 'npm start',
+  cli: 'node dist/cli/bin.js',
+  logs: process.stderr,
+  notes: process.stdout,
+};
+
+const CIMD_SERVE: Presentation = {
+  command: 'cimd serve --demo',
+  cli: 'cimd',
+  logs: process.stdout,
+  notes: process.stderr,
+};
+
+/** The exit code of a bad option or a failed start. */
+const EXIT_USAGE = 2;
+
+/** The demo's modules, loaded only now: they need the MCP SDK (an optional peer dependency). */
+async function loadDemo(presentation: Presentation) {
+  const [{ startDemo }, { checkDemoDocuments }, { formatBanner }] = await Promise.all([
+    import('./start.js'),
+    import('./check-documents.js'),
+    import('./banner.js'),
+  ]).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ERR_MODULE_NOT_FOUND' || !error.message.includes('@modelcontextprotocol/sdk'))
+      throw error;
+    throw new StartupError(
+      `${presentation.command} needs the MCP SDK: npm install @modelcontextprotocol/sdk`,
+    );
+  });
+  return { startDemo, checkDemoDocuments, formatBanner };
+}
+
+/** `npm start`'s defaults, below every other layer; a SQLite file goes in `dir`. */
+function npmStartDefaults(dir: string): ConfigLayer {
+  const layer = emptyLayer();
+  const source = `${NPM_START.command}'s default`;
+  setValue(layer, 'store', 'memory', source);
+  setValue(layer, 'database', join(dir, 'demo.sqlite'), source);
+  setValue(layer, 'logLevel', 'warn', source);
+  return layer;
+}
+
+/** Loads the configuration given to `command`, runs the demo until it is stopped. */
+async function runDemo(command: Command, presentation: Presentation, defaults: ConfigLayer): Promise<void> {
+  const flags = readFlagLayer(command);
+  setValue(flags, 'demo', true, presentation.command);
+  const config = await loadServeConfig({ flags, configFile: configFileFlag(command), defaults });
+  const logger = createLogger({ level: config.logLevel, destination: presentation.logs });
+  for (const note of unsupportedEnvironment(process.env)) logger.warn({}, note);
+  const { startDemo, checkDemoDocuments, formatBanner } = await loadDemo(presentation);
+  const start = async () => {
+    const demo = await startDemo({ config, logger });
+    try {
+      const reports = await checkDemoDocuments(demo);
+      const authorizeUrl = demo.authorize('public');
+      presentation.notes.write(formatBanner(demo, { reports, authorizeUrl, cli: presentation.cli }));
+    } catch (error) {
+      await demo.close();
+      throw error;
+    }
+    return demo;
   };
-  try {
-    ({ values } = parseArgs({
-      options: {
-        port: { type: 'string' },
-        store: { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const port = Number(values.port ?? 4000);
-  if (!Number.isSafeInteger(port) || port < 0 || port > 65_532)
-    fail(`--port must be a whole number from 0 to 65532; got ${values.port}`);
-  const store = values.store ?? 'memory';
-  if (store !== 'memory' && store !== 'sqlite') fail(`--store must be memory or sqlite; got ${store}`);
-  const level = values['log-level'] ?? process.env.LOG_LEVEL ?? 'warn';
-  if (!(LOG_LEVELS as readonly string[]).includes(level))
-    fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got ${level}`);
-  return { port, store, level: level as LogLevel };
+  await runUntilStopped(start, { logger, say: (line) => presentation.notes.write(`${line}\n`) });
 }
 
-async function main(): Promise<void> {
-  const options = readOptions();
-  const logger = createLogger({ level: options.level, destination: process.stderr });
-  const shutdown = waitForShutdownSignal(() => process.stderr.write('forced stop\n'));
-  let demo: Awaited<ReturnType<typeof startDemo>>;
-  try {
-    demo = await startDemo({ port: options.port, store: options.store, logger });
-  } catch (error) {
-    shutdown.release();
-    fail((error as Error).message);
-  }
-  const reports = await checkDemoDocuments(demo);
-  process.stdout.write(
-    formatBanner(demo, { reports, authorizeUrl: demo.authorize('public'), cli: 'node dist/cli/bin.js' }),
+/** The demo's command line. */
+function demoProgram(): Command {
+  const program = new Command('npm start --')
+    .description('The mcp-cimd demo: an authorization server, an MCP server and CIMD clients, on loopback')
+    .enablePositionalOptions()
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  addServeOptions(program).addHelpText(
+    'after',
+    `
+Every option of cimd serve, from flags, the environment and --config, with --demo implied and the
+demo's own defaults: --store memory (--store sqlite: a temporary file unless --database names one)
+and --log-level warn. JSON logs go to stderr, the banner to stdout.`,
   );
-  await shutdown.signal;
-  process.stdout.write('\nstopping...\n');
-  await demo.close();
-  shutdown.release();
-  process.stdout.write('stopped\n');
+  program.action(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cimd-demo-'));
+    try {
+      await runDemo(program, NPM_START, npmStartDefaults(dir));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  const serve = new Command('serve')
+    .description('run the demo as `cimd serve --demo` does: its defaults, JSON logs on stdout')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  addServeOptions(serve).action(() => runDemo(serve, CIMD_SERVE, emptyLayer()));
+  return program.addCommand(serve);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+demoProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    // Commander has written its own message (and the help, for --help: exit 0).
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = EXIT_USAGE;
+  });

@@ -1,14 +1,14 @@
 /**
  * The authorization server's configuration in the demo: the demo's own defaults (memory store,
- * keys in memory, loopback, CIMD and registration on), or `cimd serve --demo`'s configuration
- * with the demo MCP server added to its resources. Either way `allowPrivateNetwork` is on, since
+ * keys in memory, loopback, CIMD and registration on), or the configuration the demo's entry
+ * loaded with the demo MCP server added to its resources. Either way `allowPrivateNetwork` is on, since
  * the demo's documents live on this machine (the server logs that loudly).
  *
  * @module
  */
 import { join } from 'node:path';
-import { defaultSigningKeys, type StoreConfig } from '../cli/config/database.js';
-import type { ServeConfig } from '../cli/config/resolve.js';
+import { defaultSigningKeys, type StoreConfig } from '../serve/config/database.js';
+import type { ServeConfig } from '../serve/config/resolve.js';
 
 /** Inputs of {@link demoServeConfig}. */
 export interface DemoServeConfigInput {
@@ -16,7 +16,7 @@ export interface DemoServeConfigInput {
   port: number;
   /** The demo MCP server's URL. */
   mcpUrl: string;
-  /** The configuration of `cimd serve --demo`, when run from there. */
+  /** The configuration loaded from `cimd serve`'s layers (`npm start`, `cimd serve --demo`), if any. */
   base?: ServeConfig | undefined;
   /** A temporary folder for a SQLite database; default: the memory store. */
   databaseDir?: string | undefined;

@@ -20,12 +20,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ServeConfig } from '../cli/config/resolve.js';
-import { type Listener, listen } from '../cli/serve/listen.js';
-import { type RunningAuthorizationServer, startAuthorizationServer } from '../cli/serve/start.js';
-import { StartupError } from '../cli/serve/store.js';
 import { createSafeFetcher } from '../fetch/safe-fetch.js';
 import { saveKeySet } from '../keys/file.js';
+import type { ServeConfig } from '../serve/config/resolve.js';
+import { StartupError } from '../serve/errors.js';
+import { type Listener, listen } from '../serve/listen.js';
+import { type RunningAuthorizationServer, startAuthorizationServer } from '../serve/start.js';
 import { isLoopbackHostname } from '../server/http/loopback.js';
 import { type Logger, silentLogger } from '../server/logger.js';
 import { protectedResourceMetadataUrl } from '../server/resource/protected-resource-metadata.js';
@@ -47,9 +47,10 @@ export interface DemoOptions {
   /** Receives the logs (use `createLogger`). Default: silent. */
   logger?: Logger;
   /**
-   * The authorization server's configuration (from `cimd serve --demo`); its host and port are
-   * used, the demo MCP server is added to its resources, and `allowPrivateNetwork` is turned on.
-   * Default: the demo's own (see `demoServeConfig`).
+   * The authorization server's configuration (the demo's entry loads it as `cimd serve` does,
+   * for `npm start` and `cimd serve --demo`); its host and port are used, the demo MCP server
+   * is added to its resources, and `allowPrivateNetwork` is turned on. Default: the demo's own
+   * (see `demoServeConfig`).
    */
   config?: ServeConfig;
 }

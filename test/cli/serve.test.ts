@@ -3,7 +3,7 @@
  * asked real HTTP questions, then stopped with a signal (a clean exit 0 within a few seconds).
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,21 +38,28 @@ interface Served {
   lines: LogLine[];
   stderr: () => string;
   listening: LogLine & { url: string; issuer: string; endpoints: Record<string, string> };
-  /** Sends `signal` and resolves with the exit code (rejects after `withinMs`). */
+  /**
+   * Sends `signal` (to the whole process group when started with `group`, as a terminal's Ctrl-C
+   * does) and resolves with the exit code (rejects after `withinMs`).
+   */
   stop(signal?: NodeJS.Signals, withinMs?: number): Promise<number | null>;
 }
 
 const running = new Set<Served['child']>();
 
-/** Starts `cimd serve <args>` and resolves once it logged `listening`. */
+/**
+ * Starts `cimd serve <args>` and resolves once it logged `listening`; with `group`, in a process
+ * group of its own (with whatever it starts), as a shell starts a command.
+ */
 function serve(
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; group?: boolean } = {},
 ): Promise<Served> {
   const child = spawn(process.execPath, [BIN, 'serve', ...args], {
     cwd: options.cwd ?? dir,
     env: cleanEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.group === true,
   });
   running.add(child);
   const lines: LogLine[] = [];
@@ -83,7 +90,8 @@ function serve(
             stderr: () => stderr,
             listening: line as Served['listening'],
             stop: async (signal = 'SIGTERM', withinMs = 5000) => {
-              child.kill(signal);
+              if (options.group === true && child.pid !== undefined) process.kill(-child.pid, signal);
+              else child.kill(signal);
               const code = await Promise.race([
                 exited,
                 new Promise<never>((_, fail) =>
@@ -252,6 +260,25 @@ describe('cimd serve --demo', () => {
     );
     expect(served.lines.find((line) => line.option === 'allowPrivateNetwork')?.level).toBe('warn');
     await expect.poll(() => served.stderr(), { timeout: 10_000 }).toContain('mcp-cimd demo');
+    expect(await served.stop('SIGTERM', 10_000)).toBe(0);
+    expect(served.lines.map((line) => line.msg)).toEqual(
+      expect.arrayContaining(['shutting down', 'stopped']),
+    );
+  }, 60_000);
+
+  it('stops gracefully (exit 0) on a Ctrl-C that reaches the CLI and the demo it runs at once', async () => {
+    const served = await serve(['--demo', '--port', '0', '--store', 'memory'], { group: true });
+    await expect.poll(() => served.stderr(), { timeout: 10_000 }).toContain('Press Ctrl-C to stop.');
+    expect(await served.stop('SIGINT', 10_000)).toBe(0);
+    expect(served.lines.map((line) => line.msg)).toContain('stopped');
+    expect(served.lines.some((line) => line.msg === 'second signal: stopping now')).toBe(false);
+  }, 60_000);
+
+  it('takes its options from the environment and a config file too (CIMD_DEMO, --config)', async () => {
+    const config = join(dir, 'demo.json');
+    writeFileSync(config, JSON.stringify({ store: 'memory', registration: false }));
+    const served = await serve(['--port', '0', '--config', config], { env: { CIMD_DEMO: 'true' } });
+    expect(served.listening).toMatchObject({ store: { kind: 'memory' }, registration: false });
     expect(await served.stop('SIGTERM', 10_000)).toBe(0);
   }, 60_000);
 });

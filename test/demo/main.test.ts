@@ -68,7 +68,7 @@ describe('npm start (dist/demo/main.js)', () => {
       stderr += chunk;
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', (exit) => resolve(exit)));
-    expect(stderr).toContain('--store must be memory or sqlite; got redis');
+    expect(stderr).toContain('--store: expected one of memory, sqlite; got "redis"');
     expect(code).toBe(2);
   });
 });

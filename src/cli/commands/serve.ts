@@ -5,41 +5,45 @@
  * first is `listening`, with the issuer and endpoints. SIGINT or SIGTERM stops accepting, lets
  * requests in flight finish, closes the server, registry and store, and exits 0.
  *
+ * With `--demo`, it runs the demo's own entry (`demo/main.js` of the build) in a child process
+ * with the same flags, environment and working directory, relays SIGINT and SIGTERM to it, and
+ * exits with its exit code: the CLI does not load the demo (nor the MCP SDK it needs).
+ *
  * @module
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import type { Logger } from '../../server/logger.js';
-import { createLogger } from '../../server/logging.js';
-import { unsupportedEnvironment } from '../config/env.js';
-import { addServeOptions, configFileFlag, readFlagLayer } from '../config/flags.js';
-import { loadServeConfig } from '../config/load.js';
-import type { ServeConfig } from '../config/resolve.js';
-import { EXIT_CANNOT_CHECK, EXIT_OK } from '../exit-codes.js';
-import { type CliIo, writeLine } from '../io.js';
-import { waitForShutdownSignal } from '../serve/signals.js';
-import { startAuthorizationServer } from '../serve/start.js';
-import { StartupError } from '../serve/store.js';
+import { runNodeEntry } from '../../serve/child-process.js';
+import { unsupportedEnvironment } from '../../serve/config/env.js';
+import {
+  addServeOptions,
+  configFileFlag,
+  givenFlagArguments,
+  readFlagLayer,
+} from '../../serve/config/flags.js';
+import { loadServeConfig } from '../../serve/config/load.js';
+import { StartupError } from '../../serve/errors.js';
+import { createLogger } from '../../serve/logging.js';
+import { runUntilStopped } from '../../serve/run.js';
+import { startAuthorizationServer } from '../../serve/start.js';
+import { EXIT_OK } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
 
-/** Something running that can be closed. */
-interface Running {
-  close(): Promise<void>;
-}
+/** The demo's entry in the build, beside the CLI's folder (`dist/demo/main.js`). */
+const DEMO_ENTRY = new URL('../../demo/main.js', import.meta.url);
 
-async function startDemoFromServe(config: ServeConfig, logger: Logger, io: CliIo): Promise<Running> {
-  // Loaded only with --demo: the demo needs the MCP SDK (an optional peer dependency).
-  const [{ startDemo }, { checkDemoDocuments }, { formatBanner }] = await Promise.all([
-    import('../../demo/start.js'),
-    import('../../demo/check-documents.js'),
-    import('../../demo/banner.js'),
-  ]).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ERR_MODULE_NOT_FOUND' || !error.message.includes('@modelcontextprotocol/sdk'))
-      throw error;
-    throw new StartupError('cimd serve --demo needs the MCP SDK: npm install @modelcontextprotocol/sdk');
+/** Runs the demo's entry as `cimd serve --demo` (its `serve` command) with the flags given here. */
+function runDemo(command: Command, io: CliIo): Promise<number> {
+  if (!existsSync(fileURLToPath(DEMO_ENTRY))) {
+    throw new StartupError(
+      `cimd serve --demo runs the demo's entry ${fileURLToPath(DEMO_ENTRY)}, which is missing: build the package (npm run build)`,
+    );
+  }
+  return runNodeEntry(DEMO_ENTRY, ['serve', ...givenFlagArguments(command)], {
+    stdout: io.stdout,
+    stderr: io.stderr,
   });
-  const demo = await startDemo({ config, logger });
-  const reports = await checkDemoDocuments(demo);
-  io.stderr.write(formatBanner(demo, { reports, authorizeUrl: demo.authorize('public'), cli: 'cimd' }));
-  return demo;
 }
 
 async function runServe(command: Command, io: CliIo): Promise<number> {
@@ -47,30 +51,10 @@ async function runServe(command: Command, io: CliIo): Promise<number> {
     flags: readFlagLayer(command),
     configFile: configFileFlag(command),
   });
+  if (config.demo) return runDemo(command, io);
   const logger = createLogger({ level: config.logLevel, destination: io.stdout });
   for (const note of unsupportedEnvironment(process.env)) logger.warn({}, note);
-  const shutdown = waitForShutdownSignal((signal) => logger.warn({ signal }, 'second signal: stopping now'));
-  let running: Running;
-  try {
-    running = config.demo
-      ? await startDemoFromServe(config, logger, io)
-      : await startAuthorizationServer(config, { logger });
-  } catch (error) {
-    shutdown.release();
-    throw error;
-  }
-  const signal = await shutdown.signal;
-  logger.info({ signal }, 'shutting down');
-  try {
-    await running.close();
-  } catch (error) {
-    logger.error({ err: error }, 'shutdown failed');
-    writeLine(io.stderr, `error: shutdown failed: ${(error as Error).message}`);
-    return EXIT_CANNOT_CHECK;
-  } finally {
-    shutdown.release();
-  }
-  logger.info({}, 'stopped');
+  await runUntilStopped(() => startAuthorizationServer(config, { logger }), { logger });
   return EXIT_OK;
 }
 

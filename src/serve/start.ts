@@ -7,19 +7,20 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
-import { InvalidOptionError } from '../../errors.js';
+import { InvalidOptionError } from '../errors.js';
 import {
   type AuthorizationServer,
   createAuthorizationServer,
-} from '../../server/authorization-server/create.js';
-import type { AuthorizationServerOptions } from '../../server/authorization-server/options.js';
-import type { Logger } from '../../server/logger.js';
-import { devLogin } from '../../server/login/dev-login.js';
-import type { SigningKeyManager } from '../../server/tokens/signing-keys.js';
-import type { Store } from '../../store/store.js';
-import type { ServeConfig } from '../config/resolve.js';
+} from '../server/authorization-server/create.js';
+import type { AuthorizationServerOptions } from '../server/authorization-server/options.js';
+import type { Logger } from '../server/logger.js';
+import { devLogin } from '../server/login/dev-login.js';
+import type { SigningKeyManager } from '../server/tokens/signing-keys.js';
+import type { Store } from '../store/store.js';
+import type { ServeConfig } from './config/resolve.js';
+import { StartupError } from './errors.js';
 import { type Listener, listen } from './listen.js';
-import { openSigningKeys, openStore, StartupError } from './store.js';
+import { openSigningKeys, openStore } from './store.js';
 import { logStartupWarnings } from './warnings.js';
 
 /** Options of {@link startAuthorizationServer}. */

@@ -1,7 +1,8 @@
 /**
  * The flags of `cimd serve`, declared from the catalog (so `--help` names each option's
  * environment variables and default), and the flag layer: only the flags actually given on the
- * command line, never commander's implicit defaults (`--no-registration` implies one).
+ * command line, never commander's implicit defaults (`--no-registration` implies one), and
+ * those flags written out again for another process (`cimd serve --demo` runs the demo so).
  *
  * @module
  */
@@ -40,6 +41,22 @@ export function readFlagLayer(command: Command): ConfigLayer {
     setValue(layer, key, values[attribute], flag);
   }
   return layer;
+}
+
+/**
+ * The flags given on `command`'s command line (every option, `--config` too), written out again
+ * as arguments, to pass them on to another process that reads the same flags.
+ */
+export function givenFlagArguments(command: Command): string[] {
+  const values = command.opts<Record<string, unknown>>();
+  return command.options.flatMap((option) => {
+    const attribute = option.attributeName();
+    const value = values[attribute];
+    if (command.getOptionValueSource(attribute) !== 'cli' || option.long === undefined) return [];
+    if (typeof value === 'boolean') return [option.long];
+    const list = Array.isArray(value) ? value : [value];
+    return list.flatMap((item) => [option.long as string, String(item)]);
+  });
 }
 
 /** The `--config` flag's value, when given. */

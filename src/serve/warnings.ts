@@ -6,9 +6,9 @@
  * @module
  */
 
-import { isLoopbackHostname } from '../../server/http/loopback.js';
-import type { Logger } from '../../server/logger.js';
-import type { ServeConfig } from '../config/resolve.js';
+import { isLoopbackHostname } from '../server/http/loopback.js';
+import type { Logger } from '../server/logger.js';
+import type { ServeConfig } from './config/resolve.js';
 
 /** Logs one `warn` line per risky setting of `config`. */
 export function logStartupWarnings(config: ServeConfig, logger: Logger): void {

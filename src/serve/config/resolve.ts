@@ -11,8 +11,8 @@ import { InvalidOptionError } from '../../errors.js';
 import { checkIssuer, checkResource } from '../../server/authorization-server/options.js';
 import { createTrustPolicy } from '../../server/clients/trust-policy.js';
 import { isLoopbackHostname } from '../../server/http/loopback.js';
-import type { LogLevel } from '../../server/logging.js';
 import { parseHttpsUrl } from '../../server/resource/https-url.js';
+import type { LogLevel } from '../logging.js';
 import type { ConfigKey } from './catalog.js';
 import {
   DEFAULT_DATABASE,

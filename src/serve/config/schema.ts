@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from 'zod';
-import { LOG_LEVELS, type LogLevel } from '../../server/logging.js';
+import { LOG_LEVELS, type LogLevel } from '../logging.js';
 
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);

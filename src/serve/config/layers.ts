@@ -25,7 +25,7 @@ export function setValue(layer: ConfigLayer, key: ConfigKey, value: unknown, sou
   layer.sources[key] = source;
 }
 
-/** Merges layers, highest precedence first: flags, environment, config file. */
+/** Merges layers, highest precedence first (flags, environment, config file, a caller's defaults). */
 export function mergeLayers(...layers: readonly ConfigLayer[]): ConfigLayer {
   const merged = emptyLayer();
   for (const layer of [...layers].reverse()) {

@@ -7,16 +7,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fileSigningKeyStorage, memorySigningKeyStorage } from '../../server/tokens/signing-key-storage.js';
-import { createSigningKeyManager, type SigningKeyManager } from '../../server/tokens/signing-keys.js';
-import { createMemoryStore } from '../../store/memory.js';
-import type { Store } from '../../store/store.js';
-import type { SigningKeysConfig, StoreConfig } from '../config/database.js';
-
-/** Thrown when the server cannot start: what failed, and what to do. */
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
+import { fileSigningKeyStorage, memorySigningKeyStorage } from '../server/tokens/signing-key-storage.js';
+import { createSigningKeyManager, type SigningKeyManager } from '../server/tokens/signing-keys.js';
+import { createMemoryStore } from '../store/memory.js';
+import type { Store } from '../store/store.js';
+import type { SigningKeysConfig, StoreConfig } from './config/database.js';
+import { StartupError } from './errors.js';
 
 /** The shortest lifetime the signing keys are kept for, in ms (1 hour). */
 const MIN_KEY_TOKEN_LIFETIME_MS = 3_600_000;
@@ -26,7 +22,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   if (config.kind === 'memory') return createMemoryStore();
   try {
     if (config.path !== ':memory:') await mkdir(dirname(config.path), { recursive: true });
-    const { createSqliteStore } = await import('../../store/sqlite.js');
+    const { createSqliteStore } = await import('../store/sqlite.js');
     return await createSqliteStore({ path: config.path });
   } catch (error) {
     throw new StartupError(`cannot open the SQLite database ${config.path}: ${(error as Error).message}`);

@@ -1,13 +1,13 @@
 /**
  * The error of an invalid `cimd serve` configuration: every problem found, each naming the
- * option and where its value came from. The CLI prints it and exits 2.
+ * option and where its value came from. Whoever loads the configuration prints it and exits 2
+ * (a usage error).
  *
  * @module
  */
-import { UsageError } from '../exit-codes.js';
 
 /** Thrown when the configuration is invalid; `problems` lists each one. */
-export class ConfigError extends UsageError {
+export class ConfigError extends Error {
   override name = 'ConfigError';
   /** One line per problem. */
   readonly problems: readonly string[];

@@ -1,7 +1,7 @@
 /**
- * Loads the configuration of `cimd serve`: flags > environment > config file > defaults, then
- * the schema, then the checks that span options. Every problem is reported at once, each with
- * the option's flag and where its value came from.
+ * Loads the configuration of `cimd serve`: flags > environment > config file > the caller's
+ * defaults > the built-in defaults, then the schema, then the checks that span options. Every
+ * problem is reported at once, each with the option's flag and where its value came from.
  *
  * @module
  */
@@ -21,6 +21,11 @@ export interface LoadServeConfigOptions {
   flags?: ConfigLayer;
   /** `--config <file>`, when given. */
   configFile?: string | undefined;
+  /**
+   * The caller's own defaults, below the config file and above the built-in ones (the demo's:
+   * the memory store, `warn`). Default: none.
+   */
+  defaults?: ConfigLayer;
   /** The environment. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** The directory relative paths are resolved against. Default `process.cwd()`. */
@@ -62,7 +67,12 @@ export async function loadServeConfig(options: LoadServeConfigOptions = {}): Pro
   const configFile = options.configFile ?? (env[CONFIG_FILE_OPTION.env] || undefined);
   const configPath = configFile === undefined ? undefined : resolve(cwd, configFile);
   const file = configPath === undefined ? emptyLayer() : await readConfigFile(configPath);
-  const merged = mergeLayers(options.flags ?? emptyLayer(), readEnvLayer(env), file);
+  const merged = mergeLayers(
+    options.flags ?? emptyLayer(),
+    readEnvLayer(env),
+    file,
+    options.defaults ?? emptyLayer(),
+  );
 
   const known = SERVE_OPTIONS.map((spec) => spec.key);
   const unknown = Object.keys(file.values)

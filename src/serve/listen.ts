@@ -9,7 +9,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { originOf } from '../config/origin.js';
+import { originOf } from './config/origin.js';
 
 /** A web-standard request handler. */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
