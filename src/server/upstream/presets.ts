@@ -30,10 +30,11 @@ export function googleProvider(options: GoogleProviderOptions): UpstreamProvider
     issuer: options.issuer ?? GOOGLE_ISSUER,
     id: 'google',
     displayName: 'Google',
+    // Google issues refresh tokens only for access_type=offline.
+    authorizationParams: { access_type: 'offline', ...(hostedDomain === undefined ? {} : { hd: hostedDomain }) },
     ...(hostedDomain === undefined
       ? {}
       : {
-          authorizationParams: { hd: hostedDomain },
           checkClaims: (claims) =>
             claims.hd === hostedDomain ? undefined : `only accounts of ${hostedDomain} may sign in`,
         }),
