@@ -17,10 +17,11 @@ import type { Store } from '../../store/store.js';
 import { checkIssuer } from '../authorization-server/options.js';
 import { randomToken, sha256Base64url } from '../crypto.js';
 import { type Logger, silentLogger } from '../logger.js';
-import type { AuthenticatedUser, Authenticator } from '../login/authenticator.js';
+import { type AuthenticatedUser, type Authenticator, returnToWithError } from '../login/authenticator.js';
 import { createSessionManager, type Session } from '../login/session.js';
 import { createSecretBox } from '../secrets/secret-box.js';
 import { handleUpstreamCallback } from './callback.js';
+import { classifyUpstreamError } from './errors.js';
 import { checkAllowList, type UpstreamAllowList } from './identity.js';
 import { handleLogout } from './logout.js';
 import { createPendingSignIns } from './pending-sign-in.js';
@@ -131,15 +132,39 @@ export function createUpstreamAuthenticator(options: UpstreamAuthenticatorOption
         ...(provider.openid ? { nonce: randomToken(32) } : {}),
         forced: prompt.has('login'),
       });
-      const location = await provider.authorizationUrl({
-        redirectUri: callbackUrl,
-        state: started.pending.state,
-        ...(started.pending.nonce === undefined ? {} : { nonce: started.pending.nonce }),
-        codeVerifier,
-        codeChallenge: await sha256Base64url(codeVerifier),
-        ...(prompt.has('login') ? { prompt: 'login' as const } : {}),
-        ...(context.loginHint === undefined ? {} : { loginHint: context.loginHint }),
-      });
+      let location: URL;
+      try {
+        location = await provider.authorizationUrl({
+          redirectUri: callbackUrl,
+          state: started.pending.state,
+          ...(started.pending.nonce === undefined ? {} : { nonce: started.pending.nonce }),
+          codeVerifier,
+          codeChallenge: await sha256Base64url(codeVerifier),
+          ...(prompt.has('login') ? { prompt: 'login' as const } : {}),
+          ...(context.loginHint === undefined ? {} : { loginHint: context.loginHint }),
+        });
+      } catch (error) {
+        // Discovery failed (the provider is down or slow): the authorization ends with the
+        // failure at the client's redirect URI, never a 5xx.
+        const upstream = classifyUpstreamError(error, 'authorization redirect');
+        logger.warn(
+          {
+            event: 'upstream.sign_in_failed',
+            provider: provider.id,
+            failure: upstream.failure,
+            code: upstream.code,
+            reason: upstream.message,
+          },
+          'could not send the browser to the identity provider',
+        );
+        return new Response(null, {
+          status: 303,
+          headers: {
+            location: returnToWithError(context.returnTo, upstream.failure),
+            'cache-control': 'no-store',
+          },
+        });
+      }
       logger.info(
         { event: 'upstream.sign_in_started', provider: provider.id },
         'sent to the identity provider',

@@ -42,7 +42,25 @@ function isUnreachable(error: unknown): boolean {
   if (error instanceof TypeError && /fetch failed|network/i.test(error.message)) return true;
   const status = (error as { status?: unknown }).status;
   if (typeof status === 'number' && status >= 500) return true;
+  // openid-client reports an unexpected status (a 503 page from a provider that is down) with the
+  // Response itself as the cause (compared by shape: servers may replace the global Response).
+  const cause = error.cause;
+  if (typeof cause === 'object' && cause !== null && !(cause instanceof Error)) {
+    const causeStatus = (cause as { status?: unknown }).status;
+    return typeof causeStatus === 'number' && causeStatus >= 500;
+  }
   return error.cause !== undefined && error.cause !== error && isUnreachable(error.cause);
+}
+
+/** The messages of `error` and its causes (openid-client's own message is generic; the cause says which check failed). */
+function detailOf(error: unknown): string {
+  const messages: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    if (!messages.includes(current.message)) messages.push(current.message);
+    current = current.cause;
+  }
+  return messages.length > 0 ? messages.join(': ') : String(error);
 }
 
 /**
@@ -66,7 +84,7 @@ export function classifyUpstreamError(error: unknown, during: string): UpstreamE
       { cause: error },
     );
   }
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = detailOf(error);
   return new UpstreamError(
     'ERR_UPSTREAM_INVALID_RESPONSE',
     `the identity provider's answer failed a check (${during}): ${detail}`,

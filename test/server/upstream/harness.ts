@@ -17,6 +17,7 @@ import {
 } from '../../../src/demo/upstream-idp.js';
 import {
   type AuthorizationServer,
+  type AuthorizationServerOptions,
   createAuthorizationServer,
   createUpstreamAuthenticator,
   generateEncryptionKey,
@@ -95,9 +96,12 @@ export interface ProxyHarness {
   authenticator: UpstreamAuthenticator;
   store: Store;
   logs: LogLine[];
+  /** The key upstream tokens are sealed with (base64url). */
+  encryptionKey: string;
   idp?: UpstreamIdp;
   github?: GithubLike;
-  registerClient(redirectUri?: string): Promise<TestClient>;
+  /** Registers a public client through /register (default redirect `http://127.0.0.1:9/callback`). */
+  registerClient(redirectUri?: string, name?: string): Promise<TestClient>;
   /** A fresh authorization request URL for `client`, with its PKCE verifier and state. */
   authorizationUrl(
     client: TestClient,
@@ -131,6 +135,10 @@ export interface HarnessOptions {
   idp?: Partial<UpstreamIdpOptions>;
   github?: GithubLikeOptions;
   authenticator?: Partial<Omit<UpstreamAuthenticatorOptions, 'issuer' | 'provider' | 'store'>>;
+  /** More options of our authorization server (e.g. `consent`). */
+  server?: Partial<
+    Omit<AuthorizationServerOptions, 'issuer' | 'resources' | 'store' | 'authenticator' | 'logger'>
+  >;
   /** Changes the provider before it is used (e.g. a short timeout). */
   provider?: (defaults: { clientId: string; clientSecret: string; issuer: string }) => UpstreamProvider;
 }
@@ -174,15 +182,23 @@ export async function startProxyHarness(options: HarnessOptions = {}): Promise<P
         timeoutMs: 3000,
       });
   }
+  const encryptionKey = generateEncryptionKey();
   const authenticator = createUpstreamAuthenticator({
     issuer,
     provider,
     store,
-    encryptionKey: generateEncryptionKey(),
+    encryptionKey,
     logger,
     ...options.authenticator,
   });
-  const server = createAuthorizationServer({ issuer, resources: [RESOURCE], store, authenticator, logger });
+  const server = createAuthorizationServer({
+    ...options.server,
+    issuer,
+    resources: [RESOURCE],
+    store,
+    authenticator,
+    logger,
+  });
   handler = server.fetch;
 
   return {
@@ -191,15 +207,16 @@ export async function startProxyHarness(options: HarnessOptions = {}): Promise<P
     authenticator,
     store,
     logs,
+    encryptionKey,
     ...(idp === undefined ? {} : { idp }),
     ...(github === undefined ? {} : { github }),
-    async registerClient(redirectUri = 'http://127.0.0.1:9/callback') {
+    async registerClient(redirectUri = 'http://127.0.0.1:9/callback', name = 'Test MCP client') {
       const response = await fetch(`${issuer}/register`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
           redirect_uris: [redirectUri],
-          client_name: 'Test MCP client',
+          client_name: name,
           token_endpoint_auth_method: 'none',
           grant_types: ['authorization_code', 'refresh_token'],
           response_types: ['code'],
