@@ -165,19 +165,7 @@ async function authorize(
     { event: 'consent.skipped', ...fields },
     'authorization approved without the consent page',
   );
-  return issueCodeAndRedirect(context, {
-    clientId: client.clientId,
-    userId: user.userId,
-    redirectUri: authorization.redirectUri,
-    ...(authorization.state === undefined ? {} : { state: authorization.state }),
-    codeChallenge: authorization.codeChallenge,
-    resources: authorization.resources,
-    scopes: authorization.scopes,
-    clientFingerprint: client.fingerprint,
-    authTime: user.authTime,
-    ...(user.sessionId === undefined ? {} : { sessionId: user.sessionId }),
-    user: { name: user.name, email: user.email },
-  });
+  return issueCodeAndRedirect(context, { ...authorization, clientFingerprint: client.fingerprint }, user);
 }
 
 /**

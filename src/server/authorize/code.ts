@@ -9,30 +9,36 @@ import type { ServerContext } from '../authorization-server/context.js';
 import { randomToken, sha256Base64url } from '../crypto.js';
 import { redirectWithParams } from '../http/responses.js';
 
-/** What a code is issued for. */
-export interface CodeGrant {
+/** What a code is issued for: the request as approved (an interaction has these fields too). */
+export interface CodeRequest {
   clientId: string;
-  userId: string;
   /** The redirect URI as requested: the token request must match it (RURI-09). */
   redirectUri: string;
-  state?: string;
+  state?: string | undefined;
   codeChallenge: string;
   resources: string[];
   scopes: string[];
+  /** The client's document fingerprint the user approved. */
   clientFingerprint: string;
+}
+
+/** Who approved: the signed-in user (an `AuthenticatedUser` fits). */
+export interface CodeUser {
+  userId: string;
   /** When the user authenticated, epoch ms. */
   authTime: number;
   /** The authenticator's reference to the user's sign-in (see `AuthenticatedUser.sessionId`). */
-  sessionId?: string;
+  sessionId?: string | undefined;
   /** The user's name and e-mail address, when the sign-in gave them (see the `userClaims` option). */
-  user?: { name?: string | undefined; email?: string | undefined };
+  name?: string | undefined;
+  email?: string | undefined;
 }
 
 /** The `userClaims` the server puts in access tokens, from what the sign-in told about the user. */
-function userClaimsOf(context: ServerContext, grant: CodeGrant): Record<string, string> | undefined {
+function userClaimsOf(context: ServerContext, user: CodeUser): Record<string, string> | undefined {
   const claims: Record<string, string> = {};
   for (const claim of context.options.userClaims) {
-    const value = grant.user?.[claim];
+    const value = user[claim];
     if (typeof value === 'string' && value !== '') claims[claim] = value;
   }
   return Object.keys(claims).length === 0 ? undefined : claims;
@@ -43,32 +49,36 @@ function userClaimsOf(context: ServerContext, grant: CodeGrant): Record<string, 
  * grant (so it can bind upstream tokens to it), and returns the 303 redirect to the client with
  * `code`, `state` (when the request had one) and `iss`.
  */
-export async function issueCodeAndRedirect(context: ServerContext, grant: CodeGrant): Promise<Response> {
+export async function issueCodeAndRedirect(
+  context: ServerContext,
+  request: CodeRequest,
+  user: CodeUser,
+): Promise<Response> {
   const code = randomToken(32);
   const grantId = randomToken(16);
-  const userClaims = userClaimsOf(context, grant);
+  const userClaims = userClaimsOf(context, user);
   await context.authenticator.grantIssued?.({
     grantId,
-    clientId: grant.clientId,
-    userId: grant.userId,
-    ...(grant.sessionId === undefined ? {} : { sessionId: grant.sessionId }),
+    clientId: request.clientId,
+    userId: user.userId,
+    ...(user.sessionId === undefined ? {} : { sessionId: user.sessionId }),
     expiresAt: context.now() + context.options.refreshTokenLifetimeMs,
   });
   await context.store.saveCode(
     await sha256Base64url(code),
     {
       grantId,
-      clientId: grant.clientId,
-      userId: grant.userId,
-      redirectUri: grant.redirectUri,
-      codeChallenge: grant.codeChallenge,
-      resources: [...grant.resources],
-      scope: grant.scopes.join(' '),
-      clientFingerprint: grant.clientFingerprint,
-      authTime: grant.authTime,
+      clientId: request.clientId,
+      userId: user.userId,
+      redirectUri: request.redirectUri,
+      codeChallenge: request.codeChallenge,
+      resources: [...request.resources],
+      scope: request.scopes.join(' '),
+      clientFingerprint: request.clientFingerprint,
+      authTime: user.authTime,
       ...(userClaims === undefined ? {} : { extra: { userClaims } }),
     },
     context.options.codeLifetimeMs,
   );
-  return redirectWithParams(grant.redirectUri, context.options.issuer, { code, state: grant.state });
+  return redirectWithParams(request.redirectUri, context.options.issuer, { code, state: request.state });
 }

@@ -98,18 +98,12 @@ async function decide(context: ServerContext, request: Request): Promise<Respons
   if (approve) {
     await rememberApproval(context, interaction);
     context.logger.info({ event: 'consent.approved', ...fields }, 'consent approved');
-    response = await issueCodeAndRedirect(context, {
-      clientId: interaction.clientId,
+    response = await issueCodeAndRedirect(context, interaction, {
       userId: interaction.userId,
-      redirectUri: interaction.redirectUri,
-      ...(interaction.state === undefined ? {} : { state: interaction.state }),
-      codeChallenge: interaction.codeChallenge,
-      resources: interaction.resources,
-      scopes: interaction.scopes,
-      clientFingerprint: interaction.clientFingerprint,
       authTime: interaction.authTime,
-      ...(interaction.sessionId === undefined ? {} : { sessionId: interaction.sessionId }),
-      user: { name: interaction.userName, email: interaction.userEmail },
+      sessionId: interaction.sessionId,
+      name: interaction.userName,
+      email: interaction.userEmail,
     });
   } else {
     context.logger.info({ event: 'consent.denied', ...fields }, 'consent denied');

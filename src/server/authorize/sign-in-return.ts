@@ -113,19 +113,7 @@ async function complete(
     { event: 'authorization.signed_in', clientId: interaction.clientId, userId: user.userId },
     'signed in after consent; code issued',
   );
-  const response = await issueCodeAndRedirect(context, {
-    clientId: interaction.clientId,
-    userId: user.userId,
-    redirectUri: interaction.redirectUri,
-    ...(interaction.state === undefined ? {} : { state: interaction.state }),
-    codeChallenge: interaction.codeChallenge,
-    resources: interaction.resources,
-    scopes: interaction.scopes,
-    clientFingerprint: interaction.clientFingerprint,
-    authTime: user.authTime,
-    ...(user.sessionId === undefined ? {} : { sessionId: user.sessionId }),
-    user: { name: user.name, email: user.email },
-  });
+  const response = await issueCodeAndRedirect(context, interaction, user);
   response.headers.append('set-cookie', clearConsentCookie(options.issuer, interaction.id));
   return response;
 }
