@@ -15,7 +15,7 @@ const RECORD = { userId: 'u_subject', authTime: 1_000, name: 'Ada', email: 'ada@
 function attributesOf(line: string): Map<string, string | true> {
   const [, ...parts] = line.split(';');
   return new Map(
-    parts.map((part) => {
+    parts.map((part): [string, string | true] => {
       const index = part.indexOf('=');
       return index < 0
         ? [part.trim().toLowerCase(), true]
@@ -24,7 +24,7 @@ function attributesOf(line: string): Map<string, string | true> {
   );
 }
 
-const valueOf = (line: string) => (line.split(';')[0] ?? '').split('=')[1] ?? '';
+const cookieValue = (line: string) => (line.split(';')[0] ?? '').split('=')[1] ?? '';
 const requestWith = (cookie: string) =>
   new Request('https://as.example.com/authorize', { headers: { cookie } });
 
@@ -55,7 +55,7 @@ describe('session cookies', () => {
     expect(attributes.get('max-age')).toBe('3600');
     expect(session.record.expiresAt).toBe(clock + 3_600_000);
 
-    const value = valueOf(cookie);
+    const value = cookieValue(cookie);
     expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // The store keeps the record under the cookie's SHA-256, never the cookie itself.
     expect(session.id).toBe(createHash('sha256').update(value).digest('base64url'));
@@ -87,7 +87,7 @@ describe('session cookies', () => {
   it('a session ends at its expiry on the clock, and a malformed or unknown cookie reads as none', async () => {
     const sessions = createSessionManager({ issuer: 'https://as.example.com', store, now: () => clock });
     const { cookie } = await sessions.create(RECORD);
-    const request = requestWith(`__Host-cimd_session=${valueOf(cookie)}`);
+    const request = requestWith(`__Host-cimd_session=${cookieValue(cookie)}`);
     clock += 43_200_000 - 1;
     expect(await sessions.read(request)).toBeDefined();
     clock += 1;
@@ -100,7 +100,7 @@ describe('session cookies', () => {
   it('destroy ends the session in the store and returns a cookie that removes it', async () => {
     const sessions = createSessionManager({ issuer: 'https://as.example.com', store, now: () => clock });
     const { session, cookie } = await sessions.create(RECORD);
-    const request = requestWith(`__Host-cimd_session=${valueOf(cookie)}`);
+    const request = requestWith(`__Host-cimd_session=${cookieValue(cookie)}`);
     const ended = await sessions.destroy(request);
     expect(ended.session?.id).toBe(session.id);
     expect(ended.cookie).toMatch(/^__Host-cimd_session=;/);

@@ -68,9 +68,7 @@ describe('ID token verification at the code exchange (oidc-provider, response al
     await harness?.close();
   });
 
-  async function attempt(
-    change: Rewrite | undefined,
-  ): Promise<{
+  async function attempt(change: Rewrite | undefined): Promise<{
     response: Response;
     browser: CookieJar;
     state: string;
