@@ -135,6 +135,8 @@ export interface HarnessOptions {
   idp?: Partial<UpstreamIdpOptions>;
   github?: GithubLikeOptions;
   authenticator?: Partial<Omit<UpstreamAuthenticatorOptions, 'issuer' | 'provider' | 'store'>>;
+  /** The store (closed with the harness). Default: a new memory store. */
+  store?: Store;
   /** More options of our authorization server (e.g. `consent`). */
   server?: Partial<
     Omit<AuthorizationServerOptions, 'issuer' | 'resources' | 'store' | 'authenticator' | 'logger'>
@@ -153,7 +155,7 @@ export async function startProxyHarness(options: HarnessOptions = {}): Promise<P
   );
   const issuer = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
   const callback = `${issuer}/upstream/callback`;
-  const store = createMemoryStore();
+  const store = options.store ?? createMemoryStore();
   const logs: LogLine[] = [];
   const logger = recordingLogger(logs);
   let idp: UpstreamIdp | undefined;
