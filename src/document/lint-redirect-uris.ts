@@ -34,6 +34,27 @@ export function lintRedirectUris(ctx: LintContext): void {
 }
 
 function lintOne(ctx: LintContext, uri: string, path: string): void {
+  let found = false;
+  const counting: LintContext = {
+    ...ctx,
+    add: (id, message, at) => {
+      if (id === 'CIMD-DOC-10') found = true;
+      ctx.add(id, message, at);
+    },
+  };
+  lintShape(counting, uri, path);
+  // Whatever the rules above did not name: a host, IP address, port or percent-encoding that no
+  // URL parser accepts (a server could never redirect there).
+  if (!found && !isWildcardLoopbackParts({ ...splitUri(uri), userinfo: undefined }) && !URL.canParse(uri)) {
+    ctx.add(
+      'CIMD-DOC-10',
+      `The redirect URI ${JSON.stringify(uri)} is not a valid URL (a malformed host, IP address, port or percent-encoding); a server cannot redirect to it. Write it in full (${EXAMPLES}).`,
+      path,
+    );
+  }
+}
+
+function lintShape(ctx: LintContext, uri: string, path: string): void {
   const forbidden = findForbiddenCharacter(uri);
   if (forbidden !== undefined) {
     ctx.add(

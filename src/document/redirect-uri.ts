@@ -70,6 +70,18 @@ export function isLoopbackRedirectUri(uri: string): boolean {
   return isLoopbackParts(splitUri(uri), true);
 }
 
+/**
+ * True when `uri` names one exact place to redirect to, so a server may use it for a request that
+ * names no `redirect_uri`: it parses as a URL, and it is not a loopback URI whose port the client
+ * picks at run time (no port, or FastMCP's `*`; RFC 8252 §7.3). RFC 9700 §4.11.2: never send a
+ * browser (or an error) to a URI the request did not name unless it is this exact.
+ */
+export function isCompleteRedirectUri(uri: string): boolean {
+  if (typeof uri !== 'string' || findForbiddenCharacter(uri) !== undefined || !URL.canParse(uri)) return false;
+  const parts = splitUri(uri);
+  return !(isLoopbackParts(parts, true) && (parts.port === undefined || parts.port === WILDCARD_PORT));
+}
+
 /** Why a requested redirect URI can never match, or undefined when it may. */
 function requestedUriProblem(requested: string): string | undefined {
   if (requested === '') return 'the redirect URI is empty';

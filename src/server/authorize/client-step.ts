@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { matchRedirectUri } from '../../document/redirect-uri.js';
+import { isCompleteRedirectUri, matchRedirectUri } from '../../document/redirect-uri.js';
 import type { ServerContext } from '../authorization-server/context.js';
 import { echoId } from '../clients/errors.js';
 import type { ResolvedClient } from '../clients/types.js';
@@ -77,15 +77,25 @@ export async function validateClientAndRedirect(
         clientId: shown,
       };
     }
+    if (!isCompleteRedirectUri(only)) {
+      return {
+        ok: false,
+        reason: 'redirect_uri_incomplete',
+        error: new InvalidRequestError(
+          'the request has no redirect_uri, and the one the application registers leaves a part (such as the loopback port) to the request: it must name the redirect_uri',
+        ),
+        clientId: shown,
+      };
+    }
     return { ok: true, client, redirectUri: only };
   }
   const match = matchRedirectUri(requested, client.redirectUris);
-  if (!match.ok) {
+  if (!match.ok || !URL.canParse(requested)) {
     return {
       ok: false,
       reason: 'redirect_uri_mismatch',
       error: new InvalidRequestError(
-        `the redirect_uri is not one the application registered, so this server will not send you there (${echoId(match.reason)})`,
+        `the redirect_uri is not one the application registered, so this server will not send you there (${echoId(match.ok ? 'it is not a valid URL' : match.reason)})`,
       ),
       clientId: shown,
     };
