@@ -86,7 +86,7 @@ export function createUpstreamAuthenticator(options: UpstreamAuthenticatorOption
   });
   const vault = createUpstreamTokenVault(store, createSecretBox(options.encryptionKey), now);
   const pending = createPendingSignIns(store, signInLifetimeMs, secure, now);
-  const reader = upstreamTokenReaderOf(store, vault, provider, options.refreshSkewMs ?? 60_000, now);
+  const reader = upstreamTokenReaderOf(vault, provider, options.refreshSkewMs ?? 60_000, now);
   const allow = checkAllowList(options.allow);
   const callbackUrl = `${options.issuer}${UPSTREAM_CALLBACK_PATH}`;
   const shared = {

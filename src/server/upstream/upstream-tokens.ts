@@ -2,7 +2,8 @@
  * `getUpstreamTokens(authInfo)`: MCP tool code calls the upstream provider's API as the user.
  * The access token's `grant_id` finds the grant's upstream tokens (decrypted here, never sent to
  * the MCP client); an access token that expires within `refreshSkewMs` is refreshed at the
- * provider first (one refresh per grant at a time in this process) and the result stored. Works
+ * provider first (one refresh per upstream sign-in at a time in this process: every grant the
+ * sign-in approved shares its tokens) and the result stored for all of them. Works
  * in the authorization server's process and in an MCP server's process that shares its store and
  * encryption key.
  *
@@ -14,7 +15,7 @@ import type { AuthInfo } from '../resource/auth-info.js';
 import { createSecretBox, type SecretBox } from '../secrets/secret-box.js';
 import { classifyUpstreamError, UpstreamError } from './errors.js';
 import type { UpstreamProvider, UpstreamTokens } from './provider.js';
-import { createUpstreamTokenVault, grantRecordExpiry, type UpstreamTokenVault } from './token-vault.js';
+import { createUpstreamTokenVault, type UpstreamTokenVault } from './token-vault.js';
 
 /** Options of {@link createUpstreamTokenReader}. */
 export interface UpstreamTokenReaderOptions {
@@ -52,16 +53,16 @@ export function grantIdOf(authInfo: AuthInfo | string): string | undefined {
 
 /** The reader on a vault (shared by the authenticator and {@link createUpstreamTokenReader}). */
 export function upstreamTokenReaderOf(
-  store: Store,
   vault: UpstreamTokenVault,
   provider: UpstreamProvider,
   refreshSkewMs: number,
   now: () => number,
 ): UpstreamTokenReader {
+  /** Refreshes in flight, per sign-in: the grants of one sign-in share its refresh token. */
   const refreshing = new Map<string, Promise<UpstreamTokens>>();
 
-  async function refresh(grantId: string): Promise<UpstreamTokens> {
-    const stored = await vault.forGrant(grantId);
+  async function refresh(signIn: string): Promise<UpstreamTokens> {
+    const stored = await vault.forSignIn(signIn);
     if (stored === undefined) throw noTokens();
     const { tokens } = stored;
     if (!needsRefresh(tokens)) return tokens;
@@ -84,8 +85,7 @@ export function upstreamTokenReaderOf(
         },
       );
     }
-    const expiresAt = (await grantRecordExpiry(store, grantId)) ?? now() + 3_600_000;
-    await vault.updateGrant(grantId, { ...stored, tokens: next }, expiresAt);
+    await vault.updateSignIn(signIn, { ...stored, tokens: next });
     return next;
   }
 
@@ -99,11 +99,12 @@ export function upstreamTokenReaderOf(
       if (grantId === undefined) throw noTokens();
       const stored = await vault.forGrant(grantId);
       if (stored === undefined) throw noTokens();
-      if (!needsRefresh(stored.tokens)) return stored.tokens;
-      let pending = refreshing.get(grantId);
+      if (!needsRefresh(stored.value.tokens)) return stored.value.tokens;
+      const { signIn } = stored;
+      let pending = refreshing.get(signIn);
       if (pending === undefined) {
-        pending = refresh(grantId).finally(() => refreshing.delete(grantId));
-        refreshing.set(grantId, pending);
+        pending = refresh(signIn).finally(() => refreshing.delete(signIn));
+        refreshing.set(signIn, pending);
       }
       return pending;
     },
@@ -122,5 +123,5 @@ export function createUpstreamTokenReader(options: UpstreamTokenReaderOptions): 
   const now = options.now ?? Date.now;
   const box: SecretBox = createSecretBox(options.encryptionKey);
   const vault = createUpstreamTokenVault(options.store, box, now);
-  return upstreamTokenReaderOf(options.store, vault, options.provider, options.refreshSkewMs ?? 60_000, now);
+  return upstreamTokenReaderOf(vault, options.provider, options.refreshSkewMs ?? 60_000, now);
 }
