@@ -39,20 +39,29 @@ export async function startSignIn(
 }
 
 /**
- * The provider's part: signs in as `login` (or cancels) and returns the callback URL it sends the
- * browser to (not yet delivered).
+ * The provider's part: signs in as `login` (oidc: typed into its login form, default
+ * `demo-user`; GitHub-like: made its current user, default unchanged), or cancels, and returns
+ * the callback URL it sends the browser to (not yet delivered).
  */
 export async function upstreamSignIn(
   harness: ProxyHarness,
   upstream: URL,
-  login = 'demo-user',
+  login?: string,
   cancel = false,
 ): Promise<URL> {
-  if (harness.idp !== undefined) return completeUpstreamLogin(upstream, { login, cancel });
-  const response = await fetch(upstream, { redirect: 'manual' });
-  await response.body?.cancel();
-  expect(response.status).toBe(302);
-  return new URL(response.headers.get('location') ?? '');
+  if (harness.idp !== undefined) {
+    return completeUpstreamLogin(upstream, { login: login ?? 'demo-user', cancel });
+  }
+  if (login !== undefined) harness.github?.setCurrentUser(login);
+  harness.github?.setDeny(cancel);
+  try {
+    const response = await fetch(upstream, { redirect: 'manual' });
+    await response.body?.cancel();
+    expect(response.status).toBe(302);
+    return new URL(response.headers.get('location') ?? '');
+  } finally {
+    harness.github?.setDeny(false);
+  }
 }
 
 /** Delivers `url` (on our server) in `browser` and follows our own redirects; returns the last response. */
@@ -80,7 +89,7 @@ export async function signIn(
   harness: ProxyHarness,
   browser: CookieJar,
   client: TestClient,
-  login = 'demo-user',
+  login?: string,
   extra: Record<string, string> = {},
 ): Promise<{ started: Started; response: Response }> {
   const started = await startSignIn(harness, browser, client, extra);
@@ -175,4 +184,41 @@ export function upstreamAuthRequests(harness: ProxyHarness): URL[] {
   return (harness.idp?.requests ?? [])
     .filter((request) => request.path.startsWith('/auth?'))
     .map((request) => new URL(request.path, harness.idp?.issuer));
+}
+
+/**
+ * Checks the 403 page for a user the allow-lists refuse: its "Return to the application" link is
+ * the client's redirect URI with `error=access_denied`, `state` and `iss`, and no code.
+ */
+export async function expectNotAllowedPage(
+  harness: ProxyHarness,
+  client: TestClient,
+  response: Response,
+  state: string,
+): Promise<void> {
+  const html = await expectErrorPage(response, 403);
+  expect(html).toContain('not allowed to use this server');
+  const href = /<a[^>]*href="([^"]+)"[^>]*>Return to the application<\/a>/.exec(html)?.[1];
+  expect(href).toBeDefined();
+  const link = new URL((href ?? '').replace(/&amp;/g, '&'));
+  expect(`${link.origin}${link.pathname}`).toBe(client.redirectUri);
+  expect(link.searchParams.get('error')).toBe('access_denied');
+  expect(link.searchParams.get('state')).toBe(state);
+  expect(link.searchParams.get('iss')).toBe(harness.issuer);
+  expect(link.searchParams.has('code')).toBe(false);
+  expect(logged(harness, 'upstream.sign_in_failed', { failure: 'user_not_allowed' }).length).toBeGreaterThan(
+    0,
+  );
+}
+
+/** The subject (`sub`) of the access token `client` gets for a completed sign-in `response`. */
+export async function subjectOf(
+  harness: ProxyHarness,
+  client: TestClient,
+  started: Started,
+  response: Response,
+): Promise<string> {
+  const code = codeAtClient(harness, client, response, started.state);
+  const { authInfo } = await redeemTokens(harness, client, code, started.verifier);
+  return String(authInfo.extra.claims.sub);
 }
