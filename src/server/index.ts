@@ -81,6 +81,7 @@ export {
   TOLERATED_SERVER_SIDE,
 } from './clients/validate-document.js';
 export { authorizationServerMetadata } from './endpoints/metadata.js';
+export { isLoopbackAddress, peerAddressOf } from './http/peer.js';
 export { type Logger, silentLogger } from './logger.js';
 export {
   type AuthenticatedUser,

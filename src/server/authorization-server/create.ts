@@ -18,6 +18,7 @@ import { registerRegistrationRoutes } from '../endpoints/register.js';
 import { registerRevocationRoutes } from '../endpoints/revoke.js';
 import { registerTokenRoutes } from '../endpoints/token.js';
 import { isLoopbackHostname } from '../http/loopback.js';
+import { peerAddressFromEnv, rememberPeerAddress } from '../http/peer.js';
 import { oauthErrorResponse } from '../http/responses.js';
 import { silentLogger } from '../logger.js';
 import { isOAuthError } from '../oauth-errors.js';
@@ -31,8 +32,12 @@ export interface AuthorizationServer {
   readonly issuer: string;
   /** The Hono application (mount it, or add routes). */
   readonly app: Hono;
-  /** The web-standard handler: `Request` in, `Response` out. */
-  fetch(request: Request): Promise<Response>;
+  /**
+   * The web-standard handler: `Request` in, `Response` out. Node adapters pass their connection
+   * as `env` (`@hono/node-server` does: `{ incoming, outgoing }`), which gives authenticators the
+   * request's real peer address (see `peerAddressOf`).
+   */
+  fetch(request: Request, env?: unknown): Promise<Response>;
   /** What the endpoints share (for embedding and tests). */
   readonly context: ServerContext;
   /** Releases the client registry's fetchers and caches. The store is the caller's to close. */
@@ -104,6 +109,11 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   };
 
   const app = new Hono();
+  app.use('*', async (c, next) => {
+    const peer = peerAddressFromEnv(c.env);
+    if (peer !== undefined) rememberPeerAddress(c.req.raw, peer);
+    await next();
+  });
   app.onError((error) => {
     if (isOAuthError(error)) return oauthErrorResponse(error);
     logger.error(
@@ -124,7 +134,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     issuer: resolved.issuer,
     app,
     context,
-    fetch: async (request) => app.fetch(request),
+    fetch: async (request, env) => app.fetch(request, env),
     close: async () => {
       await registry.close();
       await keyFetcher.close();

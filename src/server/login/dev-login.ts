@@ -1,12 +1,18 @@
 /**
  * The development login: one local user, no password, for a server on loopback only. It lets
- * `npm start` and local testing work with no identity provider. It refuses every request whose
- * `Host` is not a loopback name, and {@link createAuthorizationServer} refuses to start with it
- * unless the issuer itself is on loopback.
+ * `npm start` and local testing work with no identity provider. It judges each request by the
+ * connection's real peer address (never the `Host` header, which any caller can set): a request
+ * from another machine gets a page that says so (403), never the local user.
+ * {@link createAuthorizationServer} refuses to start with it unless the issuer itself is on
+ * loopback, and `cimd serve` refuses it on a listener beyond loopback.
+ *
+ * A request made in process (`server.fetch(new Request(...))`, with no connection) comes from
+ * this process itself and is signed in.
  *
  * @module
  */
-import { isLoopbackHostname } from '../http/loopback.js';
+import { isLoopbackAddress, peerAddressOf } from '../http/peer.js';
+import { renderErrorPage } from '../ui/error-page.js';
 import type { AuthenticatedUser, Authenticator } from './authenticator.js';
 
 /** Options of {@link devLogin}. */
@@ -19,12 +25,7 @@ export interface DevLoginOptions {
   now?: () => number;
 }
 
-/** Thrown when the development login is used anywhere but on loopback. */
-export class DevLoginNotOnLoopbackError extends Error {
-  override name = 'DevLoginNotOnLoopbackError';
-}
-
-/** The development login: every request from loopback is the one local user. */
+/** The development login: every request from this machine is the one local user. */
 export function devLogin(options: DevLoginOptions = {}): Authenticator {
   const now = options.now ?? Date.now;
   const signedInAt = now();
@@ -35,12 +36,16 @@ export function devLogin(options: DevLoginOptions = {}): Authenticator {
   };
   return {
     name: 'dev-login',
-    async authenticate(request) {
-      const host = new URL(request.url).hostname;
-      if (!isLoopbackHostname(host)) {
-        throw new DevLoginNotOnLoopbackError(
-          `the development login only works on loopback, and this request is for ${host}`,
-        );
+    async authenticate(request, context) {
+      const peer = peerAddressOf(request);
+      if (peer !== undefined && !isLoopbackAddress(peer)) {
+        if (context.prompt?.split(' ').includes('none')) return undefined;
+        return renderErrorPage({
+          error: 'access_denied',
+          description:
+            'This server signs people in with its development login, which only works on the machine it runs on. Sign in from that machine, or ask the operator to configure an identity provider.',
+          status: 403,
+        });
       }
       return { ...user };
     },
