@@ -26,7 +26,7 @@ export interface PendingSignIn {
   createdAt: number;
 }
 
-const KEY_PREFIX = 'upstream-sign-in:';
+const KEY_PREFIX = 'upstream-pending:';
 const USED_NAMESPACE = 'mcp-cimd:upstream-state';
 const STATE = /^[A-Za-z0-9_-]{43}$/;
 
