@@ -142,6 +142,7 @@ export function createUpstreamAuthenticator(options: UpstreamAuthenticatorOption
           codeChallenge: await sha256Base64url(codeVerifier),
           ...(prompt.has('login') ? { prompt: 'login' as const } : {}),
           ...(context.loginHint === undefined ? {} : { loginHint: context.loginHint }),
+          ...(allow.organizations.length > 0 ? { organizations: true } : {}),
         });
       } catch (error) {
         // Discovery failed (the provider is down or slow): the authorization ends with the

@@ -117,6 +117,7 @@ async function callback(shared: UpstreamShared, request: Request): Promise<Respo
       state: pending.state,
       ...(pending.nonce === undefined ? {} : { nonce: pending.nonce }),
       codeVerifier: pending.codeVerifier,
+      ...(shared.allow.organizations.length > 0 ? { organizations: true } : {}),
     });
   } catch (error) {
     const upstream = error instanceof UpstreamError ? error : classifyUpstreamError(error, 'callback');

@@ -2,7 +2,8 @@
  * GitHub sign-in (plain OAuth 2: GitHub issues no ID token). Who signed in comes from the REST
  * API's `/user` (the numeric `id` is the stable subject; `login` can change), the primary
  * verified address from `/user/emails` when the profile shows none, and the organisations from
- * `/user/orgs` when some are required. GitHub Enterprise Server is the same with another host:
+ * `/user/orgs` when some are required or the allow-lists name organisations (`read:org` is then
+ * asked for). GitHub Enterprise Server is the same with another host:
  * `https://<host>/login/oauth/...` and the API under `https://<host>/api/v3`.
  *
  * @module
@@ -22,7 +23,10 @@ export interface GithubProviderOptions extends UpstreamConnectionOptions {
   enterpriseUrl?: string;
   /** Only members of one of these organisations may sign in (asks for `read:org`). */
   requiredOrganizations?: readonly string[];
-  /** Scopes. Default `read:user user:email`, plus `read:org` with `requiredOrganizations`. */
+  /**
+   * Scopes. Default `read:user user:email`, plus `read:org` with `requiredOrganizations`;
+   * `read:org` is added whenever the allow-lists name organisations.
+   */
   scopes?: readonly string[];
 }
 
@@ -81,9 +85,10 @@ export function githubProvider(options: GithubProviderOptions): UpstreamProvider
     authorizationEndpoint: `${web}/login/oauth/authorize`,
     tokenEndpoint: `${web}/login/oauth/access_token`,
     scopes,
+    organizationScopes: ['read:org'],
     id: 'github',
     displayName: options.enterpriseUrl === undefined ? 'GitHub' : `GitHub (${new URL(web).host})`,
-    async identify(tokens, timeoutMs): Promise<UpstreamIdentity> {
+    async identify(tokens, timeoutMs, wantOrganizations): Promise<UpstreamIdentity> {
       const user = (await getJsonWithToken(`${api}/user`, tokens, timeoutMs, API_HEADERS)) as Record<
         string,
         unknown
@@ -94,8 +99,9 @@ export function githubProvider(options: GithubProviderOptions): UpstreamProvider
       const login = stringField(user, 'login');
       const name = stringField(user, 'name');
       const email = stringField(user, 'email') ?? (await primaryEmail(api, tokens, timeoutMs));
-      const orgs = required.length > 0 ? await organizations(api, tokens, timeoutMs) : undefined;
-      if (orgs !== undefined) {
+      const orgs =
+        required.length > 0 || wantOrganizations ? await organizations(api, tokens, timeoutMs) : undefined;
+      if (orgs !== undefined && required.length > 0) {
         const wanted = new Set(required.map((org) => org.toLowerCase()));
         if (!orgs.some((org) => wanted.has(org.toLowerCase()))) {
           throw new UpstreamError(

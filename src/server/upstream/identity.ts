@@ -16,7 +16,10 @@ export interface UpstreamAllowList {
   users?: readonly string[];
   /** E-mail domains (`example.com`): a verified address in one of them is admitted. */
   emailDomains?: readonly string[];
-  /** Organisations (GitHub); asks the provider for the user's organisations. */
+  /**
+   * Organisations (GitHub); the provider is asked for the user's organisations (GitHub: `read:org`
+   * and `/user/orgs`). A provider without organisations admits nobody by this list.
+   */
   organizations?: readonly string[];
 }
 

@@ -26,8 +26,13 @@ export interface PlainOAuth2Options extends UpstreamConnectionOptions {
   scopes: readonly string[];
   id: string;
   displayName: string;
-  /** Who the access token belongs to (may throw an `UpstreamError`, e.g. USER_NOT_ALLOWED). */
-  identify(tokens: UpstreamTokens, timeoutMs: number): Promise<UpstreamIdentity>;
+  /** Scopes added when the sign-in asks for organisations (`SignInChecks.organizations`). Default none. */
+  organizationScopes?: readonly string[];
+  /**
+   * Who the access token belongs to (may throw an `UpstreamError`, e.g. USER_NOT_ALLOWED); with
+   * `organizations`, including the user's organisations.
+   */
+  identify(tokens: UpstreamTokens, timeoutMs: number, organizations: boolean): Promise<UpstreamIdentity>;
 }
 
 /** A provider from explicit OAuth 2 endpoints and an identity step. */
@@ -55,13 +60,15 @@ export function plainOAuth2Provider(options: PlainOAuth2Options): UpstreamProvid
     timeoutMs,
     insecure,
   );
-  const scope = options.scopes.join(' ');
+  const scopeFor = (organizations: boolean | undefined) =>
+    [...new Set([...options.scopes, ...(organizations ? (options.organizationScopes ?? []) : [])])].join(' ');
   return {
     id: options.id,
     displayName: options.displayName,
     issuer: options.issuer,
     openid: false,
     async authorizationUrl(input) {
+      const scope = scopeFor(input.organizations);
       return client.buildAuthorizationUrl(config, {
         redirect_uri: input.redirectUri,
         ...(scope === '' ? {} : { scope }),
@@ -85,7 +92,7 @@ export function plainOAuth2Provider(options: PlainOAuth2Options): UpstreamProvid
         throw classifyUpstreamError(error, 'code exchange');
       }
       try {
-        return { tokens, identity: await options.identify(tokens, timeoutMs) };
+        return { tokens, identity: await options.identify(tokens, timeoutMs, checks.organizations === true) };
       } catch (error) {
         throw classifyUpstreamError(error, 'user lookup');
       }

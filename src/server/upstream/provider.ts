@@ -48,6 +48,11 @@ export interface SignInChecks {
   nonce?: string;
   /** The PKCE code verifier. */
   codeVerifier: string;
+  /**
+   * The allow-lists name organisations: report the user's {@link UpstreamIdentity.organizations}
+   * (and ask for the scope that needs), where the provider has organisations (GitHub).
+   */
+  organizations?: boolean;
 }
 
 /** What the authorization redirect carries besides the checks. */

@@ -44,6 +44,7 @@ const USERS: GithubLikeUser[] = [
     orgs: [{ login: 'acme', id: 2001 }],
   },
   { login: 'public-pat', id: 1002, name: 'Pat', email: 'pat@public.example', orgs: [] },
+  { login: 'stranger', id: 1003, orgs: [{ login: 'elsewhere', id: 2002 }] },
 ];
 
 /** The session record our server keeps for `browser` (read from the store). */
@@ -170,7 +171,7 @@ describe('GitHub organisations', () => {
       startProxyHarness({
         upstream: 'github',
         github: { users: USERS },
-        authenticator: { allow: { organizations: ['acme'] } },
+        authenticator: { allow: { organizations: ['Acme'], users: ['public-pat'] } },
       }),
     ]);
   });
@@ -189,5 +190,17 @@ describe('GitHub organisations', () => {
     const [line] = logged(required, 'upstream.sign_in_failed', { failure: 'user_not_allowed' });
     expect(line?.fields.code).toBe('ERR_UPSTREAM_USER_NOT_ALLOWED');
     expect(String(line?.fields.reason)).toContain('public-pat is not a member of ACME');
+  });
+
+  it('allow.organizations asks for read:org and admits a member; another list admits a non-member (any list); others are refused', async () => {
+    const client = await allowList.registerClient();
+    const member = await signIn(allowList, new CookieJar(), client, 'octo-old');
+    expect(member.started.upstream.searchParams.get('scope')).toBe('read:user user:email read:org');
+    expect(await subjectOf(allowList, client, member.started, member.response)).toMatch(/^u_/);
+    const listedUser = await signIn(allowList, new CookieJar(), client, 'public-pat');
+    expect(await subjectOf(allowList, client, listedUser.started, listedUser.response)).toMatch(/^u_/);
+    const outsider = await signIn(allowList, new CookieJar(), client, 'stranger');
+    await expectNotAllowedPage(allowList, client, outsider.response, outsider.started.state);
+    expect(allowList.github?.requests.filter((r) => r.path === '/api/v3/user/orgs')).toHaveLength(3);
   });
 });
