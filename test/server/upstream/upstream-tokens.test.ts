@@ -12,7 +12,7 @@ import { createUpstreamTokenReader, generateEncryptionKey } from '../../../src/s
 import { createMemoryStore } from '../../../src/store/memory.js';
 import type { Store } from '../../../src/store/store.js';
 import { codeAtClient, logged, redeemTokens, signIn } from './flow.js';
-import { CookieJar, type ProxyHarness, RESOURCE, startProxyHarness } from './harness.js';
+import { approveConsent, CookieJar, type ProxyHarness, RESOURCE, startProxyHarness } from './harness.js';
 
 const HOUR = 3_600_000;
 
@@ -81,6 +81,42 @@ describe('upstream tokens of a grant (oidc-provider upstream)', () => {
     offset = 0;
     expect((await harness.authenticator.getUpstreamTokens(authInfo)).accessToken).toBe(next?.accessToken);
     expect(tokenRequests()).toBe((before ?? 0) + 1);
+  });
+
+  it('two grants approved in one sign-in share its tokens: a refresh through one (rotating the refresh token) serves the other', async () => {
+    offset = 0;
+    const browser = new CookieJar();
+    const first = await signedInGrant(browser);
+    // A second client approved in the same browser session: its grant is bound to the same sign-in.
+    const second = await harness.registerClient('http://127.0.0.1:9/second', 'Second client');
+    const request = harness.authorizationUrl(second);
+    const approved = await approveConsent(browser, request.url);
+    const code = codeAtClient(harness, second, approved, request.state);
+    const { authInfo: secondInfo } = await redeemTokens(harness, second, code, request.verifier);
+    const original = await harness.authenticator.getUpstreamTokens(first.authInfo);
+    expect((await harness.authenticator.getUpstreamTokens(secondInfo)).accessToken).toBe(
+      original.accessToken,
+    );
+
+    offset = 2 * HOUR;
+    const refreshed = await harness.authenticator.getUpstreamTokens(first.authInfo);
+    expect(refreshed.refreshToken).not.toBe(original.refreshToken);
+    // The other grant reads the refreshed tokens (the providers stamp expiry on the real clock,
+    // so the reads happen back on it).
+    offset = 0;
+    expect((await harness.authenticator.getUpstreamTokens(secondInfo)).accessToken).toBe(
+      refreshed.accessToken,
+    );
+    // And refreshes with the rotated refresh token: a copy holding the rotated-away one would
+    // be refused, and its reuse would make the provider revoke the whole upstream grant.
+    offset = 2 * HOUR;
+    const viaSecond = await harness.authenticator.getUpstreamTokens(secondInfo);
+    expect(viaSecond.accessToken).not.toBe(refreshed.accessToken);
+    expect((await userinfo(viaSecond.accessToken)).status).toBe(200);
+    offset = 0;
+    expect((await harness.authenticator.getUpstreamTokens(first.authInfo)).accessToken).toBe(
+      viaSecond.accessToken,
+    );
   });
 
   it('an access token revoked at /revoke ends its grant and drops the upstream tokens (ERR_UPSTREAM_NO_TOKENS)', async () => {
