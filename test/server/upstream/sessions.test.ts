@@ -114,6 +114,53 @@ describe('sessions of the OAuth proxy', () => {
     expect(two.authInfo.extra.claims.sub).toBe(one.authInfo.extra.claims.sub);
   });
 
+  it('prompt=login cannot be skipped: returning from the provider without signing in there is access_denied', async () => {
+    const client = await harness.registerClient();
+    const browser = new CookieJar();
+    const first = await signIn(harness, browser, client);
+    codeAtClient(harness, client, first.response, first.started.state);
+    const request = harness.authorizationUrl(client, { prompt: 'login' });
+    const page = await browser.fetch(request.url);
+    const form = consentFormOf(await page.text());
+    const interaction = form.body.get('interaction') ?? '';
+    expect(interaction).not.toBe('');
+    const approved = await browser.fetch(new URL(form.action, harness.issuer), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: harness.issuer },
+      body: form.body,
+    });
+    expect(new URL(approved.headers.get('location') ?? '').searchParams.get('prompt')).toBe('login');
+    // Straight back to the return URL with the old session, skipping the provider.
+    const skipped = await browser.fetch(`${harness.issuer}/authorize/return?interaction=${interaction}`);
+    expectErrorAtClient(harness, client, skipped, request.state, 'access_denied');
+    expect(
+      logged(harness, 'authorization.refused', { clientId: client.clientId, reason: 'sign_in_incomplete' }),
+    ).toHaveLength(1);
+  });
+
+  it('the return from the provider only finishes in the browser that approved', async () => {
+    const client = await harness.registerClient();
+    const browser = new CookieJar();
+    const started = await startSignIn(harness, browser, client);
+    const callback = await upstreamSignIn(harness, started.upstream);
+    const back = await browser.fetch(callback);
+    expect(back.status).toBe(303);
+    const returnUrl = new URL(back.headers.get('location') ?? '', harness.issuer);
+    expect(returnUrl.pathname).toBe('/authorize/return');
+    // Another browser (even with a session of its own) gets a 403 page, and no code.
+    const other = new CookieJar();
+    await signIn(harness, other, await harness.registerClient());
+    const refused = await other.fetch(returnUrl);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('location')).toBeNull();
+    expect(await refused.text()).toContain('started in another browser');
+    // The browser that approved still finishes, once.
+    codeAtClient(harness, client, await browser.fetch(returnUrl), started.state);
+    const again = await browser.fetch(returnUrl);
+    expect(again.status).toBe(400);
+    expect(again.headers.get('location')).toBeNull();
+  });
+
   it('/logout: GET shows a page; a POST from another origin is refused 403; a same-origin POST ends the session and clears the cookie', async () => {
     const client = await harness.registerClient();
     const browser = new CookieJar();
