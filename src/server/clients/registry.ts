@@ -74,7 +74,10 @@ export interface ClientRegistryOptions {
   cacheBounds?: Partial<CacheBounds>;
   /** The cache tiers: `{ maxEntries: 10_000, maxBytes: 32 MiB, shared: true, keyPrefix: 'cimd:doc:' }` by default. */
   cache?: DocumentCacheOptions;
-  /** The per-origin fetch budget: `{ requestsPerMinute: 60, maxConcurrent: 4 }` by default. */
+  /**
+   * The per-origin fetch budget: `{ requestsPerMinute: 60, maxConcurrent: 4, maxOrigins: 10_000 }`
+   * by default (see `FetchBudgetOptions`).
+   */
   fetchBudget?: FetchBudgetOptions;
   /**
    * How long past its freshness a previously valid document may still be used while its host is

@@ -1,6 +1,10 @@
 /** The per-origin fetch budget on its own, on an injected clock. */
 import { describe, expect, it } from 'vitest';
-import { createFetchBudget } from '../../../src/server/clients/fetch-budget.js';
+import {
+  createFetchBudget,
+  DEFAULT_FETCH_BUDGET,
+  SWEEP_STEP,
+} from '../../../src/server/clients/fetch-budget.js';
 import { createClock } from './fixtures.js';
 
 describe('createFetchBudget', () => {
@@ -45,5 +49,79 @@ describe('createFetchBudget', () => {
     clock.advance(61_000);
     expect(budget.acquire('https://h0.example').ok).toBe(true);
     expect(budget.acquire('https://h1999.example').ok).toBe(true);
+  });
+});
+
+/** Acquires and releases at once (a fetch that settled); true when admitted. */
+function fetchOnce(budget: ReturnType<typeof createFetchBudget>, origin: string): boolean {
+  const grant = budget.acquire(origin);
+  if (grant.ok) grant.release();
+  return grant.ok;
+}
+
+describe('issue 9 flaw 5: CPU cost grows with the number of distinct hosts', () => {
+  it('with 50,000 distinct origins, no acquire looks at more than SWEEP_STEP tracked origins', () => {
+    const clock = createClock();
+    let most = 0;
+    let total = 0;
+    const budget = createFetchBudget({}, clock.now, {
+      visited: (entries) => {
+        most = Math.max(most, entries);
+        total += entries;
+      },
+    });
+    const acquires = 50_000;
+    let admitted = 0;
+    for (let i = 0; i < acquires; i += 1) {
+      if (fetchOnce(budget, `https://h${i}.example`)) admitted += 1;
+      if (i % 100 === 0) clock.advance(100);
+    }
+    expect(admitted).toBe(acquires);
+    expect(most).toBeLessThanOrEqual(SWEEP_STEP);
+    expect(total).toBeLessThanOrEqual(SWEEP_STEP * acquires);
+    // Memory: capped at maxOrigins however many hosts were asked for.
+    expect(budget.size).toBe(DEFAULT_FETCH_BUDGET.maxOrigins);
+  });
+
+  it('the tracked-origin table is capped at maxOrigins, and idle origins are swept a few per acquire', () => {
+    const clock = createClock();
+    const budget = createFetchBudget({ maxOrigins: 1000 }, clock.now);
+    for (let i = 0; i < 5000; i += 1) fetchOnce(budget, `https://h${i}.example`);
+    expect(budget.size).toBe(1000);
+    clock.advance(61_000);
+    // Every origin is idle now: each acquire drops up to SWEEP_STEP of them.
+    for (let i = 0; i < 400; i += 1) fetchOnce(budget, 'https://busy.example');
+    expect(budget.size).toBeLessThanOrEqual(1000 - 400 * (SWEEP_STEP - 1) + 1);
+    for (let i = 0; i < 1000; i += 1) fetchOnce(budget, 'https://busy.example');
+    expect(budget.size).toBe(1);
+  });
+
+  it('an origin that keeps being asked for keeps its budget through a flood of distinct origins', () => {
+    const clock = createClock();
+    const budget = createFetchBudget({ requestsPerMinute: 2, maxOrigins: 100 }, clock.now);
+    const victim = 'https://victim.example';
+    expect(fetchOnce(budget, victim) && fetchOnce(budget, victim)).toBe(true);
+    for (let i = 0; i < 10_000; i += 1) {
+      fetchOnce(budget, `https://flood${i}.example`);
+      // The victim is asked for (and refused) every 50 flood origins: it stays young in the table.
+      if (i % 50 === 0) expect(budget.acquire(victim)).toMatchObject({ ok: false, limit: 'rate' });
+    }
+    expect(budget.size).toBe(100);
+  });
+
+  it('trade-off: an origin not asked for while maxOrigins others were is forgotten, and its budget starts afresh', () => {
+    const clock = createClock();
+    const budget = createFetchBudget({ requestsPerMinute: 1, maxOrigins: 100 }, clock.now);
+    expect(fetchOnce(budget, 'https://quiet.example')).toBe(true);
+    expect(fetchOnce(budget, 'https://quiet.example')).toBe(false);
+    for (let i = 0; i < 99; i += 1) fetchOnce(budget, `https://other${i}.example`);
+    expect(fetchOnce(budget, 'https://quiet.example')).toBe(false);
+    for (let i = 0; i < 100; i += 1) fetchOnce(budget, `https://more${i}.example`);
+    expect(fetchOnce(budget, 'https://quiet.example')).toBe(true);
+  });
+
+  it('maxOrigins is a whole number of at least 16', () => {
+    expect(() => createFetchBudget({ maxOrigins: 15 }, Date.now)).toThrow(/maxOrigins.*at least 16/);
+    expect(() => createFetchBudget({ maxOrigins: 16.5 }, Date.now)).toThrow(/maxOrigins/);
   });
 });
