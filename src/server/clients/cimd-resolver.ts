@@ -1,11 +1,13 @@
 /**
  * The CIMD resolver: a `client_id` URL to a validated document, through the in-process cache,
  * the shared cache and the SSRF-safe fetcher, with one fetch in flight per URL, RFC 9111
- * freshness clamped to bounds, conditional revalidation, a per-origin fetch budget and a
- * fail-closed failure policy (optionally serving a stale document while its host is down).
+ * freshness clamped to bounds, conditional revalidation, a per-origin fetch budget that tells
+ * known-good, known-bad and new URLs apart, and a fail-closed failure policy (optionally serving
+ * a stale document while its host is down).
  *
  * @module
  */
+import { LRUCache } from 'lru-cache';
 import { FetchError, type FetchErrorCode } from '../../fetch/errors.js';
 import type { SafeFetcher, SafeFetchResponse } from '../../fetch/types.js';
 import {
@@ -17,7 +19,7 @@ import {
 } from '../cache/http-freshness.js';
 import { type CacheEntry, type DocumentCache, type DocumentRecord, keepHeaders } from './document-cache.js';
 import { ClientResolutionError, echoId } from './errors.js';
-import type { FetchBudget } from './fetch-budget.js';
+import type { BudgetGrant, FetchBudget, FetchOutcome, FetchPurpose } from './fetch-budget.js';
 import type { ClientProvenance } from './types.js';
 import type { AcceptedDocument } from './validate-document.js';
 
@@ -41,6 +43,28 @@ export interface CimdResolverSettings {
   now: () => number;
   /** Validates a body; throws a `ClientResolutionError` when the server does not accept it. */
   accept: (json: unknown, url: string, byteLength: number) => Promise<AcceptedDocument>;
+}
+
+/**
+ * How long, and how many, URLs whose last fetch showed a missing, moved or unacceptable document
+ * are remembered as such. Only to charge their next fetches to the right budget (a `retry`):
+ * the failure itself is never answered from memory (CIMD-AS-13, CIMD-AS-14).
+ */
+const KNOWN_BAD_MS = 60_000;
+const MAX_KNOWN_BAD = 10_000;
+
+/** Why the budget refused a fetch, as the end of a sentence. */
+function budgetRefusal(grant: Extract<BudgetGrant, { ok: false }>, purpose: FetchPurpose): string {
+  switch (grant.limit) {
+    case 'rate':
+      return 'too many client metadata fetches from this host in the last minute';
+    case 'concurrency':
+      return 'too many client metadata fetches from this host are in progress';
+    case 'failures':
+      return purpose === 'retry'
+        ? 'its last fetch failed, and too many client metadata fetches from this host failed in the last minute'
+        : 'too many client metadata fetches from this host failed in the last minute';
+  }
 }
 
 /** Fetch failures that say the document itself is unacceptable rather than unreachable. */
@@ -105,9 +129,12 @@ function provenanceOf(record: DocumentRecord, stale: boolean): ClientProvenance 
 export class CimdResolver {
   readonly #settings: CimdResolverSettings;
   readonly #inFlight = new Map<string, Promise<ResolvedDocument>>();
+  /** URLs whose last fetch showed a missing, moved or unacceptable document. */
+  readonly #knownBad: LRUCache<string, true>;
 
   constructor(settings: CimdResolverSettings) {
     this.#settings = settings;
+    this.#knownBad = new LRUCache({ max: MAX_KNOWN_BAD, ttl: KNOWN_BAD_MS, perf: { now: settings.now } });
   }
 
   /**
@@ -128,9 +155,25 @@ export class CimdResolver {
     return pending;
   }
 
-  /** Forgets `url` in both cache tiers (a load in flight still completes and caches its result). */
+  /**
+   * Forgets `url` in both cache tiers, and that its last fetch failed (a load in flight still
+   * completes and caches its result).
+   */
   invalidate(url: string): Promise<void> {
+    this.#knownBad.delete(url);
     return this.#settings.cache.delete(url);
+  }
+
+  /** Remembers `url` as known bad when `error` says its document is missing, moved or unacceptable. */
+  #rememberFailure(url: string, error: unknown): void {
+    if (!(error instanceof ClientResolutionError)) return;
+    if (error.cause instanceof FetchError && isHostDownFailure(error.cause)) return;
+    this.#knownBad.set(url, true);
+  }
+
+  #purposeOf(url: string, candidate: CacheEntry | undefined): FetchPurpose {
+    if (candidate !== undefined) return 'revalidate';
+    return this.#knownBad.has(url) ? 'retry' : 'discover';
   }
 
   /** The newest usable copy: the in-process one, or the shared one when it is newer and still valid. */
@@ -171,25 +214,50 @@ export class CimdResolver {
     }
 
     const origin = new URL(url).origin;
-    const grant = budget.acquire(origin);
+    const purpose = this.#purposeOf(url, candidate);
+    const grant = budget.acquire(origin, purpose);
     if (!grant.ok) {
       // The host was just seen DOWN: keep serving the stale copy (within the window) rather than
       // turning every request during the outage into a budget refusal.
       if (candidate?.hostDownAt !== undefined && this.#withinStaleWindow(candidate)) {
         return { accepted: candidate.accepted, provenance: provenanceOf(candidate.record, true) };
       }
-      const why =
-        grant.limit === 'rate'
-          ? 'too many client metadata fetches from this host in the last minute'
-          : 'too many client metadata fetches from this host are in progress';
       throw new ClientResolutionError(
         'ERR_CIMD_FETCH_BUDGET',
         url,
-        `the client metadata document at ${echoId(url)} was not fetched: ${why}; try again in ${Math.ceil(grant.retryAfterMs / 1000)} s`,
+        `the client metadata document at ${echoId(url)} was not fetched: ${budgetRefusal(grant, purpose)}; try again in ${Math.ceil(grant.retryAfterMs / 1000)} s`,
         { retryAfterMs: grant.retryAfterMs },
       );
     }
 
+    let outcome: FetchOutcome = 'failure';
+    let entry: CacheEntry | ResolvedDocument;
+    try {
+      entry = await this.#fetchEntry(url, candidate);
+      if ('record' in entry) {
+        outcome = 'success';
+        this.#knownBad.delete(url);
+      }
+    } catch (error) {
+      this.#rememberFailure(url, error);
+      throw error;
+    } finally {
+      grant.release(outcome);
+    }
+    if (!('record' in entry)) return entry;
+    const ttl = entry.record.freshUntil - entry.record.fetchedAt;
+    await cache.set(entry, this.#retentionMs(ttl));
+    return { accepted: entry.accepted, provenance: provenanceOf(entry.record, false) };
+  }
+
+  /**
+   * Fetches `url` (conditionally when `candidate` has validators) and validates what it serves:
+   * the new cache entry, or the stale `candidate` as a resolved document when the host is down
+   * and the stale window covers it. Throws a `ClientResolutionError` when the fetch or the
+   * document fails.
+   */
+  async #fetchEntry(url: string, candidate: CacheEntry | undefined): Promise<CacheEntry | ResolvedDocument> {
+    const { cache, now } = this.#settings;
     let response: SafeFetchResponse;
     try {
       const headers =
@@ -216,49 +284,44 @@ export class CimdResolver {
         await cache.delete(url);
       }
       throw fetchFailure(url, error);
-    } finally {
-      grant.release();
     }
 
     const at = now();
-    let entry: CacheEntry;
     if (response.status === 304 && candidate !== undefined) {
       const headers = keepHeaders(mergeNotModifiedHeaders(candidate.record.headers, response.headers));
       const ttl = freshnessTtlMs(url, headers, this.#settings.bounds, at);
-      entry = {
+      return {
         record: { ...candidate.record, headers, fetchedAt: at, freshUntil: at + ttl },
         accepted: candidate.accepted,
       };
-    } else if (response.status === 304) {
+    }
+    if (response.status === 304) {
       throw new ClientResolutionError(
         'ERR_CIMD_FETCH',
         url,
         `the client metadata document could not be fetched: ${echoId(url)} answered 304 Not Modified to a request for the document`,
         { status: 304 },
       );
-    } else {
-      let accepted: AcceptedDocument;
-      try {
-        accepted = await this.#settings.accept(response.json, url, response.byteLength);
-      } catch (error) {
-        await cache.delete(url);
-        throw error;
-      }
-      const headers = keepHeaders(response.headers);
-      const ttl = freshnessTtlMs(url, headers, this.#settings.bounds, at);
-      entry = {
-        record: {
-          url,
-          text: response.text,
-          byteLength: response.byteLength,
-          headers,
-          fetchedAt: at,
-          freshUntil: at + ttl,
-        },
-        accepted,
-      };
     }
-    await cache.set(entry, this.#retentionMs(entry.record.freshUntil - at));
-    return { accepted: entry.accepted, provenance: provenanceOf(entry.record, false) };
+    let accepted: AcceptedDocument;
+    try {
+      accepted = await this.#settings.accept(response.json, url, response.byteLength);
+    } catch (error) {
+      await cache.delete(url);
+      throw error;
+    }
+    const headers = keepHeaders(response.headers);
+    const ttl = freshnessTtlMs(url, headers, this.#settings.bounds, at);
+    return {
+      record: {
+        url,
+        text: response.text,
+        byteLength: response.byteLength,
+        headers,
+        fetchedAt: at,
+        freshUntil: at + ttl,
+      },
+      accepted,
+    };
   }
 }

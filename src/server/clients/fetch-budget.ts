@@ -1,10 +1,27 @@
 /**
- * A fetch budget per origin: at most `requestsPerMinute` requests in any sliding minute and
- * `maxConcurrent` at once. Over budget, a fetch is refused at once (never queued), so a client_id
- * host that is slow, or a flood of distinct client_ids on one host, cannot pile up work.
+ * A fetch budget per origin: at most `maxConcurrent` fetches at once, `requestsPerMinute` fetches
+ * that could succeed and `failuresPerMinute` failed fetches of unproven URLs in any sliding
+ * minute. Over budget, a fetch is refused at once (never queued), so a client_id host that is
+ * slow, or a flood of distinct client_ids on one host, cannot pile up work.
  *
- * Cost and memory: one origin's state is touched per `acquire` (its window is at most
- * `requestsPerMinute` long), and the table of origins, kept in least
+ * Spending the budget only on fetches that could succeed: requests for made-up or broken paths on
+ * a legitimate host must not spend the budget its real clients need. A fetch is a `revalidate`
+ * (the URL served an accepted document before), a `retry` (its last fetch showed a missing, moved
+ * or unacceptable document) or a `discover` (neither). Every fetch takes a slot of
+ * `requestsPerMinute` when it starts; a `discover` or `retry` that fails gives that slot back and
+ * takes one of `failuresPerMinute` instead. A `discover` is admitted only while that failure
+ * window has room, a `retry` only while it is less than half full. So:
+ * - a flood of random or broken paths fills the failure window alone: revalidations of known
+ *   documents, and first fetches of documents that turn out valid, keep all of
+ *   `requestsPerMinute`;
+ * - a URL already known bad, asked for again and again, can use only the first half of the
+ *   failure window; the second half stays for URLs never tried (a new client's first sign-in);
+ * - a fixed document is fetched again at the next attempt unless its host is failing that much
+ *   (errors are never cached: CIMD-AS-13, CIMD-AS-14);
+ * - a failed `revalidate` keeps its slot, so a host that is down is not asked more often.
+ *
+ * Cost and memory: one origin's state is touched per `acquire` (its windows are at most
+ * `requestsPerMinute` + `failuresPerMinute` long), and the table of origins, kept in least
  * recently used order, is swept incrementally: each `acquire` looks at no more than
  * {@link SWEEP_STEP} of its oldest entries and drops the idle ones, so the work per request is
  * O(1) however many hosts are tracked. The table holds at most `maxOrigins` origins.
@@ -23,8 +40,18 @@ import { InvalidOptionError } from '../../errors.js';
 
 /** Options of the per-origin fetch budget. */
 export interface FetchBudgetOptions {
-  /** Requests one origin may receive in any sliding 60-second window. A positive integer; default 60. */
+  /**
+   * Fetches from one origin in any sliding 60-second window that could succeed: every fetch of a
+   * URL that served an accepted document before, and every first fetch that succeeded or is still
+   * in flight. A positive integer; default 60.
+   */
   requestsPerMinute?: number;
+  /**
+   * Failed fetches of URLs with no accepted document yet, per origin, in any sliding 60-second
+   * window: while that many failed, such fetches are refused, and URLs whose last fetch failed are
+   * fetched again only while fewer than half that many failed. A positive integer; default 30.
+   */
+  failuresPerMinute?: number;
   /** Requests to one origin in flight at once. A positive integer; default 4. */
   maxConcurrent?: number;
   /**
@@ -34,9 +61,10 @@ export interface FetchBudgetOptions {
   maxOrigins?: number;
 }
 
-/** The default budget: 60 requests per minute and 4 at once, per origin; 10,000 origins tracked. */
+/** The default budget: 60 fetches and 30 failed fetches of unproven URLs per minute, 4 at once, per origin; 10,000 origins. */
 export const DEFAULT_FETCH_BUDGET: Readonly<Required<FetchBudgetOptions>> = Object.freeze({
   requestsPerMinute: 60,
+  failuresPerMinute: 30,
   maxConcurrent: 4,
   maxOrigins: 10_000,
 });
@@ -46,18 +74,32 @@ const WINDOW_MS = 60_000;
 export const SWEEP_STEP = 2;
 const MIN_ORIGINS = 16;
 
+/**
+ * Why a fetch is made: `revalidate` when the URL served an accepted document before (a cached or
+ * stale copy exists), `retry` when its last fetch showed a missing, moved or unacceptable
+ * document, `discover` otherwise.
+ */
+export type FetchPurpose = 'revalidate' | 'retry' | 'discover';
+
+/** How a fetch ended: `failure` for any failed fetch (unreachable, refused, invalid document). */
+export type FetchOutcome = 'success' | 'failure';
+
 /** The outcome of {@link FetchBudget.acquire}. */
 export type BudgetGrant =
-  /** Go ahead; call `release` when the fetch settles (once; later calls are ignored). */
-  | { ok: true; release: () => void }
+  /** Go ahead; call `release` with the outcome when the fetch settles (once; later calls are ignored). */
+  | { ok: true; release: (outcome?: FetchOutcome) => void }
   /** Over budget: `limit` says which one, `retryAfterMs` when to try again. */
-  | { ok: false; limit: 'rate' | 'concurrency'; retryAfterMs: number };
+  | { ok: false; limit: 'rate' | 'failures' | 'concurrency'; retryAfterMs: number };
 
 interface OriginState {
-  /** Start times of the requests within the window, oldest first. */
+  /** Start times of the fetches counted against `requestsPerMinute`, oldest first. */
   starts: number[];
+  /** End times of the failed fetches of unproven URLs, oldest first. */
+  failures: number[];
   /** Fetches in flight. */
   active: number;
+  /** Fetches of unproven URLs in flight (counted against the failure window until they settle). */
+  unproven: number;
 }
 
 /** Sees the budget's bookkeeping, for tests and metrics: `visited` table entries in one acquire. */
@@ -67,8 +109,8 @@ export interface FetchBudgetProbe {
 
 /** A per-origin fetch budget; see {@link createFetchBudget}. */
 export interface FetchBudget {
-  /** Takes one request from `origin`'s budget, or says why not. */
-  acquire(origin: string): BudgetGrant;
+  /** Takes one fetch from `origin`'s budget, or says why not. `purpose` defaults to `discover`. */
+  acquire(origin: string, purpose?: FetchPurpose): BudgetGrant;
   /** Origins tracked now (at most `maxOrigins`). */
   readonly size: number;
 }
@@ -86,13 +128,14 @@ function positiveInteger(value: unknown, name: string, fallback: number, minimum
 export function resolveFetchBudgetOptions(options: FetchBudgetOptions = {}): Required<FetchBudgetOptions> {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError(
-      'fetchBudget must be an object { requestsPerMinute?, maxConcurrent?, maxOrigins? }',
+      'fetchBudget must be an object { requestsPerMinute?, failuresPerMinute?, maxConcurrent?, maxOrigins? }',
     );
   }
   const option = (name: keyof FetchBudgetOptions, minimum?: number) =>
     positiveInteger(options[name], name, DEFAULT_FETCH_BUDGET[name], minimum);
   return {
     requestsPerMinute: option('requestsPerMinute'),
+    failuresPerMinute: option('failuresPerMinute'),
     maxConcurrent: option('maxConcurrent'),
     maxOrigins: option('maxOrigins', MIN_ORIGINS),
   };
@@ -107,7 +150,12 @@ function prune(times: number[], at: number): void {
 
 function idle(state: OriginState, at: number): boolean {
   prune(state.starts, at);
-  return state.active === 0 && state.starts.length === 0;
+  prune(state.failures, at);
+  return state.active === 0 && state.starts.length === 0 && state.failures.length === 0;
+}
+
+function retryAfter(oldest: number | undefined, at: number): number {
+  return oldest === undefined ? 1000 : Math.max(1, oldest + WINDOW_MS - at);
 }
 
 /** Creates a per-origin fetch budget on the clock `now` (epoch ms). */
@@ -116,7 +164,10 @@ export function createFetchBudget(
   now: () => number,
   probe: FetchBudgetProbe = {},
 ): FetchBudget {
-  const { requestsPerMinute, maxConcurrent, maxOrigins } = resolveFetchBudgetOptions(options);
+  const { requestsPerMinute, failuresPerMinute, maxConcurrent, maxOrigins } =
+    resolveFetchBudgetOptions(options);
+  /** The part of the failure window URLs already known bad may use. */
+  const retryRoom = Math.ceil(failuresPerMinute / 2);
   /** Least recently used first: `acquire` moves its origin to the end. */
   const origins = new Map<string, OriginState>();
 
@@ -134,7 +185,7 @@ export function createFetchBudget(
 
   /** The state of `origin`, moved to the young end of the table (created when new). */
   const touch = (origin: string): OriginState => {
-    const state = origins.get(origin) ?? { starts: [], active: 0 };
+    const state = origins.get(origin) ?? { starts: [], failures: [], active: 0, unproven: 0 };
     origins.delete(origin);
     origins.set(origin, state);
     if (origins.size > maxOrigins) {
@@ -144,16 +195,25 @@ export function createFetchBudget(
     return state;
   };
 
-  const admit = (state: OriginState, at: number): BudgetGrant => {
+  const admit = (state: OriginState, purpose: FetchPurpose, at: number): BudgetGrant => {
+    const unproven = purpose !== 'revalidate';
     state.starts.push(at);
     state.active += 1;
+    if (unproven) state.unproven += 1;
     let released = false;
     return {
       ok: true,
-      release: () => {
+      release: (outcome = 'success') => {
         if (released) return;
         released = true;
         state.active -= 1;
+        if (!unproven) return;
+        state.unproven -= 1;
+        if (outcome === 'success') return;
+        // A failed fetch of an unproven URL gives its slot back to the fetches that could succeed.
+        const slot = state.starts.lastIndexOf(at);
+        if (slot >= 0) state.starts.splice(slot, 1);
+        state.failures.push(Math.max(now(), state.failures.at(-1) ?? 0));
       },
     };
   };
@@ -162,20 +222,26 @@ export function createFetchBudget(
     get size() {
       return origins.size;
     },
-    acquire(origin) {
+    acquire(origin, purpose = 'discover') {
       const at = now();
       const visited = sweep(at);
       probe.visited?.(visited);
       const state = touch(origin);
       prune(state.starts, at);
+      prune(state.failures, at);
       if (state.active >= maxConcurrent) {
         return { ok: false, limit: 'concurrency', retryAfterMs: 1000 };
       }
       if (state.starts.length >= requestsPerMinute) {
-        const oldest = state.starts[0] ?? at;
-        return { ok: false, limit: 'rate', retryAfterMs: Math.max(1, oldest + WINDOW_MS - at) };
+        return { ok: false, limit: 'rate', retryAfterMs: retryAfter(state.starts[0], at) };
       }
-      return admit(state, at);
+      if (purpose !== 'revalidate') {
+        const room = purpose === 'retry' ? retryRoom : failuresPerMinute;
+        if (state.failures.length + state.unproven >= room) {
+          return { ok: false, limit: 'failures', retryAfterMs: retryAfter(state.failures[0], at) };
+        }
+      }
+      return admit(state, purpose, at);
     },
   };
 }

@@ -75,8 +75,10 @@ export interface ClientRegistryOptions {
   /** The cache tiers: `{ maxEntries: 10_000, maxBytes: 32 MiB, shared: true, keyPrefix: 'cimd:doc:' }` by default. */
   cache?: DocumentCacheOptions;
   /**
-   * The per-origin fetch budget: `{ requestsPerMinute: 60, maxConcurrent: 4, maxOrigins: 10_000 }`
-   * by default (see `FetchBudgetOptions`).
+   * The per-origin fetch budget: `{ requestsPerMinute: 60, failuresPerMinute: 30, maxConcurrent: 4,
+   * maxOrigins: 10_000 }` by default. Failed fetches of URLs that never served an accepted
+   * document count against `failuresPerMinute` instead of `requestsPerMinute`, so requests for
+   * made-up paths on a host cannot spend the budget of its real clients (see `FetchBudgetOptions`).
    */
   fetchBudget?: FetchBudgetOptions;
   /**

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   createFetchBudget,
   DEFAULT_FETCH_BUDGET,
+  type FetchOutcome,
+  type FetchPurpose,
   SWEEP_STEP,
 } from '../../../src/server/clients/fetch-budget.js';
 import { createClock } from './fixtures.js';
@@ -52,10 +54,15 @@ describe('createFetchBudget', () => {
   });
 });
 
-/** Acquires and releases at once (a fetch that settled); true when admitted. */
-function fetchOnce(budget: ReturnType<typeof createFetchBudget>, origin: string): boolean {
-  const grant = budget.acquire(origin);
-  if (grant.ok) grant.release();
+/** Acquires and releases at once (a fetch that settled with `outcome`); true when admitted. */
+function fetchOnce(
+  budget: ReturnType<typeof createFetchBudget>,
+  origin: string,
+  purpose?: FetchPurpose,
+  outcome?: FetchOutcome,
+): boolean {
+  const grant = budget.acquire(origin, purpose);
+  if (grant.ok) grant.release(outcome);
   return grant.ok;
 }
 
@@ -123,5 +130,54 @@ describe('issue 9 flaw 5: CPU cost grows with the number of distinct hosts', () 
   it('maxOrigins is a whole number of at least 16', () => {
     expect(() => createFetchBudget({ maxOrigins: 15 }, Date.now)).toThrow(/maxOrigins.*at least 16/);
     expect(() => createFetchBudget({ maxOrigins: 16.5 }, Date.now)).toThrow(/maxOrigins/);
+    expect(() => createFetchBudget({ failuresPerMinute: 0 }, Date.now)).toThrow(/failuresPerMinute/);
+  });
+});
+
+describe('issue 9 flaw 7: the per-origin budget is spent only on fetches that could succeed', () => {
+  it('failed first fetches give their slot back: random paths never spend requestsPerMinute', () => {
+    const clock = createClock();
+    const budget = createFetchBudget({ requestsPerMinute: 3, failuresPerMinute: 5 }, clock.now);
+    const origin = 'https://legit.example';
+    for (let i = 0; i < 5; i += 1) expect(fetchOnce(budget, origin, 'discover', 'failure')).toBe(true);
+    // The failure window is full: more unproven URLs are refused...
+    expect(budget.acquire(origin, 'discover')).toMatchObject({ ok: false, limit: 'failures' });
+    expect(budget.acquire(origin, 'retry')).toMatchObject({ ok: false, limit: 'failures' });
+    // ...but URLs that served an accepted document before keep the whole requestsPerMinute.
+    for (let i = 0; i < 3; i += 1) expect(fetchOnce(budget, origin, 'revalidate', 'success')).toBe(true);
+    expect(budget.acquire(origin, 'revalidate')).toMatchObject({ ok: false, limit: 'rate' });
+    clock.advance(60_001);
+    expect(fetchOnce(budget, origin, 'discover', 'success')).toBe(true);
+  });
+
+  it('URLs already known bad may use only the first half of the failure window; new URLs keep the rest', () => {
+    const clock = createClock();
+    const budget = createFetchBudget({ requestsPerMinute: 60, failuresPerMinute: 6 }, clock.now);
+    const origin = 'https://legit.example';
+    for (let i = 0; i < 3; i += 1) expect(fetchOnce(budget, origin, 'retry', 'failure')).toBe(true);
+    const refused = budget.acquire(origin, 'retry');
+    expect(refused).toMatchObject({ ok: false, limit: 'failures' });
+    if (!refused.ok) expect(refused.retryAfterMs).toBe(60_000);
+    for (let i = 0; i < 3; i += 1) expect(fetchOnce(budget, origin, 'discover', 'failure')).toBe(true);
+    expect(budget.acquire(origin, 'discover')).toMatchObject({ ok: false, limit: 'failures' });
+  });
+
+  it('unproven fetches in flight count against the failure window until they settle', () => {
+    const budget = createFetchBudget({ failuresPerMinute: 2, maxConcurrent: 10 }, createClock().now);
+    const origin = 'https://legit.example';
+    const first = budget.acquire(origin, 'discover');
+    const second = budget.acquire(origin, 'discover');
+    expect(budget.acquire(origin, 'discover')).toMatchObject({ ok: false, limit: 'failures' });
+    if (first.ok) first.release('success');
+    if (second.ok) second.release('success');
+    expect(fetchOnce(budget, origin, 'discover')).toBe(true);
+  });
+
+  it('a failed revalidation keeps its slot: a host that is down is asked no more often', () => {
+    const budget = createFetchBudget({ requestsPerMinute: 2 }, createClock().now);
+    const origin = 'https://down.example';
+    expect(fetchOnce(budget, origin, 'revalidate', 'failure')).toBe(true);
+    expect(fetchOnce(budget, origin, 'revalidate', 'failure')).toBe(true);
+    expect(budget.acquire(origin, 'revalidate')).toMatchObject({ ok: false, limit: 'rate' });
   });
 });
