@@ -14,7 +14,11 @@ import type { UpstreamIdentity } from './provider.js';
 export interface UpstreamAllowList {
   /** Upstream subjects, user names (GitHub logins) or e-mail addresses (compared without case). */
   users?: readonly string[];
-  /** E-mail domains (`example.com`): a verified address in one of them is admitted. */
+  /**
+   * E-mail domains (`example.com`): an address in one of them is admitted when the provider says
+   * it verified it (`email_verified`; GitHub's addresses are verified). Providers that do not say
+   * (Entra ID, many plain OAuth 2 providers) never match: use `users` or the provider's own tenant.
+   */
   emailDomains?: readonly string[];
   /**
    * Organisations (GitHub); the provider is asked for the user's organisations (GitHub: `read:org`
@@ -49,7 +53,9 @@ export function isAllowed(identity: UpstreamIdentity, list: Required<UpstreamAll
   const configured = list.users.length + list.emailDomains.length + list.organizations.length;
   if (configured === 0) return true;
   const email = identity.email?.toLowerCase();
-  const verified = email !== undefined && identity.emailVerified !== false;
+  // Only an address the provider says it verified: one that does not say (plain OAuth 2, Entra
+  // ID's `email`) could be any address its user typed in.
+  const verified = email !== undefined && identity.emailVerified === true;
   const names = [
     identity.subject.toLowerCase(),
     identity.username?.toLowerCase(),

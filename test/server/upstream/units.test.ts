@@ -81,6 +81,10 @@ describe('isAllowed', () => {
   it('emailDomains: a verified address in the domain only (not a subdomain, not a suffix)', () => {
     expect(allowed({ emailDomains: ['example.com'] })).toBe(true);
     expect(allowed({ emailDomains: ['example.com'] }, { ...alice, emailVerified: false })).toBe(false);
+    // A provider that does not say the address is verified (Entra ID, plain OAuth 2) never matches.
+    const { emailVerified: _verified, ...unsure } = alice;
+    expect(allowed({ emailDomains: ['example.com'] }, unsure)).toBe(false);
+    expect(allowed({ users: ['alice@example.com'] }, unsure)).toBe(false);
     expect(allowed({ emailDomains: ['example.com'] }, { ...alice, email: 'a@sub.example.com' })).toBe(false);
     expect(allowed({ emailDomains: ['example.com'] }, { ...alice, email: 'a@badexample.com' })).toBe(false);
     expect(allowed({ emailDomains: ['example.com'] }, { ...alice, email: 'a@example.com@evil.test' })).toBe(
