@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import { defaultSigningKeys, type StoreConfig } from '../serve/config/database.js';
+import { resolveEncryptionKey } from '../serve/config/encryption-key.js';
 import type { ServeConfig } from '../serve/config/resolve.js';
 
 /** Inputs of {@link demoServeConfig}. */
@@ -20,6 +21,8 @@ export interface DemoServeConfigInput {
   base?: ServeConfig | undefined;
   /** A temporary folder for a SQLite database; default: the memory store. */
   databaseDir?: string | undefined;
+  /** Without `base`: sign in through the demo's own OpenID provider. Default `false`. */
+  upstreamDemo?: boolean;
 }
 
 /** The authorization server's configuration for the demo. */
@@ -50,6 +53,13 @@ export function demoServeConfig(input: DemoServeConfigInput): ServeConfig {
     allowPrivateNetwork: true,
     dangerouslyAllowHttpClientIds: false,
     tls: undefined,
+    trustProxy: false,
+    upstream: undefined,
+    upstreamDemo: input.upstreamDemo ?? false,
+    upstreamAllow: { users: [], emailDomains: [], organizations: [] },
+    sessionTtlSeconds: 12 * 3600,
+    userClaims: [],
+    encryptionKey: resolveEncryptionKey(undefined, store, input.upstreamDemo ?? false),
     logLevel: 'info',
   };
 }

@@ -3,16 +3,27 @@
  * `@hono/node-server`'s request listener), reports the address actually bound, and closes
  * gracefully: stop accepting, let requests in flight finish, then cut what is left.
  *
+ * The handler also learns the client's address: the connection's peer, or, with `trustProxy`,
+ * what the reverse proxy in front reports (see `forwarded.ts`), which then also gives the
+ * request its original scheme and host.
+ *
  * @module
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
+import { getRequestListener, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { originOf } from './config/origin.js';
+import { originalRequest, readForwarded } from './forwarded.js';
 
-/** A web-standard request handler. */
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+/** What the server knows about a request's connection. */
+export interface RequestConnection {
+  /** The client's address: the peer's, or the one a trusted proxy reports. Empty when unknown. */
+  clientAddress: string;
+}
+
+/** A web-standard request handler (Hono's `app.fetch` fits: it takes the connection as its env). */
+export type FetchHandler = (request: Request, connection: RequestConnection) => Response | Promise<Response>;
 
 /** Options of {@link listen}. */
 export interface ListenOptions {
@@ -24,6 +35,11 @@ export interface ListenOptions {
   tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
   /** The handler. Default: 503 until {@link Listener.setHandler} is called. */
   fetch?: FetchHandler;
+  /**
+   * Believe the reverse proxy in front (`Forwarded`, `X-Forwarded-For`, `-Proto`, `-Host`).
+   * Default `false`: those headers are ignored.
+   */
+  trustProxy?: boolean;
 }
 
 /** A listening server. */
@@ -68,7 +84,14 @@ function explain(error: NodeJS.ErrnoException, host: string, port: number): List
 /** Binds `host:port` and serves the handler. */
 export async function listen(options: ListenOptions): Promise<Listener> {
   let handler = options.fetch ?? notReady;
-  const listener = getRequestListener((request: Request) => handler(request), {
+  const trustProxy = options.trustProxy === true;
+  const dispatch = (request: Request, env: HttpBindings | Http2Bindings) => {
+    const peer = env.incoming.socket.remoteAddress ?? '';
+    if (!trustProxy) return handler(request, { clientAddress: peer });
+    const forwarded = readForwarded(request.headers);
+    return handler(originalRequest(request, forwarded), { clientAddress: forwarded.clientAddress ?? peer });
+  };
+  const listener = getRequestListener(dispatch, {
     // Keep Node's own Request/Response globals: code embedding the server may share the process.
     overrideGlobalObjects: false,
   });

@@ -1,8 +1,10 @@
 /**
  * Starts the authorization server of `cimd serve` from its configuration: store, signing keys,
- * the listening socket (bound first, so a port of 0 can give the issuer), the server with the
- * development login, and one structured `listening` line. Closing stops accepting, then closes
- * the server's client registry and the store.
+ * the encryption key, the listening socket (bound first, so a port of 0 can give the issuer),
+ * the server with its sign-in (the development login, or an upstream identity provider), and one
+ * structured `listening` line (with an upstream: the redirect URI to register at the provider,
+ * also told to a person through `say`). Closing stops accepting, then closes the server's client
+ * registry and the store.
  *
  * @module
  */
@@ -14,14 +16,19 @@ import {
 } from '../server/authorization-server/create.js';
 import type { AuthorizationServerOptions } from '../server/authorization-server/options.js';
 import type { Logger } from '../server/logger.js';
-import { devLogin } from '../server/login/dev-login.js';
+import type { Authenticator } from '../server/login/authenticator.js';
 import type { SigningKeyManager } from '../server/tokens/signing-keys.js';
+import type { UpstreamAuthenticator } from '../server/upstream/authenticator.js';
 import type { Store } from '../store/store.js';
 import type { ServeConfig } from './config/resolve.js';
+import type { UpstreamConfig } from './config/upstream.js';
+import { openEncryptionKey } from './encryption.js';
 import { StartupError } from './errors.js';
 import { type Listener, listen } from './listen.js';
+import { logRequests } from './request-log.js';
 import { openSigningKeys, openStore } from './store.js';
-import { logStartupWarnings } from './warnings.js';
+import { createSignIn } from './upstream.js';
+import { logStartupWarnings, logUpstreamWarnings } from './warnings.js';
 
 /** Options of {@link startAuthorizationServer}. */
 export interface StartOptions {
@@ -33,6 +40,13 @@ export interface StartOptions {
    * certificates here to keep trusting them.
    */
   extraCa?: string | readonly string[];
+  /** Tells a person at a terminal what to do (the redirect URI to register). Default: nothing. */
+  say?: (line: string) => void;
+  /**
+   * The upstream provider, once the issuer is known (the demo starts its own provider here, with
+   * `<issuer>/upstream/callback` registered). Default: the configuration's `upstream`.
+   */
+  upstreamFor?: (issuer: string) => Promise<UpstreamConfig>;
 }
 
 /** A running authorization server. */
@@ -49,6 +63,8 @@ export interface RunningAuthorizationServer {
    * `revocation_endpoint`, `jwks_uri`) and `health`.
    */
   readonly endpoints: Readonly<Record<string, string>>;
+  /** The upstream sign-in (its `getUpstreamTokens` for tools in this process), when configured. */
+  readonly upstream: UpstreamAuthenticator | undefined;
   /** Stops accepting, waits for requests in flight, and closes the registry and the store. */
   close(): Promise<void>;
 }
@@ -56,7 +72,7 @@ export interface RunningAuthorizationServer {
 function serverOptions(
   config: ServeConfig,
   issuer: string,
-  parts: { store: Store; signingKeys: SigningKeyManager },
+  parts: { store: Store; signingKeys: SigningKeyManager; authenticator: Authenticator },
   options: StartOptions,
 ): AuthorizationServerOptions {
   const { logger } = options;
@@ -65,8 +81,9 @@ function serverOptions(
     resources: config.resources,
     store: parts.store,
     signingKeys: parts.signingKeys,
-    authenticator: devLogin(),
+    authenticator: parts.authenticator,
     registration: config.registration,
+    userClaims: config.userClaims,
     ...(config.scopes === undefined ? {} : { scopesSupported: config.scopes }),
     accessTokenLifetimeMs: config.accessTokenTtlSeconds * 1000,
     refreshTokenLifetimeMs: config.refreshTokenTtlSeconds * 1000,
@@ -124,17 +141,29 @@ export async function startAuthorizationServer(
   let listener: Listener | undefined;
   try {
     const signingKeys = await openSigningKeys(config.signingKeys, config.accessTokenTtlSeconds);
-    listener = await listen({ host: config.host, port: config.port, tls });
+    const encryption = await openEncryptionKey(config.encryptionKey);
+    if (encryption.description.generated === true) {
+      logger.info(
+        { event: 'encryption_key_generated', path: encryption.description.path },
+        'generated the encryption key file beside the database (mode 0600): keep it with the database, upstream tokens cannot be read without it',
+      );
+    }
+    listener = await listen({ host: config.host, port: config.port, tls, trustProxy: config.trustProxy });
     const issuer = config.issuer ?? listener.origin;
+    const upstream = options.upstreamFor === undefined ? config.upstream : await options.upstreamFor(issuer);
+    if (upstream !== undefined) logUpstreamWarnings(upstream, config.demo, logger);
+    const signIn = createSignIn(config, upstream, { issuer, store, encryptionKey: encryption.key, logger });
     let server: AuthorizationServer;
     try {
-      server = createAuthorizationServer(serverOptions(config, issuer, { store, signingKeys }, options));
+      const parts = { store, signingKeys, authenticator: signIn.authenticator };
+      server = createAuthorizationServer(serverOptions(config, issuer, parts, options));
     } catch (error) {
       if (error instanceof InvalidOptionError) throw new StartupError(error.message);
       throw error;
     }
-    listener.setHandler(server.fetch);
+    listener.setHandler(logRequests(server.fetch, logger));
     const endpoints = endpointsOf(server);
+    const redirectUri = signIn.upstream?.callbackUrl;
     logger.info(
       {
         event: 'listening',
@@ -147,10 +176,28 @@ export async function startAuthorizationServer(
         signingKeys: config.signingKeys,
         registration: config.registration,
         trustMode: config.trust.mode,
-        login: 'dev-login',
+        trustProxy: config.trustProxy,
+        login: signIn.upstream === undefined ? 'dev-login' : 'upstream',
+        ...(upstream === undefined
+          ? {}
+          : {
+              upstream: {
+                provider: upstream.provider,
+                issuer: signIn.upstream?.provider.issuer,
+                clientId: upstream.clientId,
+                authMethod: upstream.auth.method,
+              },
+              upstreamRedirectUri: redirectUri,
+              encryptionKey: encryption.description,
+            }),
       },
       'listening',
     );
+    if (signIn.upstream !== undefined) {
+      options.say?.(
+        `Register this redirect URI at ${signIn.upstream.provider.displayName} (${upstream?.provider}): ${redirectUri}`,
+      );
+    }
     const running = listener;
     let closing: Promise<void> | undefined;
     return {
@@ -158,6 +205,7 @@ export async function startAuthorizationServer(
       origin: listener.origin,
       server,
       endpoints,
+      upstream: signIn.upstream,
       close: () => {
         closing ??= (async () => {
           await running.close();

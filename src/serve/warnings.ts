@@ -9,6 +9,7 @@
 import { isLoopbackHostname } from '../server/http/loopback.js';
 import type { Logger } from '../server/logger.js';
 import type { ServeConfig } from './config/resolve.js';
+import type { UpstreamConfig } from './config/upstream.js';
 
 /** Logs one `warn` line per risky setting of `config`. */
 export function logStartupWarnings(config: ServeConfig, logger: Logger): void {
@@ -40,10 +41,32 @@ export function logStartupWarnings(config: ServeConfig, logger: Logger): void {
       'the signing keys are in memory: every access token stops verifying when the server restarts (use --signing-keys <file>)',
     );
   }
-  if (!isLoopbackHostname(config.host)) {
+  const devLogin = config.upstream === undefined && !config.upstreamDemo;
+  if (devLogin && !isLoopbackHostname(config.host)) {
     logger.warn(
       { option: 'host', host: config.host },
       `listening on ${config.host}, beyond loopback: the development login still answers only requests addressed to a loopback name`,
     );
   }
+  if (config.trustProxy && !isLoopbackHostname(config.host)) {
+    logger.warn(
+      { option: 'trustProxy', flag: '--trust-proxy', host: config.host },
+      `--trust-proxy is on and cimd serve listens on ${config.host}: whoever reaches this port without the proxy can forge Forwarded and X-Forwarded-* headers. Let only the proxy reach it`,
+    );
+  }
+  if (!config.demo && config.encryptionKey.kind === 'ephemeral') {
+    logger.warn(
+      { option: 'encryptionKey', encryptionKey: 'ephemeral' },
+      'the encryption key is ephemeral (in memory): upstream tokens kept for tools cannot be read after a restart (use --encryption-key-file <file> or CIMD_ENCRYPTION_KEY)',
+    );
+  }
+}
+
+/** Logs the loud warning of an upstream provider reached over plain http (loopback only). */
+export function logUpstreamWarnings(upstream: UpstreamConfig, demo: boolean, logger: Logger): void {
+  if (!upstream.insecure || demo) return;
+  logger.warn(
+    { option: 'upstream', provider: upstream.provider, issuer: upstream.issuer, developmentOnly: true },
+    `DEVELOPMENT ONLY: the upstream identity provider (${upstream.issuer ?? upstream.provider}) is reached over plain http on this machine. Tokens and codes travel unencrypted; use an https provider anywhere else.`,
+  );
 }

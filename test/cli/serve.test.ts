@@ -2,127 +2,23 @@
  * `cimd serve`, as the built bin: started as a subprocess, read until its `listening` log line,
  * asked real HTTP questions, then stopped with a signal (a clean exit 0 within a few seconds).
  */
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, requireBuiltBin, runCimd } from '../helpers/run-cli.js';
+import { requireBuiltBin, runCimd } from '../helpers/run-cli.js';
+import { cleanEnv, freePort, killAll, type Served, serve as serveBin } from '../serve/served.js';
 
 const RESOURCE = 'http://127.0.0.1:4001/mcp';
 const dir = mkdtempSync(join(tmpdir(), 'cimd-serve-test-'));
 
-/** The environment of the subprocess: this one without anything `cimd serve` reads. */
-function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value === undefined || /^(CIMD_|PORT$|HOST$|DATABASE_URL$|REDIS_URL$|LOG_LEVEL$)/.test(name))
-      continue;
-    env[name] = value;
-  }
-  return { ...env, NO_COLOR: '1', CI: '1', ...extra };
-}
-
-interface LogLine {
-  level: string;
-  msg: string;
-  [field: string]: unknown;
-}
-
-/** A running `cimd serve`. */
-interface Served {
-  child: ChildProcessByStdio<null, Readable, Readable>;
-  /** Every stdout line so far, parsed. */
-  lines: LogLine[];
-  stderr: () => string;
-  listening: LogLine & { url: string; issuer: string; endpoints: Record<string, string> };
-  /**
-   * Sends `signal` (to the whole process group when started with `group`, as a terminal's Ctrl-C
-   * does) and resolves with the exit code (rejects after `withinMs`).
-   */
-  stop(signal?: NodeJS.Signals, withinMs?: number): Promise<number | null>;
-}
-
-const running = new Set<Served['child']>();
-
-/**
- * Starts `cimd serve <args>` and resolves once it logged `listening`; with `group`, in a process
- * group of its own (with whatever it starts), as a shell starts a command.
- */
+/** Starts `cimd serve <args>` in the test folder (unless `cwd` says otherwise). */
 function serve(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string; group?: boolean } = {},
 ): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
-    cwd: options.cwd ?? dir,
-    env: cleanEnv(options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: options.group === true,
-  });
-  running.add(child);
-  const lines: LogLine[] = [];
-  let stderr = '';
-  let buffer = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no listening line within 30 s; stderr: ${stderr}`)),
-      30_000,
-    );
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      buffer += chunk;
-      const parts = buffer.split('\n');
-      buffer = parts.pop() ?? '';
-      for (const part of parts) {
-        if (part.trim() === '') continue;
-        const line = JSON.parse(part) as LogLine; // every stdout line is JSON
-        lines.push(line);
-        if (line.msg === 'listening') {
-          clearTimeout(timer);
-          resolve({
-            child,
-            lines,
-            stderr: () => stderr,
-            listening: line as Served['listening'],
-            stop: async (signal = 'SIGTERM', withinMs = 5000) => {
-              if (options.group === true && child.pid !== undefined) process.kill(-child.pid, signal);
-              else child.kill(signal);
-              const code = await Promise.race([
-                exited,
-                new Promise<never>((_, fail) =>
-                  setTimeout(
-                    () => fail(new Error(`no exit within ${withinMs} ms after ${signal}`)),
-                    withinMs,
-                  ),
-                ),
-              ]);
-              running.delete(child);
-              return code;
-            },
-          });
-        }
-      }
-    });
-    exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`cimd serve exited with ${code} before listening; stderr: ${stderr}`));
-    });
-  });
-}
-
-/** A port that is free right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  return serveBin(args, { ...options, cwd: options.cwd ?? dir });
 }
 
 async function metadataOf(served: Served): Promise<Record<string, unknown>> {
@@ -132,10 +28,7 @@ async function metadataOf(served: Served): Promise<Record<string, unknown>> {
 }
 
 beforeAll(() => requireBuiltBin());
-afterEach(() => {
-  for (const child of running) child.kill('SIGKILL');
-  running.clear();
-});
+afterEach(() => killAll());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('cimd serve (the built bin)', () => {
@@ -295,12 +188,12 @@ describe('cimd serve refuses to start (exit 2, with a message)', () => {
   });
 
   it('with an https issuer off loopback: the development login is loopback-only', async () => {
-    const result = await runCimd(['serve', '--resource', RESOURCE], {
+    const result = await runCimd(['serve', '--resource', RESOURCE, '--trust-proxy'], {
       env: cleanEnv({ CIMD_ISSUER: 'https://auth.example.com' }),
       cwd: dir,
     });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/not on loopback.*development login.*loopback-only.*later release/);
+    expect(result.stderr).toMatch(/not on loopback.*development login.*loopback-only.*--upstream/);
   });
 
   it('with an unsupported DATABASE_URL', async () => {

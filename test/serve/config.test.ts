@@ -7,18 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SERVE_OPTIONS } from '../../src/serve/config/catalog.js';
+import { optionName, SERVE_OPTIONS } from '../../src/serve/config/catalog.js';
 import { parseDatabase } from '../../src/serve/config/database.js';
-import { ConfigError } from '../../src/serve/config/errors.js';
-import {
-  addServeOptions,
-  configFileFlag,
-  givenFlagArguments,
-  readFlagLayer,
-} from '../../src/serve/config/flags.js';
+import { addServeOptions, givenFlagArguments, readFlagLayer } from '../../src/serve/config/flags.js';
 import { emptyLayer, setValue } from '../../src/serve/config/layers.js';
 import { loadServeConfig } from '../../src/serve/config/load.js';
 import type { ServeConfig } from '../../src/serve/config/resolve.js';
+import { configLoader } from './load-config.js';
 
 const RESOURCE = 'http://127.0.0.1:4001/mcp';
 const dir = mkdtempSync(join(tmpdir(), 'cimd-config-test-'));
@@ -31,33 +26,7 @@ function flagLayer(flags: string[]) {
   return readFlagLayer(command);
 }
 
-/** Loads the configuration from command-line flags, an environment and the working directory. */
-async function load(flags: string[], env: Record<string, string> = {}): Promise<ServeConfig> {
-  const command = addServeOptions(new Command('serve').exitOverride());
-  command.parse(flags, { from: 'user' });
-  return loadServeConfig({
-    flags: readFlagLayer(command),
-    configFile: configFileFlag(command),
-    env,
-    cwd: dir,
-  });
-}
-
-/** The message of the ConfigError `flags`/`env` produce. */
-async function problem(flags: string[], env: Record<string, string> = {}): Promise<string> {
-  const error = await load(flags, env).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ConfigError);
-  return (error as ConfigError).message;
-}
-
-function writeConfig(name: string, content: unknown): string {
-  const path = join(dir, name);
-  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
-  return path;
-}
+const { load, problem, writeConfig } = configLoader(dir);
 
 describe('cimd serve configuration: defaults', () => {
   it('documents and applies every default', async () => {
@@ -78,6 +47,13 @@ describe('cimd serve configuration: defaults', () => {
       allowPrivateNetwork: false,
       dangerouslyAllowHttpClientIds: false,
       tls: undefined,
+      trustProxy: false,
+      upstream: undefined,
+      upstreamDemo: false,
+      upstreamAllow: { users: [], emailDomains: [], organizations: [] },
+      sessionTtlSeconds: 43_200,
+      userClaims: [],
+      encryptionKey: { kind: 'none' },
       logLevel: 'info',
     } satisfies ServeConfig);
   });
@@ -343,9 +319,9 @@ describe('cimd serve configuration: each invalid value gets a clear message', ()
     ],
     [
       'an https issuer off loopback (dev login)',
-      [...R, '--issuer', 'https://auth.example.com'],
+      [...R, '--issuer', 'https://auth.example.com', '--trust-proxy'],
       {},
-      /--issuer: https:\/\/auth\.example\.com is not on loopback.*development login.*loopback-only.*Upstream identity providers come in a later release/,
+      /--issuer: https:\/\/auth\.example\.com is not on loopback.*development login.*loopback-only.*--upstream \(oidc, github, google, entra or oauth2\)/,
     ],
     [
       'a wildcard host without an issuer',
@@ -455,8 +431,8 @@ describe('cimd serve configuration: documented', () => {
   it('the README table lists every flag, environment variable and config key', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const spec of SERVE_OPTIONS) {
-      expect(readme).toContain(`\`${spec.flag.split(' ')[0]}`);
-      expect(readme).toContain(`\`${spec.key}\``);
+      expect(readme).toContain(`\`${optionName(spec)}`);
+      if (!spec.secret) expect(readme).toContain(`\`${spec.key}\``);
       for (const env of spec.env) expect(readme).toContain(`\`${env}\``);
     }
   });

@@ -2,10 +2,11 @@
  * `cimd serve`: runs the authorization server. Configuration comes from flags > environment >
  * a JSON config file > defaults (see the README table), and is validated before anything
  * starts (exit 2 with every problem). Logs are JSON lines on stdout with secrets redacted; the
- * first is `listening`, with the issuer and endpoints. SIGINT or SIGTERM stops accepting, lets
- * requests in flight finish, closes the server, registry and store, and exits 0.
+ * first is `listening`, with the issuer and endpoints (and, with `--upstream`, the redirect URI
+ * to register at the provider, which is also said on stderr). SIGINT or SIGTERM stops accepting,
+ * lets requests in flight finish, closes the server, registry and store, and exits 0.
  *
- * With `--demo`, it runs the demo's own entry (`demo/main.js` of the build) in a child process
+ * With `--demo` (or `--upstream-demo`), it runs the demo's own entry (`demo/main.js` of the build) in a child process
  * with the same flags, environment and working directory, relays SIGINT and SIGTERM to it, and
  * exits with its exit code: the CLI does not load the demo (nor the MCP SDK it needs).
  *
@@ -54,25 +55,31 @@ async function runServe(command: Command, io: CliIo): Promise<number> {
   if (config.demo) return runDemo(command, io);
   const logger = createLogger({ level: config.logLevel, destination: io.stdout });
   for (const note of unsupportedEnvironment(process.env)) logger.warn({}, note);
-  await runUntilStopped(() => startAuthorizationServer(config, { logger }), { logger });
+  const say = (line: string) => io.stderr.write(`${line}\n`);
+  await runUntilStopped(() => startAuthorizationServer(config, { logger, say }), { logger });
   return EXIT_OK;
 }
 
 /** Defines `cimd serve`. */
 export function serveCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command('serve').description(
-    'Run the OAuth authorization server for MCP: CIMD clients, optional registration, the development login (loopback only)',
+    'Run the OAuth authorization server for MCP: CIMD clients, optional registration, sign-in through an identity provider (--upstream) or the development login (loopback only)',
   );
   addServeOptions(command);
   command.addHelpText(
     'after',
     `
 Precedence: flags > environment > --config file (JSON, camelCase keys) > defaults.
+Secrets from the environment only (never a flag): CIMD_UPSTREAM_CLIENT_SECRET, CIMD_ENCRYPTION_KEY.
 Logs are JSON lines on stdout (secrets redacted); the first info line is "listening".
 
 Examples:
   $ cimd serve --resource http://127.0.0.1:4001/mcp
   $ cimd serve --demo
+  $ cimd serve --demo --upstream-demo
+  $ CIMD_UPSTREAM_CLIENT_SECRET=... cimd serve --issuer https://auth.example.com --trust-proxy \
+      --resource https://mcp.example.com/mcp --upstream oidc \
+      --upstream-issuer https://idp.example.com --upstream-client-id mcp-auth
   $ cimd serve --resource https://mcp.example.com/mcp --no-registration --trust-mode allowlist \\
       --allow "*.example.com" --store sqlite --database ./data/cimd.sqlite
   $ CIMD_RESOURCES=http://127.0.0.1:4001/mcp LOG_LEVEL=debug cimd serve`,

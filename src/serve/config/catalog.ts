@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { UPSTREAM_OPTIONS, type UpstreamConfigKey } from './catalog-upstream.js';
 
 /** How an option's text (a flag or an environment variable) is read. */
 export type OptionKind = 'string' | 'integer' | 'boolean' | 'list' | 'choice';
@@ -13,8 +14,16 @@ export type OptionKind = 'string' | 'integer' | 'boolean' | 'list' | 'choice';
 export interface ServeOptionSpec {
   /** The key in the JSON config file (camelCase). */
   readonly key: ConfigKey;
-  /** The flag as commander declares it, e.g. `--port <port>` or `--no-registration`. */
-  readonly flag: string;
+  /**
+   * The flag as commander declares it, e.g. `--port <port>` or `--no-registration`; absent for a
+   * secret read from the environment only (a flag would show in the process list).
+   */
+  readonly flag?: string;
+  /**
+   * A secret: its value is never quoted in a message, and it is refused in the config file (use
+   * its `…File` twin there). Default `false`.
+   */
+  readonly secret?: boolean;
   /** Whether the flag may be repeated (each value is added to a list). */
   readonly repeatable?: boolean;
   /** Environment variables, the first one set wins. */
@@ -50,10 +59,11 @@ export type ConfigKey =
   | 'dangerouslyAllowHttpClientIds'
   | 'tlsCert'
   | 'tlsKey'
+  | UpstreamConfigKey
   | 'logLevel';
 
-/** The options of `cimd serve`, in the order `--help` and the README list them. */
-export const SERVE_OPTIONS: readonly ServeOptionSpec[] = Object.freeze([
+/** The options of `cimd serve` before the sign-in ones (see `catalog-upstream.ts`). */
+const CORE_OPTIONS: readonly ServeOptionSpec[] = [
   {
     key: 'port',
     flag: '--port <port>',
@@ -221,6 +231,12 @@ export const SERVE_OPTIONS: readonly ServeOptionSpec[] = Object.freeze([
     description: 'PEM private key of --tls-cert',
     defaultText: 'none',
   },
+];
+
+/** The options of `cimd serve`, in the order `--help` and the README list them. */
+export const SERVE_OPTIONS: readonly ServeOptionSpec[] = Object.freeze([
+  ...CORE_OPTIONS,
+  ...UPSTREAM_OPTIONS,
   {
     key: 'logLevel',
     flag: '--log-level <level>',
@@ -243,4 +259,9 @@ export function specOf(key: ConfigKey): ServeOptionSpec {
   const spec = SERVE_OPTIONS.find((candidate) => candidate.key === key);
   if (spec === undefined) throw new Error(`no option ${key}`); // unreachable: ConfigKey is closed
   return spec;
+}
+
+/** How messages name an option: its flag (`--port`), or its environment variable when it has no flag. */
+export function optionName(spec: ServeOptionSpec): string {
+  return spec.flag?.split(' ')[0] ?? spec.env[0] ?? spec.key;
 }

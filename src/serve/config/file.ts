@@ -1,7 +1,8 @@
 /**
  * The config-file layer of `cimd serve`: one JSON object whose keys are the camelCase keys of
  * the README table (`{"port": 4000, "resources": ["https://mcp.example.com/mcp"]}`). Relative
- * file paths in it (`database`, `signingKeys`, `tlsCert`, `tlsKey`) are relative to the file.
+ * file paths in it (`database`, `signingKeys`, `tlsCert`, `tlsKey`, `upstreamClientSecretFile`,
+ * `upstreamKey`, `encryptionKeyFile`) are relative to the file.
  *
  * @module
  */
@@ -11,7 +12,15 @@ import type { ConfigKey } from './catalog.js';
 import { ConfigError } from './errors.js';
 import { type ConfigLayer, emptyLayer, setValue } from './layers.js';
 
-const PATH_KEYS: ReadonlySet<string> = new Set(['database', 'signingKeys', 'tlsCert', 'tlsKey']);
+const PATH_KEYS: ReadonlySet<string> = new Set([
+  'database',
+  'signingKeys',
+  'tlsCert',
+  'tlsKey',
+  'upstreamClientSecretFile',
+  'upstreamKey',
+  'encryptionKeyFile',
+]);
 
 /** True for a file path (not `:memory:`, not a URL such as `sqlite:x` or `postgres://…`). */
 function isPlainPath(value: string): boolean {

@@ -18,6 +18,7 @@ const attributes = new Map<string, ConfigKey>();
 /** Adds every `cimd serve` option (and `--config`) to `command`. */
 export function addServeOptions(command: Command): Command {
   for (const spec of SERVE_OPTIONS) {
+    if (spec.flag === undefined) continue; // a secret from the environment only
     const env = spec.env.length > 0 ? `; env ${spec.env.join(', ')}` : '';
     const unit = spec.unit ? `, ${spec.unit}` : '';
     const option = new Option(spec.flag, `${spec.description} (default ${spec.defaultText}${unit}${env})`);

@@ -7,13 +7,14 @@
  */
 import { access, constants } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CONFIG_FILE_OPTION, type ConfigKey, SERVE_OPTIONS, specOf } from './catalog.js';
+import { CONFIG_FILE_OPTION, type ConfigKey, optionName, SERVE_OPTIONS, specOf } from './catalog.js';
 import { readEnvLayer } from './env.js';
 import { ConfigError } from './errors.js';
 import { readConfigFile } from './file.js';
 import { type ConfigLayer, emptyLayer, mergeLayers } from './layers.js';
 import { type KeyedProblem, resolveServeConfig, type ServeConfig } from './resolve.js';
 import { serveSettingsSchema } from './schema.js';
+import { readSecrets, settleSecretPairs } from './secrets.js';
 
 /** Inputs of {@link loadServeConfig}. */
 export interface LoadServeConfigOptions {
@@ -35,7 +36,7 @@ export interface LoadServeConfigOptions {
 /** How an option is named in messages: its flag, and where the value came from if elsewhere. */
 function label(key: ConfigKey | undefined, sources: ConfigLayer['sources']): string {
   if (key === undefined) return 'configuration';
-  const flag = specOf(key).flag.split(' ')[0] ?? key;
+  const flag = optionName(specOf(key));
   const source = sources[key];
   return source === undefined || source === flag ? flag : `${flag} (from ${source})`;
 }
@@ -67,19 +68,23 @@ export async function loadServeConfig(options: LoadServeConfigOptions = {}): Pro
   const configFile = options.configFile ?? (env[CONFIG_FILE_OPTION.env] || undefined);
   const configPath = configFile === undefined ? undefined : resolve(cwd, configFile);
   const file = configPath === undefined ? emptyLayer() : await readConfigFile(configPath);
-  const merged = mergeLayers(
-    options.flags ?? emptyLayer(),
-    readEnvLayer(env),
-    file,
-    options.defaults ?? emptyLayer(),
-  );
+  const layers = [options.flags ?? emptyLayer(), readEnvLayer(env), file, options.defaults ?? emptyLayer()];
+  const merged = mergeLayers(...layers);
+  const early = settleSecretPairs(merged, layers);
 
-  const known = SERVE_OPTIONS.map((spec) => spec.key);
-  const unknown = Object.keys(file.values)
-    .filter((key) => !isConfigKey(key))
-    .map((key) => `unknown option ${JSON.stringify(key)} in ${configPath}; known keys: ${known.join(', ')}`);
+  const known = SERVE_OPTIONS.filter((spec) => !spec.secret).map((spec) => spec.key);
+  const unknown = Object.keys(file.values).flatMap((key) => {
+    if (!isConfigKey(key))
+      return [`unknown option ${JSON.stringify(key)} in ${configPath}; known keys: ${known.join(', ')}`];
+    if (specOf(key).secret) {
+      return [
+        `"${key}" in ${configPath}: keep secrets out of the config file; use "${key}File" (a file of its own, mode 0600) or the ${specOf(key).env[0]} environment variable`,
+      ];
+    }
+    return [];
+  });
   const parsed = serveSettingsSchema.safeParse(merged.values);
-  if (!parsed.success || unknown.length > 0) {
+  if (!parsed.success || unknown.length > 0 || early.length > 0) {
     const issues = parsed.success
       ? []
       : parsed.error.issues.filter((issue) => issue.code !== 'unrecognized_keys');
@@ -87,10 +92,16 @@ export async function loadServeConfig(options: LoadServeConfigOptions = {}): Pro
       const key = issue.path[0];
       return describe({ key: isConfigKey(key) ? key : undefined, message: issue.message }, merged.sources);
     });
-    throw new ConfigError([...unknown, ...problems]);
+    throw new ConfigError([
+      ...unknown,
+      ...early.map((problem) => describe(problem, merged.sources)),
+      ...problems,
+    ]);
   }
 
-  const { config, problems } = resolveServeConfig(parsed.data, cwd);
+  const problems: KeyedProblem[] = [];
+  const secrets = await readSecrets(parsed.data, cwd, problems);
+  const { config } = resolveServeConfig(parsed.data, cwd, secrets, problems);
   if (config.tls !== undefined) {
     await checkReadable(config.tls.certPath, 'tlsCert', problems);
     await checkReadable(config.tls.keyPath, 'tlsKey', problems);

@@ -1,8 +1,9 @@
 /**
  * From settings to the configuration `cimd serve` runs with: the issuer derived from the
- * address when not given, the checks that span several options (the issuer's scheme, the
- * development login's loopback rule, TLS files in pairs, at least one resource), the store and
- * the signing-key file, and the trust policy checked as the server will use it.
+ * address when not given, the checks that span several options (the issuer's scheme, an https
+ * issuer served through TLS or a trusted proxy, the development login's loopback rule, TLS files
+ * in pairs, at least one resource), the store and the signing-key file, the upstream provider and
+ * the encryption key, and the trust policy checked as the server will use it.
  *
  * @module
  */
@@ -21,8 +22,19 @@ import {
   type SigningKeysConfig,
   type StoreConfig,
 } from './database.js';
+import { type EncryptionKeyConfig, resolveEncryptionKey } from './encryption-key.js';
 import { originOf } from './origin.js';
 import type { ServeSettings } from './schema.js';
+import type { ReadSecrets } from './secrets.js';
+import {
+  resolveUpstream,
+  resolveUpstreamAllow,
+  type UpstreamAllowConfig,
+  type UpstreamConfig,
+} from './upstream.js';
+
+/** A user claim access tokens may carry (`--user-claims`). */
+export type UserClaimName = 'name' | 'email';
 
 /** The trust policy options of `cimd serve`. */
 export interface TrustConfig {
@@ -62,6 +74,20 @@ export interface ServeConfig {
   dangerouslyAllowHttpClientIds: boolean;
   /** Paths of the PEM certificate and key, when serving https directly. */
   tls: { certPath: string; keyPath: string } | undefined;
+  /** Honour a reverse proxy's `Forwarded` / `X-Forwarded-*` headers. */
+  trustProxy: boolean;
+  /** The upstream identity provider; `undefined`: the development login (or the demo's provider). */
+  upstream: UpstreamConfig | undefined;
+  /** The demo signs in through its own local OpenID provider (implies `demo`). */
+  upstreamDemo: boolean;
+  /** Who may sign in through the upstream provider. */
+  upstreamAllow: UpstreamAllowConfig;
+  /** How long a browser session lasts with an upstream provider, in seconds. */
+  sessionTtlSeconds: number;
+  /** What access tokens say about the user besides the opaque `sub`. */
+  userClaims: UserClaimName[];
+  /** The key that encrypts upstream tokens at rest. */
+  encryptionKey: EncryptionKeyConfig;
   logLevel: LogLevel;
 }
 
@@ -118,13 +144,43 @@ function checkDevLoginLoopback(issuer: string, problems: KeyedProblem[]): void {
   if (isLoopbackHostname(hostname)) return;
   problems.push({
     key: 'issuer',
-    message: `${issuer} is not on loopback, and cimd serve signs users in with the development login, which signs everyone in as one local user and is therefore loopback-only. Upstream identity providers come in a later release; until then run cimd serve on 127.0.0.1 (behind your own front end if needed) or embed createAuthorizationServer with your own authenticator`,
+    message: `${issuer} is not on loopback, and without --upstream cimd serve signs users in with the development login, which signs everyone in as one local user and is therefore loopback-only. Sign users in at an identity provider with --upstream (oidc, github, google, entra or oauth2)`,
   });
+}
+
+/** An https issuer needs https here: served directly (TLS files) or by a trusted proxy in front. */
+function checkHttpsServed(
+  issuer: string,
+  settings: ServeSettings,
+  tls: boolean,
+  problems: KeyedProblem[],
+): void {
+  if (!issuer.startsWith('https:') || tls || settings.trustProxy) return;
+  problems.push({
+    key: 'issuer',
+    message: `${issuer} is https, but cimd serve would listen with plain http: serve https directly with --tls-cert and --tls-key, or, behind a reverse proxy that terminates TLS, pass --trust-proxy`,
+  });
+}
+
+function resolveUserClaims(settings: ServeSettings, problems: KeyedProblem[]): UserClaimName[] {
+  const claims: UserClaimName[] = [];
+  for (const claim of settings.userClaims ?? []) {
+    const lower = claim.toLowerCase();
+    if (lower === 'name' || lower === 'email') {
+      if (!claims.includes(lower)) claims.push(lower);
+    } else {
+      problems.push({
+        key: 'userClaims',
+        message: `expected name and/or email; got ${JSON.stringify(claim)}`,
+      });
+    }
+  }
+  return claims;
 }
 
 function resolveResources(settings: ServeSettings, problems: KeyedProblem[]): string[] {
   const resources = [...new Set(settings.resources ?? [])];
-  if (resources.length === 0 && !settings.demo) {
+  if (resources.length === 0 && !settings.demo && !settings.upstreamDemo) {
     problems.push({
       key: 'resources',
       message:
@@ -203,12 +259,18 @@ function resolveTls(settings: ServeSettings, cwd: string, problems: KeyedProblem
 export function resolveServeConfig(
   settings: ServeSettings,
   cwd: string,
+  secrets: ReadSecrets,
+  problems: KeyedProblem[] = [],
 ): { config: ServeConfig; problems: KeyedProblem[] } {
-  const problems: KeyedProblem[] = [];
   const host = settings.host ?? '127.0.0.1';
   const tls = resolveTls(settings, cwd, problems);
   const { issuer, checked } = resolveIssuer(settings, host, tls !== undefined, problems);
-  if (checked !== undefined) checkDevLoginLoopback(checked, problems);
+  const upstream = resolveUpstream(settings, secrets, problems);
+  const upstreamSignIn = settings.upstream !== 'none' || settings.upstreamDemo;
+  if (checked !== undefined) {
+    checkHttpsServed(checked, settings, tls !== undefined, problems);
+    if (!upstreamSignIn) checkDevLoginLoopback(checked, problems);
+  }
   const store = resolveStore(settings, cwd, problems);
   const signingKeys: SigningKeysConfig =
     settings.signingKeys === undefined
@@ -219,7 +281,7 @@ export function resolveServeConfig(
     port: settings.port,
     issuer,
     resources: resolveResources(settings, problems),
-    demo: settings.demo,
+    demo: settings.demo || settings.upstreamDemo,
     store,
     signingKeys,
     registration: settings.registration,
@@ -230,6 +292,13 @@ export function resolveServeConfig(
     allowPrivateNetwork: settings.allowPrivateNetwork,
     dangerouslyAllowHttpClientIds: settings.dangerouslyAllowHttpClientIds,
     tls,
+    trustProxy: settings.trustProxy,
+    upstream,
+    upstreamDemo: settings.upstreamDemo,
+    upstreamAllow: resolveUpstreamAllow(settings),
+    sessionTtlSeconds: settings.sessionTtl,
+    userClaims: resolveUserClaims(settings, problems),
+    encryptionKey: resolveEncryptionKey(secrets.encryptionKey, store, upstreamSignIn),
     logLevel: settings.logLevel,
   };
   return { config, problems };

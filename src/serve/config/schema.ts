@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { LOG_LEVELS, type LogLevel } from '../logging.js';
+import { UPSTREAM_AUTH_METHODS, UPSTREAM_KINDS, type UpstreamKind } from './catalog-upstream.js';
 
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
@@ -73,18 +74,23 @@ function text() {
     });
 }
 
-/** One of `choices` (case-insensitive). */
-function choice<const T extends string>(choices: readonly T[], fallback: T) {
+/** One of `choices` (case-insensitive), or `undefined` when unset. */
+function optionalChoice<const T extends string>(choices: readonly T[]) {
   return z
     .unknown()
     .optional()
-    .transform((value, ctx): T => {
-      if (value === undefined) return fallback;
+    .transform((value, ctx): T | undefined => {
+      if (value === undefined) return undefined;
       const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
       const found = choices.find((candidate) => candidate === word);
       if (found === undefined) return fail(ctx, `expected one of ${choices.join(', ')}; got ${show(value)}`);
       return found;
     });
+}
+
+/** One of `choices` (case-insensitive), `fallback` when unset. */
+function choice<const T extends string>(choices: readonly T[], fallback: T) {
+  return optionalChoice(choices).transform((value): T => value ?? fallback);
 }
 
 /**
@@ -105,6 +111,21 @@ function list(separator: RegExp) {
         );
       }
       return items.map((item: string) => item.trim()).filter((item) => item !== '');
+    });
+}
+
+/**
+ * A secret: a non-empty string (trimmed), or `undefined` when unset. Its value is never quoted in
+ * a message.
+ */
+function secretText() {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): string | undefined => {
+      if (value === undefined) return undefined;
+      if (typeof value !== 'string' || value.trim() === '') return fail(ctx, 'expected a non-empty value');
+      return value.trim();
     });
 }
 
@@ -137,6 +158,29 @@ export const serveSettingsSchema = z.strictObject({
   dangerouslyAllowHttpClientIds: boolean(false),
   tlsCert: text(),
   tlsKey: text(),
+  trustProxy: boolean(false),
+  upstream: choice<UpstreamKind | 'none'>(['none', ...UPSTREAM_KINDS], 'none'),
+  upstreamIssuer: text(),
+  upstreamClientId: text(),
+  upstreamClientSecretFile: text(),
+  upstreamClientSecret: secretText(),
+  upstreamAuthMethod: optionalChoice(UPSTREAM_AUTH_METHODS),
+  upstreamKey: text(),
+  upstreamScopes: list(COMMAS_OR_SPACES),
+  upstreamAuthorizationEndpoint: text(),
+  upstreamTokenEndpoint: text(),
+  upstreamUserinfoEndpoint: text(),
+  upstreamSubjectField: text(),
+  upstreamHostedDomain: text(),
+  upstreamTimeout: integer(10, 1, 120, 'seconds'),
+  upstreamAllowUsers: list(COMMAS_OR_SPACES),
+  upstreamAllowEmailDomains: list(COMMAS_OR_SPACES),
+  upstreamAllowOrgs: list(COMMAS_OR_SPACES),
+  upstreamDemo: boolean(false),
+  userClaims: list(COMMAS_OR_SPACES),
+  sessionTtl: integer(12 * 3600, 60, 30 * DAY_SECONDS, 'seconds'),
+  encryptionKeyFile: text(),
+  encryptionKey: secretText(),
   logLevel: choice<LogLevel>(LOG_LEVELS, 'info'),
 });
 

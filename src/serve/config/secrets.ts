@@ -1,0 +1,130 @@
+/**
+ * The secrets of `cimd serve`'s configuration, read and checked before anything starts: the
+ * upstream client secret (`CIMD_UPSTREAM_CLIENT_SECRET`, or a file), the encryption key
+ * (`CIMD_ENCRYPTION_KEY`, or a file) and the `private_key_jwt` key for the upstream. Secrets are
+ * never quoted in a message, and come out wrapped in {@link Secret}.
+ *
+ * A secret and its file twin: the one from the higher layer is used (a flag beats the
+ * environment, which beats the config file); both in the environment is a mistake reported as
+ * such.
+ *
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseEncryptionKey } from '../../server/secrets/secret-box.js';
+import { type ConfigKey, optionName, specOf } from './catalog.js';
+import { SECRET_PAIRS } from './catalog-upstream.js';
+import type { ConfigLayer } from './layers.js';
+import type { KeyedProblem } from './resolve.js';
+import type { ServeSettings } from './schema.js';
+import { Secret } from './secret.js';
+import { loadUpstreamKey, type UpstreamSigningKey } from './upstream-key.js';
+
+/** The secrets read, each `undefined` when not configured (or when it could not be read). */
+export interface ReadSecrets {
+  upstreamClientSecret: Secret | undefined;
+  /** The encryption key given (32 bytes), and where it came from (a variable name or a path). */
+  encryptionKey: { key: Secret<Uint8Array>; source: string } | undefined;
+  upstreamKey: (UpstreamSigningKey & { path: string }) | undefined;
+}
+
+/**
+ * Keeps one of each secret and its file twin in `merged` (removing the other): the one from the
+ * earlier of `layers` (highest precedence first). Returns a problem when both come from the same
+ * layer.
+ */
+export function settleSecretPairs(merged: ConfigLayer, layers: readonly ConfigLayer[]): KeyedProblem[] {
+  const problems: KeyedProblem[] = [];
+  const rank = (key: ConfigKey) => layers.findIndex((layer) => layer.values[key] !== undefined);
+  for (const { secret, file } of SECRET_PAIRS) {
+    if (merged.values[secret] === undefined || merged.values[file] === undefined) continue;
+    const secretRank = rank(secret);
+    const fileRank = rank(file);
+    if (secretRank === fileRank) {
+      problems.push({
+        key: secret,
+        message: `give the secret one way: ${optionName(specOf(secret))} or ${optionName(specOf(file))} (${merged.sources[file]}), not both`,
+      });
+    }
+    const loser = secretRank < fileRank ? file : secret;
+    delete merged.values[loser];
+    delete merged.sources[loser];
+  }
+  return problems;
+}
+
+/** The text of a secret file: trimmed, and not empty. */
+async function readSecretFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  const value = text.trim();
+  if (value === '') throw new Error(`${path} is empty`);
+  return value;
+}
+
+async function clientSecretOf(
+  settings: ServeSettings,
+  cwd: string,
+  problems: KeyedProblem[],
+): Promise<Secret | undefined> {
+  if (settings.upstreamClientSecret !== undefined) return new Secret(settings.upstreamClientSecret);
+  if (settings.upstreamClientSecretFile === undefined) return undefined;
+  try {
+    return new Secret(await readSecretFile(resolve(cwd, settings.upstreamClientSecretFile)));
+  } catch (error) {
+    problems.push({ key: 'upstreamClientSecretFile', message: (error as Error).message });
+    return undefined;
+  }
+}
+
+async function encryptionKeyOf(
+  settings: ServeSettings,
+  cwd: string,
+  problems: KeyedProblem[],
+): Promise<ReadSecrets['encryptionKey']> {
+  const fromFile = settings.encryptionKeyFile !== undefined;
+  const key: ConfigKey = fromFile ? 'encryptionKeyFile' : 'encryptionKey';
+  try {
+    if (settings.encryptionKey !== undefined) {
+      return { key: new Secret(parseEncryptionKey(settings.encryptionKey)), source: 'CIMD_ENCRYPTION_KEY' };
+    }
+    if (settings.encryptionKeyFile === undefined) return undefined;
+    const path = resolve(cwd, settings.encryptionKeyFile);
+    const text = await readSecretFile(path);
+    try {
+      return { key: new Secret(parseEncryptionKey(text)), source: path };
+    } catch (error) {
+      throw new Error(`${path}: ${(error as Error).message}`);
+    }
+  } catch (error) {
+    problems.push({ key, message: (error as Error).message });
+    return undefined;
+  }
+}
+
+/** Reads every configured secret; a secret that cannot be read or is malformed is a problem. */
+export async function readSecrets(
+  settings: ServeSettings,
+  cwd: string,
+  problems: KeyedProblem[],
+): Promise<ReadSecrets> {
+  let upstreamKey: ReadSecrets['upstreamKey'];
+  if (settings.upstreamKey !== undefined) {
+    const path = resolve(cwd, settings.upstreamKey);
+    try {
+      upstreamKey = { ...(await loadUpstreamKey(path)), path };
+    } catch (error) {
+      problems.push({ key: 'upstreamKey', message: (error as Error).message });
+    }
+  }
+  return {
+    upstreamClientSecret: await clientSecretOf(settings, cwd, problems),
+    encryptionKey: await encryptionKeyOf(settings, cwd, problems),
+    upstreamKey,
+  };
+}
