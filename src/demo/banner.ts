@@ -39,15 +39,44 @@ export function connectCommand(demo: Demo, client: DemoClientName, cli: string):
   ].join('\n');
 }
 
+/** How users sign in: the upstream demo's provider and account, or the development login. */
+function signInText(demo: Demo): { where: string; how: string; note: string } {
+  const upstream = demo.upstream;
+  if (upstream === undefined) {
+    return {
+      where: '',
+      how: '',
+      note: 'and signs everyone in as one local user (the development login)',
+    };
+  }
+  const account = upstream.idp.accounts[0]?.accountId ?? 'demo-user';
+  return {
+    where: `
+  Upstream identity provider ${upstream.idp.issuer}   (oidc-provider, a local OpenID provider)`,
+    how: `
+Signing in goes through the upstream provider (the OAuth proxy flow): after the consent page, the
+provider's login page opens; sign in as ${account} with any password (any other name signs in too,
+without an e-mail address). The MCP server's upstream_whoami tool then calls the provider's userinfo
+endpoint as you, with the upstream token the authorization server keeps (never shown to clients).
+`,
+    note: `and signs users in at a local OpenID provider over plain http (${upstream.idp.issuer})`,
+  };
+}
+
 /** The banner text (several lines, ending with a newline). */
 export function formatBanner(demo: Demo, content: BannerContent): string {
   const { urls } = demo;
+  const signIn = signInText(demo);
+  const tools =
+    demo.upstream === undefined
+      ? 'whoami, validate_client_metadata'
+      : 'whoami, upstream_whoami, validate_client_metadata';
   return `
 mcp-cimd demo: everything runs on this machine (loopback) and stops with Ctrl-C.
 
   Authorization server      ${urls.issuer}
-    metadata (RFC 8414)     ${urls.metadata}
-  Demo MCP server           ${urls.mcp}   (tools: whoami, validate_client_metadata)
+    metadata (RFC 8414)     ${urls.metadata}${signIn.where}
+  Demo MCP server           ${urls.mcp}   (tools: ${tools})
     resource metadata       ${urls.protectedResourceMetadata}
   Demo client               ${urls.client}
   Client documents (https, throwaway CA ${demo.ca.path})
@@ -63,7 +92,7 @@ holds its state and code_verifier, so it works once):
   ${content.authorizeUrl}
 Approve on the consent page; the demo client (${urls.callback}) then exchanges
 the code at the token endpoint and calls the MCP server's whoami tool with the access token.
-
+${signIn.how}
 Or sign in from the command line, as an MCP client would: cimd connect prints the sign-in URL
 (--print-url); open it, approve, and it calls the MCP server's whoami tool (without --call it
 lists the tools). The public client:
@@ -78,7 +107,7 @@ Try, in another terminal:
   NODE_EXTRA_CA_CERTS=${demo.ca.path} ${content.cli} validate ${urls.publicDocument} --allow-private-network
 
 Development only: the documents are on this machine, so the authorization server runs with
-allowPrivateNetwork on, and signs everyone in as one local user (the development login).
+allowPrivateNetwork on, ${signIn.note}.
 Press Ctrl-C to stop.
 `;
 }

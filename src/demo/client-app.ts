@@ -20,6 +20,8 @@ export interface DemoClientAppOptions {
   requests: AuthorizationRequests;
   token: TokenEndpoint;
   mcpUrl: string;
+  /** A second tool to call after `whoami` (`upstream_whoami` with an upstream provider). Default: none. */
+  upstreamTool?: string;
 }
 
 /** Token response members never shown. */
@@ -66,6 +68,14 @@ async function finish(
     result.whoami = { ok: true, text: await callTool(options.mcpUrl, accessToken, 'whoami') };
   } catch (error) {
     result.whoami = { ok: false, text: (error as Error).message };
+  }
+  if (options.upstreamTool !== undefined) {
+    const name = options.upstreamTool;
+    try {
+      result.upstream = { name, ok: true, text: await callTool(options.mcpUrl, accessToken, name) };
+    } catch (error) {
+      result.upstream = { name, ok: false, text: (error as Error).message };
+    }
   }
   result.curl = `ACCESS_TOKEN='${accessToken}'\n${curlFor(options.mcpUrl)}`;
   return result;

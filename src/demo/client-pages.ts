@@ -51,6 +51,8 @@ export interface FlowResult {
   claims?: Record<string, unknown>;
   /** The `whoami` answer, or why the call failed. */
   whoami?: { ok: boolean; text: string };
+  /** The upstream tool's answer (`upstream_whoami`), when the demo signs in upstream. */
+  upstream?: { name: string; ok: boolean; text: string };
   /** A `curl` command calling `whoami` with the access token. */
   curl?: string;
 }
@@ -72,6 +74,11 @@ ${result.claims ? html`<p class="label">Access token claims</p><pre><code>${pret
 ${
   result.whoami
     ? html`<p class="label">MCP tool whoami ${result.whoami.ok ? 'answered' : 'failed'}</p><pre><code>${result.whoami.text}</code></pre>`
+    : ''
+}
+${
+  result.upstream
+    ? html`<p class="label">MCP tool ${result.upstream.name} ${result.upstream.ok ? 'answered' : 'failed'}</p><pre><code>${result.upstream.text}</code></pre>`
     : ''
 }
 ${result.curl ? html`<p class="label">Call it yourself</p><pre><code>${result.curl}</code></pre>` : ''}

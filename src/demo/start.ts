@@ -10,10 +10,14 @@
  *   `NODE_EXTRA_CA_CERTS`);
  * - a demo MCP server from the MCP SDK, protected by our bearer middleware and publishing its
  *   protected-resource metadata;
- * - a demo client web app that drives a client through `/authorize`, `/token` and a tool call.
+ * - a demo client web app that drives a client through `/authorize`, `/token` and a tool call;
+ * - with `upstreamDemo` (`--upstream-demo`), a local OpenID provider the authorization server signs
+ *   users in at (the OAuth proxy flow), and an `upstream_whoami` tool that calls the provider's
+ *   userinfo endpoint with the user's upstream access token.
  *
  * Ports: the authorization server on `port` (default 4000), the MCP server on `port + 1`, the
- * demo client on `port + 2`, the document host on `port + 3`; with `port: 0` every one is free.
+ * demo client on `port + 2`, the document host on `port + 3`, the upstream demo's OpenID provider
+ * on `port + 4`; with `port: 0` every one is free.
  *
  * @module
  */
@@ -35,6 +39,8 @@ import { createDemoClientApp } from './client-app.js';
 import { createDemoDocuments, type DemoClient, type DemoClientName } from './documents.js';
 import { createDemoMcpApp } from './mcp-server.js';
 import { demoServeConfig } from './serve-config.js';
+import { UPSTREAM_WHOAMI_TOOL } from './tools.js';
+import { type DemoUpstream, startDemoUpstream } from './upstream.js';
 
 /** Options of {@link startDemo}. */
 export interface DemoOptions {
@@ -53,6 +59,8 @@ export interface DemoOptions {
    * (see `demoServeConfig`).
    */
   config?: ServeConfig;
+  /** Without `config`: sign in through the demo's own OpenID provider. Default `false`. */
+  upstreamDemo?: boolean;
 }
 
 /** The demo's URLs. */
@@ -75,6 +83,8 @@ export interface DemoUrls {
   agentDocument: string;
   /** The agent's public JWK Set. */
   jwks: string;
+  /** With `--upstream-demo`: the local OpenID provider's issuer. */
+  upstream?: string;
 }
 
 /** A running demo. */
@@ -89,6 +99,8 @@ export interface Demo {
    */
   readonly agentKeySetPath: string;
   readonly authorizationServer: RunningAuthorizationServer;
+  /** With `--upstream-demo`: the local OpenID provider and the account to sign in as. */
+  readonly upstream: DemoUpstream | undefined;
   /** Starts an authorization request for a demo client; returns the `/authorize` URL to open. */
   authorize(client: DemoClientName): string;
   /** Stops every server and removes the temporary files. */
@@ -99,7 +111,7 @@ function nextPort(base: number, offset: number): number {
   if (base === 0) return 0;
   const port = base + offset;
   if (port > 65_535)
-    throw new StartupError(`port ${base} leaves no room for the demo's other servers (up to +3)`);
+    throw new StartupError(`port ${base} leaves no room for the demo's other servers (up to +4)`);
   return port;
 }
 
@@ -174,12 +186,26 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       const dir = databaseDir;
       closers.push(() => rm(dir, { recursive: true, force: true }));
     }
-    const config = demoServeConfig({ host, port, mcpUrl, base: options.config, databaseDir });
+    const upstreamDemo = options.config?.upstreamDemo ?? options.upstreamDemo ?? false;
+    const config = demoServeConfig({ host, port, mcpUrl, base: options.config, databaseDir, upstreamDemo });
+    const started: { upstream?: DemoUpstream } = {};
+    const upstreamFor = async (issuer: string) => {
+      const demoUpstream = await startDemoUpstream(issuer, host, nextPort(port, 4));
+      closers.push(() => demoUpstream.idp.close());
+      started.upstream = demoUpstream;
+      return demoUpstream.config;
+    };
     const as = await startAuthorizationServer(config, {
       logger,
       extraCa: await trustedCas(ca.caCert, logger),
+      ...(upstreamDemo ? { upstreamFor } : {}),
     });
     closers.push(() => as.close());
+    const { upstream } = started;
+    const upstreamTools =
+      upstream !== undefined && as.upstream !== undefined
+        ? { upstream: { reader: as.upstream, userinfoEndpoint: upstream.userinfoEndpoint } }
+        : {};
 
     const documentFetcher = createSafeFetcher({ allowPrivateNetwork: true, ca: ca.caCert });
     closers.push(() => documentFetcher.close());
@@ -189,7 +215,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         resource: mcpUrl,
         issuer: as.issuer,
         jwksUri: endpoints.jwks.url,
-        tools: { documentsOrigin, documentFetcher },
+        tools: { documentsOrigin, documentFetcher, ...upstreamTools },
       }).fetch,
     );
     const callback = `${clientHost.origin}/callback`;
@@ -204,6 +230,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         requests,
         token: { issuer: as.issuer, url: endpoints.token.url, resource: mcpUrl },
         mcpUrl,
+        ...(upstream === undefined ? {} : { upstreamTool: UPSTREAM_WHOAMI_TOOL }),
       }).fetch,
     );
 
@@ -218,11 +245,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         publicDocument: documents.clients.public.clientId,
         agentDocument: documents.clients.agent.clientId,
         jwks: documents.jwksUri,
+        ...(upstream === undefined ? {} : { upstream: upstream.idp.issuer }),
       },
       clients: documents.clients,
       ca: { cert: ca.caCert, path: ca.caCertPath },
       agentKeySetPath,
       authorizationServer: as,
+      upstream,
       authorize: (name) => requests.start(documents.clients[name]).url,
       close,
     };

@@ -3,7 +3,10 @@
  * client, scopes, resource, expiry). `validate_client_metadata` runs this package's checks on a
  * client metadata document: by URL (fetched exactly as an authorization server would, through
  * the SSRF-safe fetcher: public addresses only, except the demo's own document host), or as
- * JSON text (linted; a `jwks_uri` is not fetched).
+ * JSON text (linted; a `jwks_uri` is not fetched). With `--upstream-demo`, `upstream_whoami`
+ * calls the upstream provider's userinfo endpoint as the user, with the upstream access token
+ * the authorization server keeps for the grant (`getUpstreamTokens`; the token itself is never
+ * shown).
  *
  * @module
  */
@@ -11,6 +14,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { lintClientMetadata } from '../document/lint.js';
 import type { SafeFetcher } from '../fetch/types.js';
+import type { UpstreamTokenReader } from '../server/upstream/upstream-tokens.js';
 import { validateClientMetadataUrl } from '../validate/validate-document.js';
 
 /** What the tools need from the demo. */
@@ -19,7 +23,12 @@ export interface DemoToolDependencies {
   documentsOrigin: string;
   /** A fetcher trusting the demo's CA and allowing loopback, for the demo's own documents only. */
   documentFetcher: SafeFetcher;
+  /** With an upstream provider: the grants' upstream tokens, and the provider's userinfo endpoint. */
+  upstream?: { reader: UpstreamTokenReader; userinfoEndpoint: string };
 }
+
+/** The name of the tool that shows the upstream identity. */
+export const UPSTREAM_WHOAMI_TOOL = 'upstream_whoami';
 
 type ToolResult = { content: { type: 'text'; text: string }[]; isError?: boolean };
 
@@ -64,8 +73,50 @@ function validateJson(text: string): ToolResult {
   return textResult({ valid: report.valid, findings: report.findings });
 }
 
-/** Registers `whoami` and `validate_client_metadata` on `server`. */
+/** Asks the provider's userinfo endpoint who the grant's upstream user is. */
+async function upstreamWhoami(
+  upstream: NonNullable<DemoToolDependencies['upstream']>,
+  authInfo: Parameters<UpstreamTokenReader['getUpstreamTokens']>[0],
+): Promise<ToolResult> {
+  let tokens: Awaited<ReturnType<UpstreamTokenReader['getUpstreamTokens']>>;
+  try {
+    tokens = await upstream.reader.getUpstreamTokens(authInfo);
+  } catch (error) {
+    return textResult(`no upstream tokens: ${(error as Error).message}`, true);
+  }
+  const response = await fetch(upstream.userinfoEndpoint, {
+    headers: { authorization: `Bearer ${tokens.accessToken}`, accept: 'application/json' },
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!response.ok) return textResult(`the provider's userinfo endpoint answered ${response.status}`, true);
+  return textResult({
+    userinfo: await response.json(),
+    upstream_token: {
+      scope: tokens.scope ?? null,
+      expires_at: tokens.expiresAt === undefined ? null : new Date(tokens.expiresAt).toISOString(),
+      refresh_token: tokens.refreshToken !== undefined,
+    },
+  });
+}
+
+/** Registers `whoami`, `validate_client_metadata` and (with an upstream) `upstream_whoami` on `server`. */
 export function registerDemoTools(server: McpServer, dependencies: DemoToolDependencies): void {
+  const { upstream } = dependencies;
+  if (upstream !== undefined) {
+    server.registerTool(
+      UPSTREAM_WHOAMI_TOOL,
+      {
+        title: 'Who am I at the identity provider?',
+        description:
+          "Calls the upstream identity provider's userinfo endpoint as you, with the upstream access token the authorization server keeps for your grant (never shown to the MCP client).",
+        annotations: { readOnlyHint: true, openWorldHint: true },
+      },
+      (extra) =>
+        extra.authInfo === undefined
+          ? textResult('no access token reached this tool', true)
+          : upstreamWhoami(upstream, extra.authInfo),
+    );
+  }
   server.registerTool(
     'whoami',
     {

@@ -178,3 +178,19 @@ describe('cimd serve --upstream github (the GitHub-like server)', () => {
     expect(page).not.toContain('code=');
   }, 60_000);
 });
+
+describe('cimd serve --upstream-demo', () => {
+  it('runs the demo (implied) with its own OpenID provider; the listening line names the redirect URI', async () => {
+    const served = await serve(['--upstream-demo', '--port', '0'], { cwd: dir });
+    expect(served.listening).toMatchObject({
+      login: 'upstream',
+      upstream: { provider: 'oidc', authMethod: 'client_secret_basic' },
+      upstreamRedirectUri: `${served.listening.issuer}/upstream/callback`,
+      encryptionKey: { kind: 'file' },
+    });
+    await expect.poll(() => served.stderr(), { timeout: 15_000 }).toContain('Press Ctrl-C to stop.');
+    expect(served.stderr()).toMatch(/Upstream identity provider http:\/\/127\.0\.0\.1:\d+/);
+    expect(served.stderr()).toContain('sign in as demo-user with any password');
+    expect(await served.stop('SIGTERM', 10_000)).toBe(0);
+  }, 60_000);
+});
