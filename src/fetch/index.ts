@@ -6,7 +6,14 @@
  */
 
 export { classifyIp, isPublicUnicastIp, parseIpHost } from '../net/ip-policy.js';
-export type { DnsResolver, ResolvedAddress } from './dns.js';
+export {
+  createDnsResolver,
+  type DnsLookupOptions,
+  type DnsResolver,
+  type DnsResolverOptions,
+  defaultResolver,
+  type ResolvedAddress,
+} from './dns.js';
 export { FetchError, type FetchErrorCode, type FetchErrorDetails } from './errors.js';
 export { DEFAULT_TIMEOUT_MS, DOCUMENT_MAX_BYTES, IMAGE_MAX_BYTES, JWKS_MAX_BYTES } from './limits.js';
 export { createSafeFetcher } from './safe-fetch.js';

@@ -68,7 +68,7 @@ export async function assertPublicTarget(
     );
   }
   try {
-    await untilAborted(resolveVetted(url.hostname, options.resolver, false), signal);
+    await untilAborted(resolveVetted(url.hostname, options.resolver, false, signal), signal);
   } catch (error) {
     if (error instanceof BlockedAddressError) throw blockedAddressFetchError(url, error);
     throw error;

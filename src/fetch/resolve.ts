@@ -10,18 +10,20 @@ import type { DnsResolver, ResolvedAddress } from './dns.js';
 import { BlockedAddressError, ResolveError } from './errors.js';
 
 /**
- * Resolves `hostname` with `resolver`. Rejects with a {@link ResolveError} when the resolver fails
- * or finds nothing, and, unless `allowPrivateNetwork`, with a {@link BlockedAddressError} when ANY
- * address is not public unicast (one bad address is enough: the connection may use any of them).
+ * Resolves `hostname` with `resolver` (passing `signal`, the fetch's deadline, when given).
+ * Rejects with a {@link ResolveError} when the resolver fails or finds nothing, and, unless
+ * `allowPrivateNetwork`, with a {@link BlockedAddressError} when ANY address is not public unicast
+ * (one bad address is enough: the connection may use any of them).
  */
 export async function resolveVetted(
   hostname: string,
   resolver: DnsResolver,
   allowPrivateNetwork: boolean,
+  signal?: AbortSignal,
 ): Promise<ResolvedAddress[]> {
   let addresses: ResolvedAddress[];
   try {
-    addresses = await resolver(hostname);
+    addresses = await (signal === undefined ? resolver(hostname) : resolver(hostname, { signal }));
   } catch (error) {
     throw new ResolveError(hostname, error);
   }

@@ -15,8 +15,10 @@ export interface SafeFetchOptions {
    */
   allowPrivateNetwork?: boolean;
   /**
-   * Resolves host names, before connecting and again in the connection's lookup. Default: the
-   * system resolver (`node:dns` `lookup` with `{ all: true, verbatim: true }`). Inject one in tests.
+   * Resolves host names, before connecting (given the fetch's abort signal) and again in the
+   * connection's lookup. Default: `defaultResolver`, c-ares DNS queries with a deadline per
+   * lookup and a bounded number in flight, after the hosts file (see `createDnsResolver`, which
+   * also makes one with other servers or limits). Inject one in tests.
    */
   resolver?: DnsResolver;
   /**

@@ -90,7 +90,7 @@ describe('createSafeFetcher against an HTTPS host on loopback', () => {
     expect(response.remoteAddress).toBe('127.0.0.1');
   });
 
-  it('fetches through the system resolver for localhost and reuses the connection', async () => {
+  it('fetches through the default resolver for localhost and reuses the connection', async () => {
     host.route('/local.json', json({ ok: true }));
     const first = await fetcher.fetch(`${host.origin}/local.json`);
     const second = await fetcher.fetch(`${host.origin}/local.json`);

@@ -171,7 +171,7 @@ describe('SSRF guard', () => {
       expect(error.message).not.toContain(` ${address}`);
       expect(error.message).not.toContain(`(${address}`);
       expect(resolver).toHaveBeenCalledTimes(1);
-      expect(resolver).toHaveBeenCalledWith(NAME);
+      expect(resolver).toHaveBeenCalledWith(NAME, { signal: expect.any(AbortSignal) });
       expect(canary.connections).toBe(0);
     });
   });
