@@ -99,7 +99,7 @@ export async function logoPathFor(
       {
         event: 'logo.unavailable',
         clientId: client.clientId,
-        code: typeof code === 'string' ? code : 'unknown',
+        errorCode: typeof code === 'string' ? code : 'unknown',
       },
       'logo left out',
     );

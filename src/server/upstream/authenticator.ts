@@ -153,7 +153,7 @@ export function createUpstreamAuthenticator(options: UpstreamAuthenticatorOption
             event: 'upstream.sign_in_failed',
             provider: provider.id,
             failure: upstream.failure,
-            code: upstream.code,
+            errorCode: upstream.code,
             reason: upstream.message,
           },
           'could not send the browser to the identity provider',

@@ -126,7 +126,7 @@ async function callback(shared: UpstreamShared, request: Request): Promise<Respo
       pending,
       upstream.failure,
       clearCookie,
-      { code: upstream.code, reason: upstream.message },
+      { errorCode: upstream.code, reason: upstream.message },
       'signing in at the identity provider failed',
     );
   }

@@ -126,7 +126,7 @@ describe('the GitHub preset against a GitHub-like server', () => {
       provider: 'github',
       failure: 'server_error',
     });
-    expect(line?.fields.code).toBe('ERR_UPSTREAM_INVALID_RESPONSE');
+    expect(line?.fields.errorCode).toBe('ERR_UPSTREAM_INVALID_RESPONSE');
     expect(String(line?.fields.reason)).toMatch(/access_token/);
   });
 
@@ -188,7 +188,7 @@ describe('GitHub organisations', () => {
     const outsider = await signIn(required, new CookieJar(), client, 'public-pat');
     await expectNotAllowedPage(required, client, outsider.response, outsider.started.state);
     const [line] = logged(required, 'upstream.sign_in_failed', { failure: 'user_not_allowed' });
-    expect(line?.fields.code).toBe('ERR_UPSTREAM_USER_NOT_ALLOWED');
+    expect(line?.fields.errorCode).toBe('ERR_UPSTREAM_USER_NOT_ALLOWED');
     expect(String(line?.fields.reason)).toContain('public-pat is not a member of ACME');
   });
 

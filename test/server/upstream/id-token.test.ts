@@ -93,7 +93,7 @@ describe('ID token verification at the code exchange (oidc-provider, response al
 
   function lastFailure(): string {
     const [line] = logged(harness, 'upstream.sign_in_failed').slice(-1);
-    expect(line?.fields.code).toBe('ERR_UPSTREAM_INVALID_RESPONSE');
+    expect(line?.fields.errorCode).toBe('ERR_UPSTREAM_INVALID_RESPONSE');
     return String(line?.fields.reason);
   }
 

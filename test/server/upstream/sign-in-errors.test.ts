@@ -110,7 +110,7 @@ describe('sign-in errors at the upstream callback (oidc-provider)', () => {
     const response = await followOnServer(harness, browser, callback);
     expectErrorAtClient(harness, client, response, started.state, 'server_error');
     const [line] = logged(harness, 'upstream.sign_in_failed', { failure: 'server_error' }).slice(-1);
-    expect(line?.fields.code).toBe('ERR_UPSTREAM_INVALID_RESPONSE');
+    expect(line?.fields.errorCode).toBe('ERR_UPSTREAM_INVALID_RESPONSE');
     expect(String(line?.fields.reason)).toMatch(/iss/);
     // The code was never redeemed.
     expect(harness.idp?.requests.filter((r) => r.path === '/token').length).toBe(tokenRequests);
@@ -174,7 +174,7 @@ describe('an unavailable or slow provider', () => {
     const [line] = logged(harness, 'upstream.sign_in_failed', { failure: 'temporarily_unavailable' }).slice(
       -1,
     );
-    expect(line?.fields.code).toBe('ERR_UPSTREAM_UNAVAILABLE');
+    expect(line?.fields.errorCode).toBe('ERR_UPSTREAM_UNAVAILABLE');
   });
 
   it('a provider whose connections are reset gives temporarily_unavailable', async () => {
