@@ -23,7 +23,9 @@ export function noStoreJson(body: unknown, status = 200, headers: Record<string,
 
 /**
  * The RFC 6749 §5.2 error response for `error`; anything that is not an {@link OAuthError} becomes
- * a `server_error` without detail. An `invalid_client` 401 carries a `WWW-Authenticate` challenge.
+ * a `server_error` without detail. An `invalid_client` 401 carries a `WWW-Authenticate` challenge;
+ * a 503 whose cause says when to come back (the per-origin fetch budget's `retryAfterMs`) carries
+ * `Retry-After`, in seconds.
  */
 export function oauthErrorResponse(error: unknown): Response {
   const oauth =
@@ -31,6 +33,10 @@ export function oauthErrorResponse(error: unknown): Response {
   const headers: Record<string, string> = {};
   if (oauth.error === 'invalid_client' && oauth.status === 401) {
     headers['www-authenticate'] = 'Bearer error="invalid_client"';
+  }
+  const retryAfterMs = (oauth.cause as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  if (oauth.status === 503 && typeof retryAfterMs === 'number' && retryAfterMs > 0) {
+    headers['retry-after'] = String(Math.ceil(retryAfterMs / 1000));
   }
   return noStoreJson(oauth.toJSON(), oauth.status, headers);
 }

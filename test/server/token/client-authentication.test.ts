@@ -374,7 +374,7 @@ describe('client resolution at the token endpoint', () => {
     expect(host.host.hits.get(path)).toBeUndefined();
   });
 
-  it('a spent per-origin fetch budget is 503 temporarily_unavailable', async () => {
+  it('a spent per-origin fetch budget is 503 temporarily_unavailable, with Retry-After (found by fuzzing, issue 9)', async () => {
     t = await createTestServer(host, {
       clients: {
         allowPrivateNetwork: true,
@@ -392,6 +392,7 @@ describe('client resolution at the token endpoint', () => {
       code_verifier: 'a'.repeat(43),
     });
     await expectOAuthError(response, 'temporarily_unavailable', 503);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('a client whose metadata does not list the grant is unauthorized_client', async () => {
