@@ -9,12 +9,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startUpstreamIdp, type UpstreamIdp } from '../../src/demo/upstream-idp.js';
 import { createUpstreamTokenReader, oidcProvider } from '../../src/server/index.js';
 import { createSqliteStore } from '../../src/store/sqlite.js';
 import { requireBuiltBin, runCimd } from '../helpers/run-cli.js';
 import { authorizationRequest, codeOf, redeem, registerClient } from '../serve/oauth-client.js';
-import { cleanEnv, freePort, killAll, serve } from '../serve/served.js';
+import { cleanEnv, killAll, serve } from '../serve/served.js';
+import { oidcFlags, useIdpForServe } from '../serve/upstreams.js';
 import { approveConsent, CookieJar, signInThroughProxy } from '../server/upstream/harness.js';
 
 const RESOURCE = 'https://mcp.example.com/mcp';
@@ -28,24 +28,12 @@ afterEach(() => killAll());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the encryption key file beside the SQLite database', () => {
-  let idp: UpstreamIdp;
-  let port: number;
-  let issuer: string;
-  beforeAll(async () => {
-    port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
-    idp = await startUpstreamIdp({ redirectUris: [`${issuer}/upstream/callback`], autoConsent: true });
-  });
-  afterAll(async () => {
-    await idp?.close();
-  });
+  const upstream = useIdpForServe();
 
   it('is generated with mode 0600, reused after a restart, and opens what was sealed before', async () => {
+    const { idp, port, issuer } = upstream;
     const cwd = await mkdtemp(join(dir, 'sqlite-'));
-    const args = [
-      ...['--port', String(port), '--resource', RESOURCE],
-      ...['--upstream', 'oidc', '--upstream-issuer', idp.issuer, '--upstream-client-id', idp.clientId],
-    ];
+    const args = [...['--port', String(port), '--resource', RESOURCE], ...oidcFlags(idp)];
     const env = { CIMD_UPSTREAM_CLIENT_SECRET: idp.clientSecret ?? '' };
     const keyFile = join(cwd, 'cimd.encryption.key');
 

@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startUpstreamIdp, type UpstreamIdp } from '../../src/demo/upstream-idp.js';
 import { type GithubLike, startGithubLike } from '../helpers/github-like.js';
 import { requireBuiltBin } from '../helpers/run-cli.js';
 import { authorizationRequest, codeOf, redeem, registerClient } from '../serve/oauth-client.js';
-import { freePort, killAll, serve } from '../serve/served.js';
+import { freePort, killAll, type Served, serve } from '../serve/served.js';
+import { oidcFlags, useIdpForServe } from '../serve/upstreams.js';
 import { CookieJar, signInThroughProxy } from '../server/upstream/harness.js';
 
 const RESOURCE = 'http://127.0.0.1:4001/mcp';
@@ -34,24 +34,15 @@ function secretFile(name: string, secret: string): string {
 }
 
 describe('cimd serve --upstream oidc (a local OpenID provider)', () => {
-  let idp: UpstreamIdp;
-  let port: number;
-  let issuer: string;
-  beforeAll(async () => {
-    port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
-    idp = await startUpstreamIdp({ redirectUris: [`${issuer}/upstream/callback`], autoConsent: true });
-  });
-  afterAll(async () => {
-    await idp?.close();
-  });
+  const upstream = useIdpForServe();
 
   it('signs a user in through the provider to an access token, with name and email on request', async () => {
+    const { idp, port, issuer } = upstream;
     const secret = idp.clientSecret ?? '';
     const served = await serve(
       [
         ...['--port', String(port), '--store', 'memory', '--resource', RESOURCE],
-        ...['--upstream', 'oidc', '--upstream-issuer', idp.issuer, '--upstream-client-id', idp.clientId],
+        ...oidcFlags(idp),
         ...['--upstream-client-secret-file', secretFile('oidc-secret', secret)],
         ...['--user-claims', 'name,email', '--log-level', 'debug'],
       ],
@@ -107,27 +98,29 @@ describe('cimd serve --upstream oidc (a local OpenID provider)', () => {
   }, 60_000);
 });
 
+/**
+ * `cimd serve --upstream github` in front of a new GitHub-like server, admitting members of
+ * `org`, with the secret from CIMD_UPSTREAM_CLIENT_SECRET.
+ */
+async function serveGithub(org: string): Promise<{ issuer: string; github: GithubLike; served: Served }> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const github = await startGithubLike({ callbackUrl: `${issuer}/upstream/callback` });
+  upstreams.push(github);
+  const served = await serve(
+    [
+      ...['--port', String(port), '--store', 'memory', '--resource', RESOURCE],
+      ...['--upstream', 'github', '--upstream-issuer', github.baseUrl],
+      ...['--upstream-client-id', github.clientId, '--upstream-allow-orgs', org],
+    ],
+    { cwd: dir, env: { CIMD_UPSTREAM_CLIENT_SECRET: github.clientSecret } },
+  );
+  return { issuer, github, served };
+}
+
 describe('cimd serve --upstream github (the GitHub-like server)', () => {
   it('signs an organisation member in, with the secret from CIMD_UPSTREAM_CLIENT_SECRET', async () => {
-    const port = await freePort();
-    const issuer = `http://127.0.0.1:${port}`;
-    const github: GithubLike = await startGithubLike({ callbackUrl: `${issuer}/upstream/callback` });
-    upstreams.push(github);
-    const served = await serve(
-      [
-        ...['--port', String(port), '--store', 'memory', '--resource', RESOURCE],
-        ...[
-          '--upstream',
-          'github',
-          '--upstream-issuer',
-          github.baseUrl,
-          '--upstream-client-id',
-          github.clientId,
-        ],
-        ...['--upstream-allow-orgs', 'demo-org'],
-      ],
-      { cwd: dir, env: { CIMD_UPSTREAM_CLIENT_SECRET: github.clientSecret } },
-    );
+    const { issuer, github, served } = await serveGithub('demo-org');
     expect(served.listening).toMatchObject({
       upstream: { provider: 'github', authMethod: 'client_secret_post' },
       upstreamRedirectUri: `${issuer}/upstream/callback`,
@@ -149,25 +142,7 @@ describe('cimd serve --upstream github (the GitHub-like server)', () => {
   }, 60_000);
 
   it('refuses a user outside --upstream-allow-orgs: a 403 page, whose way on is access_denied', async () => {
-    const port = await freePort();
-    const issuer = `http://127.0.0.1:${port}`;
-    const github = await startGithubLike({ callbackUrl: `${issuer}/upstream/callback` });
-    upstreams.push(github);
-    await serve(
-      [
-        ...['--port', String(port), '--store', 'memory', '--resource', RESOURCE],
-        ...[
-          '--upstream',
-          'github',
-          '--upstream-issuer',
-          github.baseUrl,
-          '--upstream-client-id',
-          github.clientId,
-        ],
-        ...['--upstream-allow-orgs', 'another-org'],
-      ],
-      { cwd: dir, env: { CIMD_UPSTREAM_CLIENT_SECRET: github.clientSecret } },
-    );
+    const { issuer } = await serveGithub('another-org');
     const client = await registerClient(issuer, RESOURCE);
     const request = authorizationRequest(client);
     const response = await signInThroughProxy(new CookieJar(), request.url);

@@ -16,12 +16,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUpstreamIdp, type UpstreamIdp } from '../../src/demo/upstream-idp.js';
-import { createTestCa, type HttpsHost, json, startHttpsHost, type TestCa } from '../../src/testing/index.js';
+import type { UpstreamIdp } from '../../src/demo/upstream-idp.js';
+import { createTestCa, type HttpsHost, startHttpsHost, type TestCa } from '../../src/testing/index.js';
 import { requireBuiltBin } from '../helpers/run-cli.js';
 import { freePort, killAll, type Served, serve } from '../serve/served.js';
+import { idpForServe, oidcFlags } from '../serve/upstreams.js';
 import { CookieJar, signInThroughProxy } from '../server/upstream/harness.js';
-import { expectCleanRun, type SuiteRun, skipConformance, startSuite } from './suite.js';
+import { hostSuiteClientDocument, runAuthorizationSuite, type SuiteRun, skipConformance } from './suite.js';
 
 describe('MCP conformance suite, `authorization` command against cimd serve --upstream oidc', () => {
   const skip = skipConformance('test/conformance/authorization-server-upstream.test.ts');
@@ -42,26 +43,14 @@ describe('MCP conformance suite, `authorization` command against cimd serve --up
     dir = mkdtempSync(join(tmpdir(), 'cimd-conformance-upstream-'));
     ca = createTestCa();
     host = await startHttpsHost(ca);
-    clientId = `${host.origin}/oauth/client-metadata.json`;
-    host.route(
-      '/oauth/client-metadata.json',
-      json({
-        client_id: clientId,
-        client_name: 'MCP conformance suite',
-        redirect_uris: ['http://127.0.0.1/callback'],
-        token_endpoint_auth_method: 'none',
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-      }),
-    );
-    const port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
+    clientId = hostSuiteClientDocument(host);
+    let port: number;
+    ({ idp, port, issuer } = await idpForServe());
     resource = `http://127.0.0.1:${await freePort()}/mcp`;
-    idp = await startUpstreamIdp({ redirectUris: [`${issuer}/upstream/callback`], autoConsent: true });
     served = await serve(
       [
         ...['--port', String(port), '--store', 'memory', '--resource', resource, '--allow-private-network'],
-        ...['--upstream', 'oidc', '--upstream-issuer', idp.issuer, '--upstream-client-id', idp.clientId],
+        ...oidcFlags(idp),
       ],
       {
         cwd: dir,
@@ -84,54 +73,34 @@ describe('MCP conformance suite, `authorization` command against cimd serve --up
     { timeout: 240_000 },
     async () => {
       expect(served.listening).toMatchObject({ issuer, login: 'upstream' });
-      const callbackPort = await freePort();
-      const outputDir = join(dir, 'results');
-      const run = startSuite(
-        [
-          `--url '${issuer}'`,
-          `--client-id '${clientId}'`,
-          `--port ${callbackPort}`,
-          `--resource '${resource}'`,
-          `-o '${outputDir}'`,
-        ].join(' '),
+      await runAuthorizationSuite({
+        issuer,
+        clientId,
+        resource,
+        outputDir: join(dir, 'results'),
+        async user(authorizationUrl) {
+          const back = await signInThroughProxy(new CookieJar(), authorizationUrl, 'demo-user');
+          expect(back.status).toBe(303);
+          const callback = new URL(back.headers.get('location') ?? '');
+          expect(callback.searchParams.get('code')).toEqual(expect.any(String));
+          const delivered = await fetch(callback, { redirect: 'manual' });
+          await delivered.body?.cancel();
+          return { callback, status: delivered.status };
+        },
+        started: (run) => {
+          suite = run;
+        },
+        diagnostics: () => `\ncimd serve's stderr:\n${served.stderr()}`,
+      });
+      expect(host.hits.get('/oauth/client-metadata.json'), 'the client document was fetched').toBeGreaterThan(
+        0,
       );
-      suite = run;
-      try {
-        const authorizationUrl = await run.lineStartingWith(`${issuer}/authorize?`);
-        // The suite starts its callback listener as it prints the URL: play the user once it listens.
-        await run.lineStartingWith(`Callback server started: http://127.0.0.1:${callbackPort}`);
-        const back = await signInThroughProxy(new CookieJar(), authorizationUrl, 'demo-user');
-        expect(back.status).toBe(303);
-        const callback = new URL(back.headers.get('location') ?? '');
-        expect(`${callback.origin}${callback.pathname}`).toBe(`http://127.0.0.1:${callbackPort}/callback`);
-        expect(callback.searchParams.get('iss')).toBe(issuer);
-        expect(callback.searchParams.get('code')).toEqual(expect.any(String));
-        const delivered = await fetch(callback, { redirect: 'manual' });
-        await delivered.body?.cancel();
-        expect(delivered.status, 'the suite received the callback').toBe(200);
-        expect(
-          host.hits.get('/oauth/client-metadata.json'),
-          'the client document was fetched',
-        ).toBeGreaterThan(0);
-        expect(
-          idp.requests.some((request) => request.path.startsWith('/auth')),
-          'signed in upstream',
-        ).toBe(true);
-
-        await expectCleanRun(run, outputDir);
-        expect(
-          idp.requests.some((request) => request.path === '/token'),
-          'the code redeemed upstream',
-        ).toBe(true);
-      } catch (error) {
-        run.kill();
-        await run.exit.catch(() => undefined);
-        console.error(`The conformance suite's output:\n${run.output()}`);
-        console.error(`cimd serve's stderr:\n${served.stderr()}`);
-        throw error;
-      } finally {
-        run.kill();
-      }
+      const paths = idp.requests.map((request) => request.path);
+      expect(
+        paths.some((path) => path.startsWith('/auth')),
+        'signed in upstream',
+      ).toBe(true);
+      expect(paths, 'the upstream code redeemed').toContain('/token');
     },
   );
 });

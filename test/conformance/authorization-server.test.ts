@@ -30,10 +30,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthorizationServer, createAuthorizationServer, devLogin } from '../../src/server/index.js';
 import { createMemoryStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/store.js';
-import { createTestCa, type HttpsHost, json, startHttpsHost, type TestCa } from '../../src/testing/index.js';
+import { createTestCa, type HttpsHost, startHttpsHost, type TestCa } from '../../src/testing/index.js';
 import { approveAuthorization } from '../helpers/approve.js';
 import { freePort } from '../serve/served.js';
-import { expectCleanRun, type SuiteRun, skipConformance, startSuite } from './suite.js';
+import { hostSuiteClientDocument, runAuthorizationSuite, type SuiteRun, skipConformance } from './suite.js';
 
 describe('MCP conformance suite, `authorization` command against our authorization server', () => {
   const skip = skipConformance('test/conformance/authorization-server.test.ts');
@@ -53,18 +53,7 @@ describe('MCP conformance suite, `authorization` command against our authorizati
     if (skip) return;
     ca = createTestCa();
     host = await startHttpsHost(ca);
-    clientId = `${host.origin}/oauth/client-metadata.json`;
-    host.route(
-      '/oauth/client-metadata.json',
-      json({
-        client_id: clientId,
-        client_name: 'MCP conformance suite',
-        redirect_uris: ['http://127.0.0.1/callback'],
-        token_endpoint_auth_method: 'none',
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-      }),
-    );
+    clientId = hostSuiteClientDocument(host);
 
     let handler: ((request: Request) => Promise<Response>) | undefined;
     const listening = new Promise<AddressInfo>((resolve) => {
@@ -109,42 +98,20 @@ describe('MCP conformance suite, `authorization` command against our authorizati
     'passes the metadata and authorization-code-grant scenarios with no failure and no warning',
     { timeout: 240_000 },
     async () => {
-      const metadata = (await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json()) as {
-        authorization_endpoint: string;
-      };
-      const callbackPort = await freePort();
-      const run = startSuite(
-        [
-          `--url '${issuer}'`,
-          `--client-id '${clientId}'`,
-          `--port ${callbackPort}`,
-          `--resource '${resource}'`,
-          `-o '${outputDir}'`,
-        ].join(' '),
-      );
-      suite = run;
-      try {
-        const authorizationUrl = await run.lineStartingWith(`${metadata.authorization_endpoint}?`);
-        // The suite starts its callback listener as it prints the URL: play the user once it listens.
-        await run.lineStartingWith(`Callback server started: http://127.0.0.1:${callbackPort}`);
-        const { callback, status } = await approveAuthorization(authorizationUrl);
-        expect(`${callback.origin}${callback.pathname}`).toBe(`http://127.0.0.1:${callbackPort}/callback`);
-        expect(callback.searchParams.get('iss')).toBe(issuer);
-        expect(status, 'the suite received the callback').toBe(200);
-        expect(
-          host.hits.get('/oauth/client-metadata.json'),
-          'the server fetched the client metadata document',
-        ).toBeGreaterThan(0);
-
-        await expectCleanRun(run, outputDir);
-      } catch (error) {
-        run.kill();
-        await run.exit.catch(() => undefined);
-        console.error(`The conformance suite's output:\n${run.output()}`);
-        throw error;
-      } finally {
-        run.kill();
-      }
+      await runAuthorizationSuite({
+        issuer,
+        clientId,
+        resource,
+        outputDir,
+        user: approveAuthorization,
+        started: (run) => {
+          suite = run;
+        },
+      });
+      expect(
+        host.hits.get('/oauth/client-metadata.json'),
+        'the server fetched the client metadata document',
+      ).toBeGreaterThan(0);
     },
   );
 });

@@ -9,6 +9,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { type HttpsHost, json } from '../../src/testing/index.js';
+import { freePort } from '../serve/served.js';
 
 /** The suite, pinned. */
 export const SUITE = '@modelcontextprotocol/conformance@0.2.0-alpha.12';
@@ -154,4 +156,76 @@ export async function expectCleanRun(run: SuiteRun, outputDir: string): Promise<
   );
   const notSuccess = all.filter((check) => check.status !== 'SUCCESS');
   expect(notSuccess, `${JSON.stringify(all, null, 2)}\n${output}`).toEqual([]);
+}
+
+/** Serves the suite's client metadata document on `host` (a loopback callback); returns its `client_id`. */
+export function hostSuiteClientDocument(host: HttpsHost): string {
+  const clientId = `${host.origin}/oauth/client-metadata.json`;
+  host.route(
+    '/oauth/client-metadata.json',
+    json({
+      client_id: clientId,
+      client_name: 'MCP conformance suite',
+      redirect_uris: ['http://127.0.0.1/callback'],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    }),
+  );
+  return clientId;
+}
+
+/** Options of {@link runAuthorizationSuite}. */
+export interface AuthorizationSuiteOptions {
+  issuer: string;
+  clientId: string;
+  resource: string;
+  /** Where the suite saves its checks. */
+  outputDir: string;
+  /**
+   * The human: signs in at the authorization URL and delivers the redirect to the suite's
+   * callback; returns that callback URL and the status the suite answered it with.
+   */
+  user(authorizationUrl: string): Promise<{ callback: URL; status: number }>;
+  /** Called with the running suite (to end it from `afterAll` when a test times out). */
+  started?(run: SuiteRun): void;
+  /** More to print when the run fails (a server's stderr). Default: nothing. */
+  diagnostics?(): string;
+}
+
+/**
+ * Runs `conformance authorization` against `issuer`, plays the user once the suite listens for
+ * its callback, checks the callback (its path and `iss`) and requires a clean run
+ * ({@link expectCleanRun}). On failure the suite's output is printed.
+ */
+export async function runAuthorizationSuite(options: AuthorizationSuiteOptions): Promise<void> {
+  const { issuer } = options;
+  const callbackPort = await freePort();
+  const run = startSuite(
+    [
+      `--url '${issuer}'`,
+      `--client-id '${options.clientId}'`,
+      `--port ${callbackPort}`,
+      `--resource '${options.resource}'`,
+      `-o '${options.outputDir}'`,
+    ].join(' '),
+  );
+  options.started?.(run);
+  try {
+    const authorizationUrl = await run.lineStartingWith(`${issuer}/authorize?`);
+    // The suite starts its callback listener as it prints the URL: play the user once it listens.
+    await run.lineStartingWith(`Callback server started: http://127.0.0.1:${callbackPort}`);
+    const { callback, status } = await options.user(authorizationUrl);
+    expect(`${callback.origin}${callback.pathname}`).toBe(`http://127.0.0.1:${callbackPort}/callback`);
+    expect(callback.searchParams.get('iss')).toBe(issuer);
+    expect(status, 'the suite received the callback').toBe(200);
+    await expectCleanRun(run, options.outputDir);
+  } catch (error) {
+    run.kill();
+    await run.exit.catch(() => undefined);
+    console.error(`The conformance suite's output:\n${run.output()}${options.diagnostics?.() ?? ''}`);
+    throw error;
+  } finally {
+    run.kill();
+  }
 }

@@ -5,18 +5,11 @@
  * demo client, which gets a token, and whose `upstream_whoami` call shows the provider's answer for
  * the upstream user; SIGINT stops everything with exit 0.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_MAIN, requireBuiltDemo, spawnNode } from '../serve/process.js';
 import { CookieJar, signInThroughProxy } from '../server/upstream/harness.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/demo/main.js', import.meta.url));
-
-beforeAll(() => {
-  if (!existsSync(MAIN))
-    throw new Error('dist/demo/main.js is missing: run `npm run build` first (npm test does)');
-});
+beforeAll(() => requireBuiltDemo());
 
 /** The HTML text of a page, unescaped enough to search. */
 const textOf = (html: string) =>
@@ -27,20 +20,10 @@ const textOf = (html: string) =>
 
 describe('npm start -- --upstream-demo (dist/demo/main.js)', () => {
   it('signs in through the local OpenID provider, and upstream_whoami answers as the upstream user', async () => {
-    const child = spawn(process.execPath, [MAIN, '--port', '0', '--upstream-demo'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const demo = spawnNode(DEMO_MAIN, ['--port', '0', '--upstream-demo']);
     try {
-      await expect.poll(() => stdout, { timeout: 20_000 }).toContain('Press Ctrl-C to stop.');
+      await expect.poll(() => demo.stdout(), { timeout: 20_000 }).toContain('Press Ctrl-C to stop.');
+      const stdout = demo.stdout();
       const issuer = /Authorization server\s+(\S+)/.exec(stdout)?.[1] ?? '';
       const provider = /Upstream identity provider\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1] ?? '';
       const client = /Demo client\s+(\S+)/.exec(stdout)?.[1] ?? '';
@@ -67,16 +50,11 @@ describe('npm start -- --upstream-demo (dist/demo/main.js)', () => {
       expect(page).toContain('"email": "demo-user@example.com"');
       expect(page).toContain('"refresh_token": true');
 
-      child.kill('SIGINT');
-      const code = await Promise.race([
-        exited,
-        new Promise<never>((_, fail) => setTimeout(() => fail(new Error('no exit within 10 s')), 10_000)),
-      ]);
-      expect(code).toBe(0);
-      expect(stdout).toContain('stopped');
-      expect(stderr).not.toMatch(/"level":"error"/);
+      expect(await demo.stop('SIGINT', 10_000)).toBe(0);
+      expect(demo.stdout()).toContain('stopped');
+      expect(demo.stderr()).not.toMatch(/"level":"error"/);
     } finally {
-      child.kill('SIGKILL');
+      demo.child.kill('SIGKILL');
     }
   }, 60_000);
 });

@@ -2,10 +2,9 @@
  * `cimd serve`, as the built bin, for tests: started as a subprocess, read until its `listening`
  * log line (every stdout line is JSON), then stopped with a signal.
  */
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import type { Readable } from 'node:stream';
 import { BIN } from '../helpers/run-cli.js';
+import { type Spawned, spawnNode } from './process.js';
 
 /** The environment of the subprocess: this one without anything `cimd serve` reads, plus `extra`. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -27,7 +26,7 @@ export interface LogLine {
 
 /** A running `cimd serve`. */
 export interface Served {
-  child: ChildProcessByStdio<null, Readable, Readable>;
+  child: Spawned['child'];
   /** Every stdout line so far, parsed. */
   lines: LogLine[];
   stderr: () => string;
@@ -62,39 +61,14 @@ export interface ServeOptions {
 
 /** Starts `cimd serve <args>` and resolves once it logged `listening`. */
 export function serve(args: string[], options: ServeOptions): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+  const lines: LogLine[] = [];
+  let buffer = '';
+  let listening: ((line: LogLine) => void) | undefined;
+  const spawned = spawnNode(BIN, ['serve', ...args], {
     cwd: options.cwd,
     env: cleanEnv(options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.group === true,
-  });
-  running.add(child);
-  const lines: LogLine[] = [];
-  let stderr = '';
-  let buffer = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no listening line within ${timeoutMs} ms; stderr: ${stderr}`)),
-      timeoutMs,
-    );
-    const stop = async (signal: NodeJS.Signals = 'SIGTERM', withinMs = 5000) => {
-      if (options.group === true && child.pid !== undefined) process.kill(-child.pid, signal);
-      else child.kill(signal);
-      const code = await Promise.race([
-        exited,
-        new Promise<never>((_, fail) =>
-          setTimeout(() => fail(new Error(`no exit within ${withinMs} ms after ${signal}`)), withinMs),
-        ),
-      ]);
-      running.delete(child);
-      return code;
-    };
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    onStdout(chunk) {
       buffer += chunk;
       const parts = buffer.split('\n');
       buffer = parts.pop() ?? '';
@@ -102,14 +76,30 @@ export function serve(args: string[], options: ServeOptions): Promise<Served> {
         if (part.trim() === '') continue;
         const line = JSON.parse(part) as LogLine; // every stdout line is JSON
         lines.push(line);
-        if (line.msg !== 'listening') continue;
-        clearTimeout(timer);
-        resolve({ child, lines, stderr: () => stderr, listening: line as Served['listening'], stop });
+        if (line.msg === 'listening') listening?.(line);
       }
-    });
-    exited.then((code) => {
+    },
+  });
+  const { child } = spawned;
+  running.add(child);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no listening line within ${timeoutMs} ms; stderr: ${spawned.stderr()}`)),
+      timeoutMs,
+    );
+    const stop = async (signal: NodeJS.Signals = 'SIGTERM', withinMs = 5000) => {
+      const code = await spawned.stop(signal, withinMs);
+      running.delete(child);
+      return code;
+    };
+    listening = (line) => {
       clearTimeout(timer);
-      reject(new Error(`cimd serve exited with ${code} before listening; stderr: ${stderr}`));
+      resolve({ child, lines, stderr: spawned.stderr, listening: line as Served['listening'], stop });
+    };
+    spawned.exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`cimd serve exited with ${code} before listening; stderr: ${spawned.stderr()}`));
     });
   });
 }

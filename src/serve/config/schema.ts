@@ -61,16 +61,21 @@ function boolean(fallback: boolean) {
     });
 }
 
-/** A non-empty string (trimmed), or `undefined` when unset. */
-function text() {
+/**
+ * A non-empty string (trimmed), or `undefined` when unset. A `secret` is never quoted in a
+ * message.
+ */
+function text(options: { secret?: boolean } = {}) {
   return z
     .unknown()
     .optional()
     .transform((value, ctx): string | undefined => {
       if (value === undefined) return undefined;
-      if (typeof value !== 'string' || value.trim() === '')
-        return fail(ctx, `expected a non-empty string; got ${show(value)}`);
-      return value.trim();
+      if (typeof value === 'string' && value.trim() !== '') return value.trim();
+      return fail(
+        ctx,
+        options.secret ? 'expected a non-empty value' : `expected a non-empty string; got ${show(value)}`,
+      );
     });
 }
 
@@ -114,21 +119,6 @@ function list(separator: RegExp) {
     });
 }
 
-/**
- * A secret: a non-empty string (trimmed), or `undefined` when unset. Its value is never quoted in
- * a message.
- */
-function secretText() {
-  return z
-    .unknown()
-    .optional()
-    .transform((value, ctx): string | undefined => {
-      if (value === undefined) return undefined;
-      if (typeof value !== 'string' || value.trim() === '') return fail(ctx, 'expected a non-empty value');
-      return value.trim();
-    });
-}
-
 const COMMAS = /,/;
 const COMMAS_OR_SPACES = /[\s,]+/;
 
@@ -163,7 +153,7 @@ export const serveSettingsSchema = z.strictObject({
   upstreamIssuer: text(),
   upstreamClientId: text(),
   upstreamClientSecretFile: text(),
-  upstreamClientSecret: secretText(),
+  upstreamClientSecret: text({ secret: true }),
   upstreamAuthMethod: optionalChoice(UPSTREAM_AUTH_METHODS),
   upstreamKey: text(),
   upstreamScopes: list(COMMAS_OR_SPACES),
@@ -180,7 +170,7 @@ export const serveSettingsSchema = z.strictObject({
   userClaims: list(COMMAS_OR_SPACES),
   sessionTtl: integer(12 * 3600, 60, 30 * DAY_SECONDS, 'seconds'),
   encryptionKeyFile: text(),
-  encryptionKey: secretText(),
+  encryptionKey: text({ secret: true }),
   logLevel: choice<LogLevel>(LOG_LEVELS, 'info'),
 });
 

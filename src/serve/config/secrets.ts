@@ -10,7 +10,6 @@
  *
  * @module
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseEncryptionKey } from '../../server/secrets/secret-box.js';
 import { type ConfigKey, optionName, specOf } from './catalog.js';
@@ -18,7 +17,7 @@ import { SECRET_PAIRS } from './catalog-upstream.js';
 import type { ConfigLayer } from './layers.js';
 import type { KeyedProblem } from './resolve.js';
 import type { ServeSettings } from './schema.js';
-import { Secret } from './secret.js';
+import { readSecretFile, Secret } from './secret.js';
 import { loadUpstreamKey, type UpstreamSigningKey } from './upstream-key.js';
 
 /** The secrets read, each `undefined` when not configured (or when it could not be read). */
@@ -52,19 +51,6 @@ export function settleSecretPairs(merged: ConfigLayer, layers: readonly ConfigLa
     delete merged.sources[loser];
   }
   return problems;
-}
-
-/** The text of a secret file: trimmed, and not empty. */
-async function readSecretFile(path: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
-  }
-  const value = text.trim();
-  if (value === '') throw new Error(`${path} is empty`);
-  return value;
 }
 
 async function clientSecretOf(

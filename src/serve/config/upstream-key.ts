@@ -8,10 +8,10 @@
  * @module
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { type CryptoKey, calculateJwkThumbprint, importJWK, importPKCS8, type JWK } from 'jose';
 import { currentKey } from '../../keys/key-set.js';
 import { parseKeySet } from '../../keys/key-set-format.js';
+import { readSecretFile } from './secret.js';
 
 /** The key the upstream client assertions are signed with. */
 export interface UpstreamSigningKey {
@@ -73,13 +73,7 @@ async function fromPem(text: string): Promise<UpstreamSigningKey> {
  * @throws Error saying what the file is not (the caller names the option).
  */
 export async function loadUpstreamKey(path: string): Promise<UpstreamSigningKey> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
-  }
-  const trimmed = text.trim();
+  const trimmed = await readSecretFile(path);
   try {
     if (trimmed.startsWith('{')) return await fromKeySet(trimmed);
     if (trimmed.startsWith(PKCS8)) return await fromPem(trimmed);
