@@ -241,5 +241,10 @@ describe('cimd serve refuses to start (exit 2, with a message)', () => {
     expect(result.stdout).toContain('CIMD_PORT, PORT');
     expect(result.stdout).toContain('--no-registration');
     expect(result.stdout).toContain('DATABASE_URL');
+    expect(result.stdout).toContain('--upstream <provider>');
+    expect(result.stdout).toContain('--encryption-key-file <file>');
+    expect(result.stdout).toMatch(
+      /environment only \(never a flag\): CIMD_UPSTREAM_CLIENT_SECRET, CIMD_ENCRYPTION_KEY/,
+    );
   });
 });

@@ -1,17 +1,12 @@
 /**
  * `cimd serve` configuration of the upstream identity provider, the encryption key, user claims,
  * sessions and `--trust-proxy`: defaults, precedence (flags > environment > config file), secrets
- * and their file twins, each refusal's message, and secrets that never reach a message or a log.
+ * and their file twins, and each refusal's message (the key and logs: upstream-secrets.test.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { saveKeySet } from '../../src/keys/file.js';
-import { exportPrivateKeyPem, generateClientKey } from '../../src/keys/index.js';
-import { createKeySet } from '../../src/keys/key-set.js';
-import { createLogger } from '../../src/serve/logging.js';
 import { configLoader } from './load-config.js';
 
 const RESOURCE = 'https://mcp.example.com/mcp';
@@ -186,49 +181,6 @@ describe('upstream configuration: precedence', () => {
   });
 });
 
-describe('upstream configuration: the private_key_jwt key', () => {
-  it('a cimd keys key set: its current key signs, with its kid', async () => {
-    const key = await generateClientKey('ES256');
-    const path = join(dir, 'upstream-keys.json');
-    await saveKeySet(path, createKeySet(key));
-    const config = await load([...OIDC, ...CLIENT, '--upstream-auth-method', 'private_key_jwt'], {
-      CIMD_UPSTREAM_KEY: path,
-    });
-    expect(config.upstream?.auth).toMatchObject({
-      method: 'private_key_jwt',
-      kid: key.kid,
-      alg: 'ES256',
-      path,
-    });
-  });
-
-  it('a PKCS#8 PEM key: its kid is the thumbprint, as cimd keys names keys', async () => {
-    const key = await generateClientKey('RS256');
-    const path = writeConfig('upstream-key.pem', await exportPrivateKeyPem(key));
-    const config = await load([
-      ...[...OIDC, ...CLIENT, '--upstream-auth-method', 'private_key_jwt'],
-      ...['--upstream-key', path],
-    ]);
-    expect(config.upstream?.auth).toMatchObject({ method: 'private_key_jwt', kid: key.kid, alg: 'RS256' });
-  });
-
-  it('anything else is refused, saying what the file is not', async () => {
-    const path = writeConfig('not-a-key.txt', 'hello');
-    expect(
-      await problem([
-        ...OIDC,
-        ...CLIENT,
-        '--upstream-auth-method',
-        'private_key_jwt',
-        '--upstream-key',
-        path,
-      ]),
-    ).toMatch(
-      /--upstream-key: .*not-a-key\.txt is neither a cimd keys key set \(JSON\) nor a PKCS#8 PEM private key/,
-    );
-  });
-});
-
 describe('upstream configuration: each invalid combination gets a clear message', () => {
   const S = { CIMD_UPSTREAM_CLIENT_SECRET: SECRET };
   it.each<[string, string[], Record<string, string>, RegExp]>([
@@ -388,36 +340,5 @@ describe('upstream configuration: each invalid combination gets a clear message'
     ],
   ])('%s', async (_name, flags, env, expected) => {
     expect(await problem(flags, env)).toMatch(expected);
-  });
-});
-
-describe('upstream configuration: secrets never reach a message or a log', () => {
-  it('a malformed CIMD_ENCRYPTION_KEY is refused without quoting it', async () => {
-    const bad = 'this-is-the-secret-but-too-short';
-    const message = await problem(R, { CIMD_ENCRYPTION_KEY: bad });
-    expect(message).toMatch(/CIMD_ENCRYPTION_KEY: the encryption key must be 32 random bytes/);
-    expect(message).not.toContain(bad);
-  });
-
-  it('the configuration prints, inspects and logs (redacting logger) without its secrets', async () => {
-    const config = await load([...OIDC, ...CLIENT], {
-      CIMD_UPSTREAM_CLIENT_SECRET: SECRET,
-      CIMD_ENCRYPTION_KEY: KEY,
-    });
-    const lines: string[] = [];
-    const logger = createLogger({
-      level: 'trace',
-      destination: { write: (line: string) => lines.push(line) } as never,
-    });
-    logger.info({ config }, 'configuration');
-    logger.debug(
-      { upstream: config.upstream, key: config.encryptionKey },
-      `client secret ${String(config.upstream?.auth)}`,
-    );
-    const printed = [JSON.stringify(config), inspect(config, { depth: 10 }), ...lines].join('\n');
-    expect(printed).toContain('[REDACTED]');
-    expect(printed).not.toContain(SECRET);
-    expect(printed).not.toContain(KEY);
-    expect(printed).not.toContain('Uint8Array'); // nor the key's bytes
   });
 });

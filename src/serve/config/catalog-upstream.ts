@@ -65,8 +65,8 @@ export const UPSTREAM_OPTIONS: readonly ServeOptionSpec[] = [
     flag: '--upstream <provider>',
     env: ['CIMD_UPSTREAM'],
     kind: 'choice',
-    description: `sign users in at an identity provider: ${UPSTREAM_KINDS.join(', ')}; register <issuer>/upstream/callback there`,
-    defaultText: 'none: the development login (loopback only)',
+    description: `sign users in at an identity provider: ${UPSTREAM_KINDS.join(', ')} (none: the development login); register <issuer>/upstream/callback there`,
+    defaultText: 'none (the development login, loopback only)',
   },
   {
     key: 'upstreamIssuer',

@@ -39,14 +39,17 @@ export class Secret<T = string> {
     return this.#value;
   }
 
+  /** `[REDACTED]`, for `JSON.stringify` (and so for pino). */
   toJSON(): string {
     return REDACTED;
   }
 
+  /** `[REDACTED]`, for template strings and concatenation. */
   toString(): string {
     return REDACTED;
   }
 
+  /** `Secret([REDACTED])`, for `util.inspect` and `console.log`. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `Secret(${REDACTED})`;
   }
