@@ -6,16 +6,20 @@
  * @module
  */
 import type { ServerContext } from '../authorization-server/context.js';
+import { RequestAbortedError } from '../http/body.js';
 import { isOAuthError, type OAuthError, toOAuthError } from '../oauth-errors.js';
 
 /**
  * The OAuth error to answer `error` with (`toOAuthError`: OAuth errors as they are, client
  * resolution failures as `invalid_client` or `temporarily_unavailable`, anything else
- * `server_error` without detail). Unexpected errors are logged at `error` level with `endpoint`.
+ * `server_error` without detail). Unexpected errors are logged at `error` level with `endpoint`;
+ * a client that disconnected mid-body at `debug` level as `request_aborted`.
  */
 export function wireError(context: ServerContext, error: unknown, endpoint: string): OAuthError {
   const oauth = toOAuthError(error);
-  if (!isOAuthError(error)) {
+  if (error instanceof RequestAbortedError) {
+    context.logger.debug({ event: 'request_aborted', endpoint }, 'the client disconnected mid-body');
+  } else if (!isOAuthError(error)) {
     const detail = error instanceof Error ? { name: error.name, message: error.message } : String(error);
     context.logger.error({ event: 'endpoint_failed', endpoint, err: detail }, 'unexpected error');
   }

@@ -5,10 +5,22 @@
  * @module
  */
 import { joinChunks } from '../../net/bytes.js';
+import { InvalidRequestError } from '../oauth-errors.js';
+
+/**
+ * The request body stopped before its end: the client closed the connection (or it broke)
+ * mid-body. An `invalid_request` nobody will read, logged at debug level, never as a failure.
+ */
+export class RequestAbortedError extends InvalidRequestError {
+  constructor(cause: unknown) {
+    super('the request body was not received in full: the connection closed before its end', { cause });
+  }
+}
 
 /**
  * The bytes of `request`'s body, at most `limit` bytes; past that the stream is cancelled and
  * `tooLarge()` is thrown. A declared `Content-Length` over the limit is refused before reading.
+ * A body that breaks off (the client disconnected) throws a {@link RequestAbortedError}.
  */
 export async function readBodyBytes(
   request: Request,
@@ -21,7 +33,13 @@ export async function readBodyBytes(
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      throw new RequestAbortedError(error);
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
