@@ -91,7 +91,7 @@ async function runDemo(command: Command, presentation: Presentation, defaults: C
   for (const note of unsupportedEnvironment(process.env)) logger.warn({}, note);
   const { startDemo, checkDemoDocuments, formatBanner } = await loadDemo(presentation);
   const start = async () => {
-    const demo = await startDemo({ config, logger });
+    const demo = await startDemo({ config, logger, say: (line) => presentation.notes.write(`${line}\n`) });
     try {
       const reports = await checkDemoDocuments(demo);
       const authorizeUrl = demo.authorize('public');

@@ -61,6 +61,11 @@ export interface DemoOptions {
   config?: ServeConfig;
   /** Without `config`: sign in through the demo's own OpenID provider. Default `false`. */
   upstreamDemo?: boolean;
+  /**
+   * Tells a person what to do outside the demo: with a real upstream provider (`--upstream`), the
+   * redirect URI to register there. Default: nothing.
+   */
+  say?: (line: string) => void;
 }
 
 /** The demo's URLs. */
@@ -199,6 +204,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       logger,
       extraCa: await trustedCas(ca.caCert, logger),
       ...(upstreamDemo ? { upstreamFor } : {}),
+      ...(options.say === undefined || upstreamDemo ? {} : { say: options.say }),
     });
     closers.push(() => as.close());
     const { upstream } = started;

@@ -154,7 +154,7 @@ describe('cimd serve --upstream github (the GitHub-like server)', () => {
   }, 60_000);
 });
 
-describe('cimd serve --upstream-demo', () => {
+describe('cimd serve --demo with an upstream', () => {
   it('runs the demo (implied) with its own OpenID provider; the listening line names the redirect URI', async () => {
     const served = await serve(['--upstream-demo', '--port', '0'], { cwd: dir });
     expect(served.listening).toMatchObject({
@@ -166,6 +166,22 @@ describe('cimd serve --upstream-demo', () => {
     await expect.poll(() => served.stderr(), { timeout: 15_000 }).toContain('Press Ctrl-C to stop.');
     expect(served.stderr()).toMatch(/Upstream identity provider http:\/\/127\.0\.0\.1:\d+/);
     expect(served.stderr()).toContain('sign in as demo-user with any password');
+    expect(await served.stop('SIGTERM', 10_000)).toBe(0);
+  }, 60_000);
+
+  it('--demo with a real --upstream says the redirect URI to register on stderr', async () => {
+    const served = await serve(
+      [
+        ...['--demo', '--port', '0', '--store', 'memory', '--upstream', 'oidc'],
+        ...['--upstream-issuer', 'https://idp.example.com', '--upstream-client-id', 'mcp-auth'],
+      ],
+      { cwd: dir, env: { CIMD_UPSTREAM_CLIENT_SECRET: 'a-client-secret-value' } },
+    );
+    const redirectUri = `${served.listening.issuer}/upstream/callback`;
+    expect(served.listening.upstreamRedirectUri).toBe(redirectUri);
+    await expect
+      .poll(() => served.stderr(), { timeout: 15_000 })
+      .toContain(`Register this redirect URI at idp.example.com (oidc): ${redirectUri}`);
     expect(await served.stop('SIGTERM', 10_000)).toBe(0);
   }, 60_000);
 });
