@@ -11,12 +11,10 @@
  *   `/ok/` answers at once with a valid document (for the same-origin cases).
  * - {@link startTlsBlackhole}: listeners that accept TCP connections and never answer the TLS
  *   ClientHello.
- * - {@link startDnsResponder}: a UDP DNS server on 127.0.0.1 that answers the names it is told
- *   to (with 127.0.0.1) and reads every other query without ever replying.
  *
+ * (Stalled DNS uses the DNS responder of the fetcher's tests, `test/fetch/dns-responder.ts`.)
  * Nothing here ever ends a stall on its own: only the client going away (or `close`) does.
  */
-import { createSocket } from 'node:dgram';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createTcpServer, type Server, type Socket } from 'node:net';
@@ -222,87 +220,5 @@ export async function startTlsBlackhole(listeners = 1): Promise<TlsBlackhole> {
       return bytesReceived;
     },
     close: () => closeServers(servers, ledger),
-  };
-}
-
-/** A DNS server on 127.0.0.1 that answers only the names it is told to, and never replies to the rest. */
-export interface DnsResponder {
-  /** `127.0.0.1:<port>`, as `createDnsResolver({ servers })` takes it. */
-  address: string;
-  /** Queries received for names it never answers. */
-  readonly unanswered: number;
-  /** Queries received for names it answers. */
-  readonly answered: number;
-  /** Whether a query for `name` arrived. */
-  asked(name: string): boolean;
-  close(): Promise<void>;
-}
-
-/** The dotted name of a DNS query's question and the offset just past the question. */
-function readQuestion(message: Buffer): { name: string; end: number } | undefined {
-  const labels: string[] = [];
-  let at = 12;
-  for (;;) {
-    const length = message[at];
-    if (length === undefined || length > 63) return undefined;
-    at += 1;
-    if (length === 0) break;
-    labels.push(message.subarray(at, at + length).toString('latin1'));
-    at += length;
-  }
-  if (at + 4 > message.length) return undefined;
-  return { name: labels.join('.').toLowerCase(), end: at + 4 };
-}
-
-/**
- * The reply to `query` for a name that exists: A queries get one record, `127.0.0.1`, TTL 60;
- * other types get an empty NOERROR answer.
- */
-function loopbackReply(query: Buffer, questionEnd: number): Buffer {
-  const type = query.readUInt16BE(questionEnd - 4);
-  const header = Buffer.alloc(12);
-  query.copy(header, 0, 0, 2); // the query's id
-  header.writeUInt16BE(0x8180 | (query.readUInt16BE(2) & 0x0100), 2); // QR, RD as asked, RA, NOERROR
-  header.writeUInt16BE(1, 4); // one question
-  const answer =
-    type === 1
-      ? Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1]) // name -> offset 12, A, IN
-      : Buffer.alloc(0);
-  header.writeUInt16BE(type === 1 ? 1 : 0, 6);
-  return Buffer.concat([header, query.subarray(12, questionEnd), answer]);
-}
-
-/**
- * Starts a UDP DNS responder on 127.0.0.1: names for which `answers(name)` is true resolve to
- * 127.0.0.1 at once; every other query is read, recorded and never answered.
- */
-export async function startDnsResponder(answers: (name: string) => boolean): Promise<DnsResponder> {
-  const socket = createSocket('udp4');
-  const names: string[] = [];
-  let answered = 0;
-  let unanswered = 0;
-  socket.on('message', (message, peer) => {
-    const question = readQuestion(message);
-    if (question === undefined) return;
-    names.push(question.name);
-    if (!answers(question.name)) {
-      unanswered += 1;
-      return;
-    }
-    answered += 1;
-    socket.send(loopbackReply(message, question.end), peer.port, peer.address);
-  });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-  const { port } = socket.address();
-  return {
-    address: `127.0.0.1:${port}`,
-    get unanswered() {
-      return unanswered;
-    },
-    get answered() {
-      return answered;
-    },
-    asked: (name) => names.includes(name.toLowerCase()),
-    close: () => new Promise((resolve) => socket.close(() => resolve())),
   };
 }
