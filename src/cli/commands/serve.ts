@@ -77,8 +77,8 @@ Examples:
   $ cimd serve --resource http://127.0.0.1:4001/mcp
   $ cimd serve --demo
   $ cimd serve --demo --upstream-demo
-  $ CIMD_UPSTREAM_CLIENT_SECRET=... cimd serve --issuer https://auth.example.com --trust-proxy \
-      --resource https://mcp.example.com/mcp --upstream oidc \
+  $ CIMD_UPSTREAM_CLIENT_SECRET=... cimd serve --issuer https://auth.example.com --trust-proxy \\
+      --resource https://mcp.example.com/mcp --upstream oidc \\
       --upstream-issuer https://idp.example.com --upstream-client-id mcp-auth
   $ cimd serve --resource https://mcp.example.com/mcp --no-registration --trust-mode allowlist \\
       --allow "*.example.com" --store sqlite --database ./data/cimd.sqlite
