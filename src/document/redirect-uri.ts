@@ -77,7 +77,8 @@ export function isLoopbackRedirectUri(uri: string): boolean {
  * browser (or an error) to a URI the request did not name unless it is this exact.
  */
 export function isCompleteRedirectUri(uri: string): boolean {
-  if (typeof uri !== 'string' || findForbiddenCharacter(uri) !== undefined || !URL.canParse(uri)) return false;
+  if (typeof uri !== 'string' || findForbiddenCharacter(uri) !== undefined || !URL.canParse(uri))
+    return false;
   const parts = splitUri(uri);
   return !(isLoopbackParts(parts, true) && (parts.port === undefined || parts.port === WILDCARD_PORT));
 }

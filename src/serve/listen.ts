@@ -16,10 +16,15 @@ import { getRequestListener, type Http2Bindings, type HttpBindings } from '@hono
 import { originOf } from './config/origin.js';
 import { originalRequest, readForwarded } from './forwarded.js';
 
-/** What the server knows about a request's connection. */
+/**
+ * What the server knows about a request's connection. It is the `env` handed to the
+ * authorization server's `fetch`, whose authenticators read `peerAddress` (see `peerAddressOf`).
+ */
 export interface RequestConnection {
   /** The client's address: the peer's, or the one a trusted proxy reports. Empty when unknown. */
   clientAddress: string;
+  /** The TCP peer's address, whatever any header says. Empty when unknown. */
+  peerAddress: string;
 }
 
 /** A web-standard request handler (Hono's `app.fetch` fits: it takes the connection as its env). */
@@ -87,9 +92,12 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   const trustProxy = options.trustProxy === true;
   const dispatch = (request: Request, env: HttpBindings | Http2Bindings) => {
     const peer = env.incoming.socket.remoteAddress ?? '';
-    if (!trustProxy) return handler(request, { clientAddress: peer });
+    if (!trustProxy) return handler(request, { clientAddress: peer, peerAddress: peer });
     const forwarded = readForwarded(request.headers);
-    return handler(originalRequest(request, forwarded), { clientAddress: forwarded.clientAddress ?? peer });
+    return handler(originalRequest(request, forwarded), {
+      clientAddress: forwarded.clientAddress ?? peer,
+      peerAddress: peer,
+    });
   };
   const listener = getRequestListener(dispatch, {
     // Keep Node's own Request/Response globals: code embedding the server may share the process.

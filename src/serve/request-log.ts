@@ -6,11 +6,11 @@
  * @module
  */
 import type { Logger } from '../server/logger.js';
-import type { FetchHandler } from './listen.js';
+import type { FetchHandler, RequestConnection } from './listen.js';
 
 /** `handler`, logging each request it answers. */
 export function logRequests(
-  handler: (request: Request) => Response | Promise<Response>,
+  handler: (request: Request, connection: RequestConnection) => Response | Promise<Response>,
   logger: Logger,
 ): FetchHandler {
   return async (request, connection) => {
@@ -22,7 +22,7 @@ export function logRequests(
       client: connection.clientAddress,
     };
     try {
-      const response = await handler(request);
+      const response = await handler(request, connection);
       const durationMs = Math.round(performance.now() - started);
       logger.debug({ ...fields, status: response.status, durationMs }, 'request');
       return response;

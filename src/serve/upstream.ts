@@ -27,7 +27,7 @@ function clientAuthOf(auth: UpstreamAuthConfig): UpstreamClientAuth {
 }
 
 /** The provider `upstream` describes. */
-export function providerOf(upstream: UpstreamConfig, organizations: readonly string[]): UpstreamProvider {
+export function providerOf(upstream: UpstreamConfig): UpstreamProvider {
   const connection: UpstreamConnectionOptions = {
     clientId: upstream.clientId,
     clientAuth: clientAuthOf(upstream.auth),
@@ -50,7 +50,6 @@ export function providerOf(upstream: UpstreamConfig, organizations: readonly str
         ...connection,
         ...scopes,
         ...(upstream.issuer === undefined ? {} : { enterpriseUrl: upstream.issuer }),
-        ...(organizations.length === 0 ? {} : { requiredOrganizations: organizations }),
       });
     case 'oauth2': {
       const endpoints = upstream.oauth2;
@@ -89,7 +88,7 @@ export function createSignIn(
   try {
     const authenticator = createUpstreamAuthenticator({
       issuer: parts.issuer,
-      provider: providerOf(upstream, config.upstreamAllow.organizations),
+      provider: providerOf(upstream),
       store: parts.store,
       encryptionKey: parts.encryptionKey,
       allow: config.upstreamAllow,

@@ -41,13 +41,6 @@ export function logStartupWarnings(config: ServeConfig, logger: Logger): void {
       'the signing keys are in memory: every access token stops verifying when the server restarts (use --signing-keys <file>)',
     );
   }
-  const devLogin = config.upstream === undefined && !config.upstreamDemo;
-  if (devLogin && !isLoopbackHostname(config.host)) {
-    logger.warn(
-      { option: 'host', host: config.host },
-      `listening on ${config.host}, beyond loopback: the development login still answers only requests addressed to a loopback name`,
-    );
-  }
   if (config.trustProxy && !isLoopbackHostname(config.host)) {
     logger.warn(
       { option: 'trustProxy', flag: '--trust-proxy', host: config.host },

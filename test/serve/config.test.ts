@@ -324,6 +324,18 @@ describe('cimd serve configuration: each invalid value gets a clear message', ()
       /--issuer: https:\/\/auth\.example\.com is not on loopback.*development login.*loopback-only.*--upstream \(oidc, github, google, entra or oauth2\)/,
     ],
     [
+      'the development login on a listener beyond loopback (issue 9, flaw 4)',
+      [...R, '--host', '0.0.0.0', '--issuer', 'http://127.0.0.1:4000'],
+      {},
+      /--host: 0\.0\.0\.0 is beyond loopback.*development login.*--upstream/,
+    ],
+    [
+      'the development login behind a reverse proxy (issue 9, flaw 4)',
+      [...R, '--trust-proxy'],
+      {},
+      /--trust-proxy: the development login cannot run behind a reverse proxy/,
+    ],
+    [
       'a wildcard host without an issuer',
       [...R, '--host', '0.0.0.0'],
       {},

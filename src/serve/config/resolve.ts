@@ -139,7 +139,26 @@ function resolveIssuer(
   return { issuer: settings.port === 0 ? undefined : derived, checked: derived };
 }
 
-function checkDevLoginLoopback(issuer: string, problems: KeyedProblem[]): void {
+/**
+ * The development login signs in whoever connects from this machine (issue 9: judged by the
+ * connection's peer address), so it needs a loopback issuer, a loopback listener (WILDCARD or
+ * public addresses would let others connect) and no reverse proxy in front (every request
+ * would come from the proxy, on this machine).
+ */
+function checkDevLoginLoopback(issuer: string, settings: ServeSettings, host: string, problems: KeyedProblem[]): void {
+  if (!isLoopbackHostname(host)) {
+    problems.push({
+      key: 'host',
+      message: `${host} is beyond loopback, and without --upstream cimd serve signs users in with the development login, which signs in whoever connects from this machine: listen on 127.0.0.1 (the default), or sign users in at an identity provider with --upstream`,
+    });
+  }
+  if (settings.trustProxy) {
+    problems.push({
+      key: 'trustProxy',
+      message:
+        'the development login cannot run behind a reverse proxy: every request would come from the proxy on this machine and be signed in. Sign users in at an identity provider with --upstream',
+    });
+  }
   const hostname = new URL(issuer).hostname;
   if (isLoopbackHostname(hostname)) return;
   problems.push({
@@ -269,7 +288,7 @@ export function resolveServeConfig(
   const upstreamSignIn = settings.upstream !== 'none' || settings.upstreamDemo;
   if (checked !== undefined) {
     checkHttpsServed(checked, settings, tls !== undefined, problems);
-    if (!upstreamSignIn) checkDevLoginLoopback(checked, problems);
+    if (!upstreamSignIn) checkDevLoginLoopback(checked, settings, host, problems);
   }
   const store = resolveStore(settings, cwd, problems);
   const signingKeys: SigningKeysConfig =

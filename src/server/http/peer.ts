@@ -10,10 +10,13 @@ import { isLoopbackHostname } from './loopback.js';
 
 const peers = new WeakMap<Request, string>();
 
-/** The peer address a Node adapter's `env` carries (`env.incoming.socket.remoteAddress`), if any. */
+/**
+ * The peer address a Node adapter's `env` carries: `env.incoming.socket.remoteAddress`
+ * (`@hono/node-server`), or `env.peerAddress` (the connection `cimd serve`'s listener hands over).
+ */
 export function peerAddressFromEnv(env: unknown): string | undefined {
-  const incoming = (env as { incoming?: { socket?: { remoteAddress?: unknown } } } | undefined)?.incoming;
-  const address = incoming?.socket?.remoteAddress;
+  const shaped = env as { incoming?: { socket?: { remoteAddress?: unknown } }; peerAddress?: unknown } | undefined;
+  const address = shaped?.incoming?.socket?.remoteAddress ?? shaped?.peerAddress;
   return typeof address === 'string' && address !== '' ? address : undefined;
 }
 
