@@ -31,7 +31,10 @@ export function googleProvider(options: GoogleProviderOptions): UpstreamProvider
     id: 'google',
     displayName: 'Google',
     // Google issues refresh tokens only for access_type=offline.
-    authorizationParams: { access_type: 'offline', ...(hostedDomain === undefined ? {} : { hd: hostedDomain }) },
+    authorizationParams: {
+      access_type: 'offline',
+      ...(hostedDomain === undefined ? {} : { hd: hostedDomain }),
+    },
     ...(hostedDomain === undefined
       ? {}
       : {
