@@ -145,7 +145,12 @@ function resolveIssuer(
  * public addresses would let others connect) and no reverse proxy in front (every request
  * would come from the proxy, on this machine).
  */
-function checkDevLoginLoopback(issuer: string, settings: ServeSettings, host: string, problems: KeyedProblem[]): void {
+function checkDevLoginLoopback(
+  issuer: string,
+  settings: ServeSettings,
+  host: string,
+  problems: KeyedProblem[],
+): void {
   if (!isLoopbackHostname(host)) {
     problems.push({
       key: 'host',

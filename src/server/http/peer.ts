@@ -15,7 +15,9 @@ const peers = new WeakMap<Request, string>();
  * (`@hono/node-server`), or `env.peerAddress` (the connection `cimd serve`'s listener hands over).
  */
 export function peerAddressFromEnv(env: unknown): string | undefined {
-  const shaped = env as { incoming?: { socket?: { remoteAddress?: unknown } }; peerAddress?: unknown } | undefined;
+  const shaped = env as
+    | { incoming?: { socket?: { remoteAddress?: unknown } }; peerAddress?: unknown }
+    | undefined;
   const address = shaped?.incoming?.socket?.remoteAddress ?? shaped?.peerAddress;
   return typeof address === 'string' && address !== '' ? address : undefined;
 }

@@ -237,7 +237,9 @@ describe('a provider that is down before the first sign-in (discovery fails)', (
     } finally {
       harness.idp?.setDown(false);
     }
-    expect(logged(harness, 'upstream.sign_in_failed', { errorCode: 'ERR_UPSTREAM_UNAVAILABLE' })).toHaveLength(1);
+    expect(
+      logged(harness, 'upstream.sign_in_failed', { errorCode: 'ERR_UPSTREAM_UNAVAILABLE' }),
+    ).toHaveLength(1);
     expectErrorAtClient(harness, client, response, request.state, 'temporarily_unavailable');
     expect(logged(harness, 'authorization.refused', { clientId: client.clientId }).length).toBeGreaterThan(0);
     // The provider is back: discovery is tried again.
