@@ -440,8 +440,8 @@ describe('cimd serve configuration: each invalid value gets a clear message', ()
 });
 
 describe('cimd serve configuration: documented', () => {
-  it('the README table lists every flag, environment variable and config key', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  it('the docs/configuration.md table lists every flag, environment variable and config key', () => {
+    const readme = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
     for (const spec of SERVE_OPTIONS) {
       expect(readme).toContain(`\`${optionName(spec)}`);
       if (!spec.secret) expect(readme).toContain(`\`${spec.key}\``);
