@@ -7,9 +7,9 @@
  * @module
  */
 
-import type { SignInErrorCode } from './client/error-codes.js';
-import type { KeySetErrorCode } from './keys/error-codes.js';
-import type { UpstreamErrorCode } from './server/upstream/error-codes.js';
+import type { KeySetErrorCode } from './error-codes/key-set.js';
+import type { SignInErrorCode } from './error-codes/sign-in.js';
+import type { UpstreamErrorCode } from './error-codes/upstream.js';
 
 /** Every stable error code this package uses. */
 export type CimdErrorCode =

@@ -6,10 +6,10 @@
  * @module
  */
 
+import type { SignInErrorCode } from '../error-codes/sign-in.js';
 import { CimdError } from '../errors.js';
-import type { SignInErrorCode } from './error-codes.js';
 
-export type { SignInErrorCode } from './error-codes.js';
+export type { SignInErrorCode } from '../error-codes/sign-in.js';
 
 /** A sign-in that could not start or did not complete. */
 export class SignInError extends CimdError {

@@ -4,13 +4,9 @@
  * @module
  */
 
-import { type RuleId, ruleSeverity } from './rules.js';
+import { type RuleId, ruleSeverity, type Severity } from './rules.js';
 
-/**
- * How serious a finding is. `error` makes a document invalid; `warning` is valid but likely to
- * break or surprise somewhere; `info` is worth knowing and needs no action.
- */
-export type Severity = 'error' | 'warning' | 'info';
+export type { Severity } from './rules.js';
 
 /** One problem (or remark) a rule found. */
 export interface Finding {

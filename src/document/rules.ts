@@ -7,7 +7,11 @@
  * @module
  */
 
-import type { Severity } from './findings.js';
+/**
+ * How serious a finding is. `error` makes a document invalid; `warning` is valid but likely to
+ * break or surprise somewhere; `info` is worth knowing and needs no action.
+ */
+export type Severity = 'error' | 'warning' | 'info';
 
 /** One entry of the rule catalogue. */
 export interface RuleInfo {

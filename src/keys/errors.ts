@@ -4,10 +4,10 @@
  * @module
  */
 
+import type { KeySetErrorCode } from '../error-codes/key-set.js';
 import { CimdError } from '../errors.js';
-import type { KeySetErrorCode } from './error-codes.js';
 
-export type { KeySetErrorCode } from './error-codes.js';
+export type { KeySetErrorCode } from '../error-codes/key-set.js';
 
 /**
  * Why a key set operation failed. `code` says which rule refused it; the message says what to do.

@@ -8,6 +8,7 @@
  * @module
  */
 
+export type { UpstreamErrorCode } from '../error-codes/upstream.js';
 // private_key_jwt client authentication
 export {
   type AssertionAudienceMode,
@@ -201,7 +202,6 @@ export {
   type UpstreamClientAuth,
   type UpstreamConnectionOptions,
 } from './upstream/connection.js';
-export type { UpstreamErrorCode } from './upstream/error-codes.js';
 export { UpstreamError } from './upstream/errors.js';
 export { type GithubProviderOptions, githubProvider } from './upstream/github.js';
 export { subjectFor, type UpstreamAllowList } from './upstream/identity.js';

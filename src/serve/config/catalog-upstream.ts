@@ -5,33 +5,9 @@
  *
  * @module
  */
-import type { ServeOptionSpec } from './catalog.js';
+import type { ServeOptionSpec, UpstreamConfigKey } from './option-spec.js';
 
-/** The config keys of these options. */
-export type UpstreamConfigKey =
-  | 'trustProxy'
-  | 'upstream'
-  | 'upstreamIssuer'
-  | 'upstreamClientId'
-  | 'upstreamClientSecretFile'
-  | 'upstreamClientSecret'
-  | 'upstreamAuthMethod'
-  | 'upstreamKey'
-  | 'upstreamScopes'
-  | 'upstreamAuthorizationEndpoint'
-  | 'upstreamTokenEndpoint'
-  | 'upstreamUserinfoEndpoint'
-  | 'upstreamSubjectField'
-  | 'upstreamHostedDomain'
-  | 'upstreamTimeout'
-  | 'upstreamAllowUsers'
-  | 'upstreamAllowEmailDomains'
-  | 'upstreamAllowOrgs'
-  | 'upstreamDemo'
-  | 'userClaims'
-  | 'sessionTtl'
-  | 'encryptionKeyFile'
-  | 'encryptionKey';
+export type { UpstreamConfigKey } from './option-spec.js';
 
 /** The upstream identity providers `--upstream` names. */
 export const UPSTREAM_KINDS = ['oidc', 'github', 'google', 'entra', 'oauth2'] as const;
@@ -49,7 +25,7 @@ export const UPSTREAM_AUTH_METHODS = [
 /** A token endpoint authentication method at the provider. */
 export type UpstreamAuthMethod = (typeof UPSTREAM_AUTH_METHODS)[number];
 
-/** The options, in the order `--help` and the README list them (after `--tls-key`). */
+/** The options, in the order `--help` and docs/configuration.md list them (after `--tls-key`). */
 export const UPSTREAM_OPTIONS: readonly ServeOptionSpec[] = [
   {
     key: 'trustProxy',
@@ -198,7 +174,8 @@ export const UPSTREAM_OPTIONS: readonly ServeOptionSpec[] = [
     flag: '--upstream-allow-orgs <list>',
     env: ['CIMD_UPSTREAM_ALLOW_ORGS'],
     kind: 'list',
-    description: 'github: only members of one of these organisations may sign in (asks for read:org)',
+    description:
+      'github: members of one of these organisations are admitted (asks for read:org); a user matching any allow-list is admitted',
     defaultText: 'none',
   },
   {

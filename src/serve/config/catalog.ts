@@ -1,66 +1,14 @@
 /**
  * Every option of `cimd serve` in one table: its config-file key, its flag, its environment
  * variables, its default and unit. The flags, the environment reader, the help text and the
- * README table all follow it.
+ * docs/configuration.md table all follow it.
  *
  * @module
  */
-import { UPSTREAM_OPTIONS, type UpstreamConfigKey } from './catalog-upstream.js';
+import { UPSTREAM_OPTIONS } from './catalog-upstream.js';
+import type { ConfigKey, ServeOptionSpec } from './option-spec.js';
 
-/** How an option's text (a flag or an environment variable) is read. */
-export type OptionKind = 'string' | 'integer' | 'boolean' | 'list' | 'choice';
-
-/** One option of `cimd serve`. */
-export interface ServeOptionSpec {
-  /** The key in the JSON config file (camelCase). */
-  readonly key: ConfigKey;
-  /**
-   * The flag as commander declares it, e.g. `--port <port>` or `--no-registration`; absent for a
-   * secret read from the environment only (a flag would show in the process list).
-   */
-  readonly flag?: string;
-  /**
-   * A secret: its value is never quoted in a message, and it is refused in the config file (use
-   * its `…File` twin there). Default `false`.
-   */
-  readonly secret?: boolean;
-  /** Whether the flag may be repeated (each value is added to a list). */
-  readonly repeatable?: boolean;
-  /** Environment variables, the first one set wins. */
-  readonly env: readonly string[];
-  readonly kind: OptionKind;
-  /** The help text. */
-  readonly description: string;
-  /** The default, as the documentation states it. */
-  readonly defaultText: string;
-  /** The unit of a number, when it has one. */
-  readonly unit?: string;
-}
-
-/** The keys of the config file. */
-export type ConfigKey =
-  | 'host'
-  | 'port'
-  | 'issuer'
-  | 'resources'
-  | 'demo'
-  | 'store'
-  | 'database'
-  | 'registration'
-  | 'trustMode'
-  | 'allow'
-  | 'deny'
-  | 'trusted'
-  | 'accessTokenTtl'
-  | 'refreshTokenTtl'
-  | 'scopes'
-  | 'signingKeys'
-  | 'allowPrivateNetwork'
-  | 'dangerouslyAllowHttpClientIds'
-  | 'tlsCert'
-  | 'tlsKey'
-  | UpstreamConfigKey
-  | 'logLevel';
+export type { ConfigKey, OptionKind, ServeOptionSpec, UpstreamConfigKey } from './option-spec.js';
 
 /** The options of `cimd serve` before the sign-in ones (see `catalog-upstream.ts`). */
 const CORE_OPTIONS: readonly ServeOptionSpec[] = [
@@ -233,7 +181,7 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
   },
 ];
 
-/** The options of `cimd serve`, in the order `--help` and the README list them. */
+/** The options of `cimd serve`, in the order `--help` and docs/configuration.md list them. */
 export const SERVE_OPTIONS: readonly ServeOptionSpec[] = Object.freeze([
   ...CORE_OPTIONS,
   ...UPSTREAM_OPTIONS,
@@ -251,7 +199,7 @@ export const SERVE_OPTIONS: readonly ServeOptionSpec[] = Object.freeze([
 export const CONFIG_FILE_OPTION = Object.freeze({
   flag: '--config <file>',
   env: 'CIMD_CONFIG',
-  description: 'a JSON file of options (keys as in the README table)',
+  description: 'a JSON file of options (keys as in the docs/configuration.md table)',
 });
 
 /** The spec of `key`. */

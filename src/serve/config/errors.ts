@@ -5,6 +5,13 @@
  *
  * @module
  */
+import type { ConfigKey } from './option-spec.js';
+
+/** A problem about `key`, to be prefixed with the option's name and source. */
+export interface KeyedProblem {
+  key: ConfigKey | undefined;
+  message: string;
+}
 
 /** Thrown when the configuration is invalid; `problems` lists each one. */
 export class ConfigError extends Error {

@@ -1,6 +1,6 @@
 /**
  * The config-file layer of `cimd serve`: one JSON object whose keys are the camelCase keys of
- * the README table (`{"port": 4000, "resources": ["https://mcp.example.com/mcp"]}`). Relative
+ * the docs/configuration.md table (`{"port": 4000, "resources": ["https://mcp.example.com/mcp"]}`). Relative
  * file paths in it (`database`, `signingKeys`, `tlsCert`, `tlsKey`, `upstreamClientSecretFile`,
  * `upstreamKey`, `encryptionKeyFile`) are relative to the file.
  *

@@ -9,10 +9,11 @@ import { access, constants } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CONFIG_FILE_OPTION, type ConfigKey, optionName, SERVE_OPTIONS, specOf } from './catalog.js';
 import { readEnvLayer } from './env.js';
+import type { KeyedProblem } from './errors.js';
 import { ConfigError } from './errors.js';
 import { readConfigFile } from './file.js';
 import { type ConfigLayer, emptyLayer, mergeLayers } from './layers.js';
-import { type KeyedProblem, resolveServeConfig, type ServeConfig } from './resolve.js';
+import { resolveServeConfig, type ServeConfig } from './resolve.js';
 import { serveSettingsSchema } from './schema.js';
 import { readSecrets, settleSecretPairs } from './secrets.js';
 

@@ -14,7 +14,6 @@ import { createTrustPolicy } from '../../server/clients/trust-policy.js';
 import { isLoopbackHostname } from '../../server/http/loopback.js';
 import { parseHttpsUrl } from '../../server/resource/https-url.js';
 import type { LogLevel } from '../logging.js';
-import type { ConfigKey } from './catalog.js';
 import {
   DEFAULT_DATABASE,
   defaultSigningKeys,
@@ -23,6 +22,7 @@ import {
   type StoreConfig,
 } from './database.js';
 import { type EncryptionKeyConfig, resolveEncryptionKey } from './encryption-key.js';
+import type { KeyedProblem } from './errors.js';
 import { originOf } from './origin.js';
 import type { ServeSettings } from './schema.js';
 import type { ReadSecrets } from './secrets.js';
@@ -44,7 +44,7 @@ export interface TrustConfig {
   trusted: string[];
 }
 
-/** The configuration `cimd serve` runs with (validated; see the README table for each option). */
+/** The configuration `cimd serve` runs with (validated; see the docs/configuration.md table for each option). */
 export interface ServeConfig {
   /** The address to listen on. */
   host: string;
@@ -89,12 +89,6 @@ export interface ServeConfig {
   /** The key that encrypts upstream tokens at rest. */
   encryptionKey: EncryptionKeyConfig;
   logLevel: LogLevel;
-}
-
-/** A problem about `key`, to be prefixed with the option's name and source. */
-export interface KeyedProblem {
-  key: ConfigKey | undefined;
-  message: string;
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);

@@ -11,7 +11,7 @@ import type { CryptoKey } from 'jose';
 import { isLoopbackHostname } from '../../server/http/loopback.js';
 import type { ConfigKey } from './catalog.js';
 import type { UpstreamAuthMethod, UpstreamConfigKey, UpstreamKind } from './catalog-upstream.js';
-import type { KeyedProblem } from './resolve.js';
+import type { KeyedProblem } from './errors.js';
 import type { ServeSettings } from './schema.js';
 import type { Secret } from './secret.js';
 import type { ReadSecrets } from './secrets.js';
@@ -37,7 +37,7 @@ export interface OAuth2Endpoints {
   subjectField: string;
 }
 
-/** The upstream identity provider (see the README table for each option). */
+/** The upstream identity provider (see the docs/configuration.md table for each option). */
 export interface UpstreamConfig {
   provider: UpstreamKind;
   /**

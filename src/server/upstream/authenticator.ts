@@ -26,6 +26,7 @@ import { checkAllowList, type UpstreamAllowList } from './identity.js';
 import { handleLogout } from './logout.js';
 import { createPendingSignIns } from './pending-sign-in.js';
 import type { UpstreamProvider } from './provider.js';
+import type { UpstreamShared } from './shared.js';
 import { createUpstreamTokenVault } from './token-vault.js';
 import { type UpstreamTokenReader, upstreamTokenReaderOf } from './upstream-tokens.js';
 
@@ -89,7 +90,7 @@ export function createUpstreamAuthenticator(options: UpstreamAuthenticatorOption
   const reader = upstreamTokenReaderOf(vault, provider, options.refreshSkewMs ?? 60_000, now);
   const allow = checkAllowList(options.allow);
   const callbackUrl = `${options.issuer}${UPSTREAM_CALLBACK_PATH}`;
-  const shared = {
+  const shared: UpstreamShared = {
     provider,
     sessions,
     vault,
@@ -195,16 +196,3 @@ export function createUpstreamAuthenticator(options: UpstreamAuthenticatorOption
     getUpstreamTokens: (authInfo) => reader.getUpstreamTokens(authInfo),
   };
 }
-
-/** What the callback and logout handlers share with the authenticator. */
-export type UpstreamShared = {
-  provider: UpstreamProvider;
-  sessions: ReturnType<typeof createSessionManager>;
-  vault: ReturnType<typeof createUpstreamTokenVault>;
-  pending: ReturnType<typeof createPendingSignIns>;
-  allow: ReturnType<typeof checkAllowList>;
-  logger: Logger;
-  now: () => number;
-  callbackUrl: string;
-  issuer: string;
-};

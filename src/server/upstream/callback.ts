@@ -12,10 +12,10 @@
  */
 import { returnToWithError, type SignInFailureCode } from '../login/authenticator.js';
 import { renderErrorPage } from '../ui/error-page.js';
-import type { UpstreamShared } from './authenticator.js';
 import { classifyUpstreamError, UpstreamError } from './errors.js';
 import { isAllowed, subjectFor } from './identity.js';
 import type { PendingSignIn } from './pending-sign-in.js';
+import type { UpstreamShared } from './shared.js';
 
 function redirect(location: string, cookies: string[]): Response {
   const headers = new Headers({ location, 'cache-control': 'no-store' });

@@ -4,9 +4,10 @@
  *
  * @module
  */
+
+import type { UpstreamErrorCode } from '../../error-codes/upstream.js';
 import { CimdError } from '../../errors.js';
 import type { SignInFailureCode } from '../login/authenticator.js';
-import type { UpstreamErrorCode } from './error-codes.js';
 
 /** An upstream sign-in or token operation failed; `code` says why. */
 export class UpstreamError extends CimdError {

@@ -9,7 +9,7 @@ import { html } from 'hono/html';
 import { isSameOriginRequest } from '../authorize/csrf.js';
 import { renderErrorPage } from '../ui/error-page.js';
 import { renderPage } from '../ui/layout.js';
-import type { UpstreamShared } from './authenticator.js';
+import type { UpstreamShared } from './shared.js';
 
 /** Handles `GET` and `POST /logout`. */
 export async function handleLogout(shared: UpstreamShared, request: Request): Promise<Response> {
