@@ -116,7 +116,14 @@ export async function getJsonWithToken(
 ): Promise<unknown> {
   const response = await fetchWithDeadline(
     url,
-    { headers: { accept: 'application/json', ...headers, authorization: `Bearer ${tokens.accessToken}` } },
+    {
+      headers: {
+        accept: 'application/json',
+        'user-agent': 'mcp-cimd',
+        ...headers,
+        authorization: `Bearer ${tokens.accessToken}`,
+      },
+    },
     timeoutMs,
   );
   if (response.status >= 500) {
