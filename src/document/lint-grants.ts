@@ -1,6 +1,6 @@
 /**
- * Grant and response type rules: CIMD-LINT-02 (refresh_token), -03 (authorization_code), -04
- * (no implicit), -05 and -06 (response_types).
+ * Grant and response type rules: CIMD-LINT-02 (refresh_token), -03 (authorization_code, or
+ * client_credentials for an agent), -04 (no implicit), -05 and -06 (response_types).
  *
  * @module
  */
@@ -18,10 +18,12 @@ export function lintGrants(ctx: LintContext): void {
       '$.grant_types',
     );
   } else if (Array.isArray(grants)) {
-    if (!grants.includes('authorization_code')) {
+    // An agent acting as itself (no user) uses client_credentials only, and gets no refresh tokens.
+    const agent = !grants.includes('authorization_code') && grants.includes('client_credentials');
+    if (!grants.includes('authorization_code') && !agent) {
       ctx.add(
         'CIMD-LINT-03',
-        'grant_types does not list authorization_code, the only way an MCP client obtains tokens; add "authorization_code".',
+        'grant_types lists neither authorization_code, the way an MCP client obtains tokens for a user, nor client_credentials (an agent acting as itself); add "authorization_code".',
         '$.grant_types',
       );
     }
@@ -34,7 +36,7 @@ export function lintGrants(ctx: LintContext): void {
         );
       }
     });
-    if (!grants.includes('refresh_token')) {
+    if (!grants.includes('refresh_token') && !agent) {
       ctx.add(
         'CIMD-LINT-02',
         'grant_types does not list refresh_token, so many servers will not issue or honour refresh tokens and users must sign in again when the access token expires. Add "refresh_token".',

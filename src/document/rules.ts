@@ -132,7 +132,11 @@ const RULES = [
     summary: 'client_id has no whitespace, control character or backslash.',
   },
   { id: 'CIMD-LINT-02', severity: 'warning', summary: 'grant_types lists refresh_token.' },
-  { id: 'CIMD-LINT-03', severity: 'error', summary: 'grant_types, when present, lists authorization_code.' },
+  {
+    id: 'CIMD-LINT-03',
+    severity: 'error',
+    summary: 'grant_types, when present, lists authorization_code (or client_credentials, for an agent).',
+  },
   { id: 'CIMD-LINT-04', severity: 'error', summary: 'grant_types does not list implicit.' },
   {
     id: 'CIMD-LINT-05',

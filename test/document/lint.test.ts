@@ -453,14 +453,17 @@ describe('lintClientMetadata', () => {
     });
 
     it('CIMD-LINT-03 fails without authorization_code, and tolerates unknown grants', () => {
-      expect(idsOf(withPatch({ grant_types: ['refresh_token', 'client_credentials'] }))).toContain(
-        'CIMD-LINT-03',
-      );
+      expect(idsOf(withPatch({ grant_types: ['refresh_token', 'implicit'] }))).toContain('CIMD-LINT-03');
       expect(
         idsOf(
           withPatch({ grant_types: [...BASE.grant_types, 'urn:ietf:params:oauth:grant-type:device_code'] }),
         ),
       ).toEqual([]);
+    });
+
+    it('CIMD-LINT-03 and -02 accept an agent document that lists client_credentials only', () => {
+      expect(idsOf(withPatch({ grant_types: ['client_credentials'] }))).toEqual([]);
+      expect(idsOf(withPatch({ grant_types: ['client_credentials', 'refresh_token'] }))).toEqual([]);
     });
 
     it('CIMD-LINT-04 fails on implicit at its index', () => {

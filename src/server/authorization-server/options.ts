@@ -7,6 +7,11 @@ import { InvalidOptionError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import type { AssertionAudienceMode } from '../auth/assertion-claims.js';
 import type { CacheBounds } from '../cache/http-freshness.js';
+import {
+  type ClientCredentialsOptions,
+  type ClientCredentialsPolicy,
+  compileClientCredentialsPolicy,
+} from '../clients/client-credentials-policy.js';
 import type { ClientRegistryOptions } from '../clients/registry.js';
 import { isLoopbackHostname } from '../http/loopback.js';
 import type { Logger } from '../logger.js';
@@ -53,6 +58,12 @@ export interface AuthorizationServerOptions {
   registration?: boolean;
   /** Scopes advertised and accepted. Default: none advertised, and any well-formed scope accepted. */
   scopesSupported?: readonly string[];
+  /**
+   * The `client_credentials` grant (agents acting as themselves, no user): off (default) unless
+   * this names the clients (exact `client_id`s or host patterns) and optionally the resources.
+   * Only `private_key_jwt` clients whose metadata lists the grant get tokens.
+   */
+  clientCredentials?: ClientCredentialsOptions;
   /** Access token lifetime, in ms. Default 600 000 (10 min); at most the signing keys' `tokenLifetimeMs`. */
   accessTokenLifetimeMs?: number;
   /** Absolute lifetime of a refresh token family, in ms. Default 30 days. */
@@ -105,6 +116,8 @@ export interface ResolvedServerOptions {
   /** `clients.allowPrivateNetwork`: documents, key sets and registered `jwks_uri`s may be on private hosts. */
   allowPrivateNetwork: boolean;
   scopesSupported: readonly string[] | undefined;
+  /** The `client_credentials` policy, or `undefined` when the grant is off. */
+  clientCredentials: ClientCredentialsPolicy | undefined;
   accessTokenLifetimeMs: number;
   refreshTokenLifetimeMs: number;
   codeLifetimeMs: number;
@@ -193,6 +206,7 @@ export function resolveServerOptions(options: AuthorizationServerOptions): Resol
     registration: options.registration ?? true,
     allowPrivateNetwork: options.clients?.allowPrivateNetwork ?? false,
     scopesSupported: options.scopesSupported,
+    clientCredentials: compileClientCredentialsPolicy(options.clientCredentials, resources),
     accessTokenLifetimeMs: positiveMs(options.accessTokenLifetimeMs, 600_000, 'accessTokenLifetimeMs'),
     refreshTokenLifetimeMs: positiveMs(options.refreshTokenLifetimeMs, 30 * DAY_MS, 'refreshTokenLifetimeMs'),
     codeLifetimeMs: positiveMs(options.codeLifetimeMs, 60_000, 'codeLifetimeMs'),

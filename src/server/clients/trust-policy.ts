@@ -208,6 +208,19 @@ function find(matchers: readonly Matcher[], clientId: string, host: string | und
   return matchers.find((matcher) => matcher.matches(clientId, host));
 }
 
+/**
+ * Compiles `entries` (see {@link TrustEntry}: exact `client_id` URLs and host patterns) into a
+ * function that returns the first entry matching a `client_id`, or `undefined`. `option` names
+ * the list in the `InvalidOptionError` a bad entry throws.
+ */
+export function compileClientEntries(
+  entries: readonly TrustEntry[] | undefined,
+  option: string,
+): (clientId: string) => string | undefined {
+  const matchers = compileList(entries, option);
+  return (clientId) => find(matchers, clientId, clientIdHost(clientId))?.entry;
+}
+
 function checkVerdict(verdict: unknown): TrustVerdict | undefined {
   if (verdict === undefined) return undefined;
   const ok =

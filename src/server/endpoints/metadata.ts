@@ -20,7 +20,11 @@ export function authorizationServerMetadata(context: ServerContext): Record<stri
     revocation_endpoint: endpoints.revocation.url,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'refresh_token'],
+    grant_types_supported: [
+      'authorization_code',
+      'refresh_token',
+      ...(options.clientCredentials === undefined ? [] : ['client_credentials']),
+    ],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['none', 'private_key_jwt'],
     token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],

@@ -12,6 +12,7 @@ import { oauthErrorResponse } from '../http/responses.js';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../oauth-errors.js';
 import { redeemAuthorizationCode } from './authorization-code.js';
 import { authenticateClient, refuseSharedSecrets } from './client-authentication.js';
+import { CLIENT_CREDENTIALS_GRANT, grantClientCredentials } from './client-credentials.js';
 import { tokenResponse } from './issue-tokens.js';
 import { refreshTokens } from './refresh-token.js';
 import { wireError } from './wire-error.js';
@@ -25,9 +26,15 @@ function isGrantType(value: string): value is GrantType {
   return (TOKEN_GRANT_TYPES as readonly string[]).includes(value);
 }
 
+/** Whether `value` is `client_credentials` and the server's policy turns that grant on. */
+function isClientCredentials(context: ServerContext, value: string): boolean {
+  return value === CLIENT_CREDENTIALS_GRANT && context.options.clientCredentials !== undefined;
+}
+
 /**
- * Handles `POST /token`: `grant_type` `authorization_code` or `refresh_token`; any other grant
- * (`client_credentials`, `password`, `implicit`, device code, …) is `unsupported_grant_type`.
+ * Handles `POST /token`: `grant_type` `authorization_code` or `refresh_token`, and
+ * `client_credentials` when the server's `clientCredentials` policy is set; any other grant
+ * (`password`, `implicit`, device code, …) is `unsupported_grant_type`.
  * The grant type is checked before the client is resolved, so junk requests cause no fetch.
  */
 export async function handleTokenRequest(context: ServerContext, request: Request): Promise<Response> {
@@ -38,20 +45,22 @@ export async function handleTokenRequest(context: ServerContext, request: Reques
     refuseSharedSecrets(request, params);
     grantType = params.get('grant_type');
     if (grantType === undefined) throw new InvalidRequestError('the grant_type parameter is missing');
-    if (!isGrantType(grantType)) {
+    const clientCredentials = isClientCredentials(context, grantType);
+    if (!isGrantType(grantType) && !clientCredentials) {
       throw new UnsupportedGrantTypeError(
         `this server supports the grant types ${TOKEN_GRANT_TYPES.join(' and ')} only`,
       );
     }
     const auth = await authenticateClient(context, params);
     clientId = auth.client.clientId;
-    if (!auth.client.grantTypes.includes(grantType)) {
+    if (!clientCredentials && !auth.client.grantTypes.includes(grantType)) {
       throw new UnauthorizedClientError(
         `the client's metadata does not list the ${grantType} grant in grant_types`,
       );
     }
-    const body =
-      grantType === 'authorization_code'
+    const body = clientCredentials
+      ? await grantClientCredentials(context, auth, params)
+      : grantType === 'authorization_code'
         ? await redeemAuthorizationCode(context, auth, params)
         : await refreshTokens(context, auth, params);
     context.logger.info(
@@ -65,7 +74,9 @@ export async function handleTokenRequest(context: ServerContext, request: Reques
       {
         event: 'token_refused',
         error: oauth.error,
-        ...(grantType === undefined || !isGrantType(grantType) ? {} : { grantType }),
+        ...(grantType === undefined || !(isGrantType(grantType) || isClientCredentials(context, grantType))
+          ? {}
+          : { grantType }),
         ...(clientId === undefined ? {} : { clientId }),
       },
       oauth.message,
