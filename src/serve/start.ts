@@ -85,6 +85,9 @@ function serverOptions(
     registration: config.registration,
     userClaims: config.userClaims,
     ...(config.scopes === undefined ? {} : { scopesSupported: config.scopes }),
+    ...(config.allowClientCredentials === undefined
+      ? {}
+      : { clientCredentials: { allow: config.allowClientCredentials } }),
     accessTokenLifetimeMs: config.accessTokenTtlSeconds * 1000,
     refreshTokenLifetimeMs: config.refreshTokenTtlSeconds * 1000,
     clients: {

@@ -114,6 +114,16 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
     defaultText: 'none',
   },
   {
+    key: 'allowClientCredentials',
+    flag: '--allow-client-credentials <entry>',
+    repeatable: true,
+    env: ['CIMD_ALLOW_CLIENT_CREDENTIALS'],
+    kind: 'list',
+    description:
+      'a client_id URL or host pattern whose private_key_jwt agents may use the client_credentials grant; repeatable',
+    defaultText: 'none (grant off)',
+  },
+  {
     key: 'accessTokenTtl',
     flag: '--access-token-ttl <seconds>',
     env: ['CIMD_ACCESS_TOKEN_TTL'],

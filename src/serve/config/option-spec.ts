@@ -49,6 +49,7 @@ export type ConfigKey =
   | 'allow'
   | 'deny'
   | 'trusted'
+  | 'allowClientCredentials'
   | 'accessTokenTtl'
   | 'refreshTokenTtl'
   | 'scopes'

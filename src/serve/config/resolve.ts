@@ -10,7 +10,7 @@
 import { resolve as resolvePath } from 'node:path';
 import { InvalidOptionError } from '../../errors.js';
 import { checkIssuer, checkResource } from '../../server/authorization-server/options.js';
-import { createTrustPolicy } from '../../server/clients/trust-policy.js';
+import { compileClientEntries, createTrustPolicy } from '../../server/clients/trust-policy.js';
 import { isLoopbackHostname } from '../../server/http/loopback.js';
 import { parseHttpsUrl } from '../../server/resource/https-url.js';
 import type { LogLevel } from '../logging.js';
@@ -64,6 +64,11 @@ export interface ServeConfig {
   /** Dynamic Client Registration on. */
   registration: boolean;
   trust: TrustConfig;
+  /**
+   * Clients (exact `client_id`s or host patterns) allowed the `client_credentials` grant; empty:
+   * absent, the grant is off.
+   */
+  allowClientCredentials?: string[];
   /** Access token lifetime, in seconds. */
   accessTokenTtlSeconds: number;
   /** Refresh token family lifetime, in seconds. */
@@ -249,6 +254,17 @@ function resolveTrust(settings: ServeSettings, problems: KeyedProblem[]): TrustC
   return trust;
 }
 
+function resolveClientCredentials(settings: ServeSettings, problems: KeyedProblem[]): string[] {
+  const entries = [...new Set(settings.allowClientCredentials ?? [])];
+  try {
+    compileClientEntries(entries, '--allow-client-credentials');
+  } catch (error) {
+    if (!(error instanceof InvalidOptionError)) throw error;
+    problems.push({ key: 'allowClientCredentials', message: error.message });
+  }
+  return entries;
+}
+
 function resolveScopes(settings: ServeSettings, problems: KeyedProblem[]): string[] | undefined {
   if (settings.scopes === undefined) return undefined;
   const bad = settings.scopes.find((scope) => !SCOPE_TOKEN.test(scope));
@@ -319,5 +335,7 @@ export function resolveServeConfig(
     encryptionKey: resolveEncryptionKey(secrets.encryptionKey, store, upstreamSignIn),
     logLevel: settings.logLevel,
   };
+  const allowClientCredentials = resolveClientCredentials(settings, problems);
+  if (allowClientCredentials.length > 0) config.allowClientCredentials = allowClientCredentials;
   return { config, problems };
 }

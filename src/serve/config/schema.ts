@@ -140,6 +140,7 @@ export const serveSettingsSchema = z.strictObject({
   allow: list(COMMAS),
   deny: list(COMMAS),
   trusted: list(COMMAS),
+  allowClientCredentials: list(COMMAS),
   accessTokenTtl: integer(600, 1, DAY_SECONDS, 'seconds'),
   refreshTokenTtl: integer(30 * DAY_SECONDS, 1, YEAR_SECONDS, 'seconds'),
   scopes: list(COMMAS_OR_SPACES),
