@@ -413,6 +413,7 @@ describe('end to end with oauth4webapi', () => {
       env.metadata,
       {
         client_name: 'E2E registered client',
+        application_type: 'native',
         redirect_uris: ['http://127.0.0.1/callback'],
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],

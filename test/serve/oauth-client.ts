@@ -26,6 +26,7 @@ export async function registerClient(
     body: JSON.stringify({
       redirect_uris: [redirectUri],
       client_name: 'Test MCP client',
+      application_type: 'native',
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],

@@ -12,6 +12,11 @@
  *   `software_statement` (not supported, so never trusted) are ignored.
  * - `client_name` and a non-empty `redirect_uris` are required (MCP); redirect URIs are https,
  *   loopback http, or reverse-domain private-use schemes (CIMD-DOC-10, RURI-06).
+ * - `application_type` (OpenID Connect Dynamic Client Registration §2, RFC 7591 extension) is
+ *   required and is `native` or `web` (MCP 2026-07-28, SEP-837), unless the policy's
+ *   `requireApplicationType` is `false`, in which case a missing one is recorded as `native`
+ *   (what an MCP client on the user's machine is). A `web` client may not register a private-use
+ *   scheme redirect URI: those are for native apps (RFC 8252 §7.1).
  * - Only registered RFC 7591 members are kept; grant types this server does not implement are
  *   dropped; a malformed display URL (`client_uri`, `logo_uri`, `tos_uri`, `policy_uri`) is
  *   dropped rather than refused (RFC 7591 §3.2.1 lets the server replace values); defaults are
@@ -38,7 +43,19 @@ export interface RegistrationPolicy {
    * loopback host is accepted only when the server would also fetch from there.
    */
   allowPrivateNetwork?: boolean;
+  /**
+   * Whether a request without `application_type` is refused (`invalid_client_metadata`), as MCP
+   * 2026-07-28 requires of every DCR request (SEP-837). Default `true`; `false` records a
+   * missing one as `native`. A present value other than `native` or `web` is always refused.
+   */
+  requireApplicationType?: boolean;
 }
+
+/** The `application_type` values (OpenID Connect Dynamic Client Registration 1.0 §2). */
+export const APPLICATION_TYPES = ['native', 'web'] as const;
+
+/** An `application_type` value. */
+export type ApplicationType = (typeof APPLICATION_TYPES)[number];
 
 /** Request members the server assigns or does not support: ignored. */
 const IGNORED_MEMBERS = [
@@ -106,6 +123,36 @@ function checkRequired(input: Record<string, unknown>): void {
   }
 }
 
+/** The `application_type` of the request (SEP-837), refusing a missing or unknown one. */
+function applicationTypeOf(input: Record<string, unknown>, policy: RegistrationPolicy): ApplicationType {
+  const value = input.application_type;
+  if (value === undefined && policy.requireApplicationType === false) return 'native';
+  if (value === undefined) {
+    throw new InvalidClientMetadataWireError(
+      'application_type is required (MCP 2026-07-28, SEP-837): "native" for a client on the user\'s device (loopback or private-use redirect URIs), "web" for a client served from a web server; better still, use a Client ID Metadata Document URL as client_id instead of registering',
+    );
+  }
+  if (!(APPLICATION_TYPES as readonly unknown[]).includes(value)) {
+    throw new InvalidClientMetadataWireError(
+      `application_type must be "native" or "web" (OpenID Connect Dynamic Client Registration §2), not ${JSON.stringify(value).slice(0, 100)}`,
+    );
+  }
+  return value as ApplicationType;
+}
+
+/** A `web` client with a private-use scheme redirect URI (those are for native apps, RFC 8252 §7.1). */
+function checkWebRedirects(type: ApplicationType, uris: unknown): void {
+  if (type !== 'web' || !Array.isArray(uris)) return;
+  const privateUse = uris.find(
+    (uri) => typeof uri === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(uri) && !/^https?:/i.test(uri),
+  );
+  if (privateUse !== undefined) {
+    throw new InvalidRedirectUriError(
+      `the redirect URI ${JSON.stringify(String(privateUse).slice(0, 200))} uses a private-use scheme, which only a "native" client may register (RFC 8252 §7.1); register with application_type "native" or use an https redirect URI`,
+    );
+  }
+}
+
 function checkScope(scope: unknown, policy: RegistrationPolicy): void {
   const supported = policy.scopesSupported;
   if (typeof scope !== 'string' || supported === undefined) return;
@@ -156,6 +203,9 @@ export function validateRegistration(
   const fatal = report.findings.filter((finding) => !isTolerated(finding, method));
   if (fatal.length > 0) throw refusal(fatal);
   checkScope(kept.scope, policy);
+  const applicationType = applicationTypeOf(input, policy);
+  checkWebRedirects(applicationType, input.redirect_uris);
+  kept.application_type = applicationType;
 
   const dropped = new Set(
     report.findings

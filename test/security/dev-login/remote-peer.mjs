@@ -37,6 +37,7 @@ const registered = await server.fetch(
     body: JSON.stringify({
       client_name: 'Peer test',
       redirect_uris: ['http://127.0.0.1/callback'],
+      application_type: 'native',
       token_endpoint_auth_method: 'none',
     }),
   }),

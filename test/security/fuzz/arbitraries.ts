@@ -1376,9 +1376,15 @@ const revoke = formRequest(
 const registerBody: Arb<Body> = fc.oneof(
   {
     weight: 8,
-    arbitrary: withMembers(validMetadata(fc.array(redirectUri, { minLength: 1, maxLength: 3 }))).map(
-      (value): Body => ({ kind: 'json', value }),
-    ),
+    arbitrary: withMembers(
+      fc
+        .tuple(
+          validMetadata(fc.array(redirectUri, { minLength: 1, maxLength: 3 })),
+          // SEP-837: every DCR request carries application_type (mostly native, as MCP clients are).
+          fc.constantFrom('native', 'native', 'native', 'web'),
+        )
+        .map(([value, applicationType]) => ({ ...value, application_type: applicationType })),
+    ).map((value): Body => ({ kind: 'json', value })),
   },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((value): Body => ({ kind: 'json', value })) },
   {

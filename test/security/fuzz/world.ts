@@ -452,6 +452,7 @@ export async function startWorld(): Promise<World> {
         body: JSON.stringify({
           redirect_uris: redirectUris,
           client_name: 'Fuzz DCR client',
+          application_type: 'native',
           token_endpoint_auth_method: 'none',
           grant_types: ['authorization_code', 'refresh_token'],
           response_types: ['code'],

@@ -490,6 +490,7 @@ const documents = [
 const registration = (members) => ({
   client_name: 'SSRF corpus registration',
   redirect_uris: [REGISTERED_REDIRECT],
+  application_type: 'native',
   ...members,
 });
 const keyedRegistration = (jwksUri) =>

@@ -356,6 +356,7 @@ export async function registerClient(issuer: string): Promise<string> {
     body: JSON.stringify({
       client_name: 'Registered stall-test client',
       redirect_uris: ['http://127.0.0.1/callback'],
+      application_type: 'native',
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],

@@ -60,6 +60,7 @@ describe('500 on redirect URIs that do not parse (issue 9, flaw 1)', () => {
         body: JSON.stringify({
           client_name: 'Hostile',
           redirect_uris: [uri],
+          application_type: 'native',
           token_endpoint_auth_method: 'none',
         }),
       }),

@@ -70,6 +70,7 @@ beforeAll(async () => {
       body: JSON.stringify({
         client_name: 'Peer test',
         redirect_uris: ['http://127.0.0.1/callback'],
+        application_type: 'native',
         token_endpoint_auth_method: 'none',
       }),
     }),

@@ -35,6 +35,7 @@ afterEach(async () => {
 
 const BASE = {
   client_name: 'Registered MCP client',
+  application_type: 'native',
   redirect_uris: ['http://127.0.0.1/callback'],
   grant_types: ['authorization_code', 'refresh_token'],
 };
@@ -63,7 +64,11 @@ describe('successful registration', () => {
   it('201 with a generated client_id, client_id_issued_at and the accepted metadata (defaults written out)', async () => {
     t = await createTestServer(host);
     const body = await expectRegistered(
-      await register({ client_name: 'Minimal', redirect_uris: ['http://127.0.0.1/callback'] }),
+      await register({
+        client_name: 'Minimal',
+        redirect_uris: ['http://127.0.0.1/callback'],
+        application_type: 'native',
+      }),
     );
     expect(body.client_id).toMatch(/^dcr_[A-Za-z0-9_-]{22}$/);
     expect(body).toEqual({
@@ -71,6 +76,7 @@ describe('successful registration', () => {
       client_id_issued_at: Math.floor(t.clock.now() / 1000),
       client_name: 'Minimal',
       redirect_uris: ['http://127.0.0.1/callback'],
+      application_type: 'native',
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -409,6 +415,44 @@ describe('refused registrations', () => {
       'invalid_redirect_uri',
     );
     expect(saved).toEqual([]);
+  });
+});
+
+describe('SEP-837: application_type is required at /register (MCP 2026-07-28)', () => {
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['an unknown value', 'browser'],
+    ['not a string', 1],
+    ['in another case', 'Native'],
+  ])('application_type %s is invalid_client_metadata', async (_name, value) => {
+    t = await createTestServer(host);
+    const body = await expectOAuthError(
+      await register({ ...BASE, application_type: value }),
+      'invalid_client_metadata',
+    );
+    expect(body.error_description).toContain('application_type');
+  });
+
+  it.each(['native', 'web'])('application_type %s is accepted and echoed', async (type) => {
+    t = await createTestServer(host);
+    const body = await expectRegistered(
+      await register({ ...BASE, application_type: type, redirect_uris: ['https://app.example.com/cb'] }),
+    );
+    expect(body.application_type).toBe(type);
+    const saved = await t.store.getClient(body.client_id);
+    expect(saved?.metadata.application_type).toBe(type);
+  });
+
+  it('RFC 8252 §7.1: a web client may not register a private-use scheme redirect URI; a native one may', async () => {
+    t = await createTestServer(host);
+    const redirect_uris = ['com.example.app:/oauth/callback'];
+    const body = await expectOAuthError(
+      await register({ ...BASE, application_type: 'web', redirect_uris }),
+      'invalid_redirect_uri',
+    );
+    expect(body.error_description).toContain('native');
+    await expectRegistered(await register({ ...BASE, application_type: 'native', redirect_uris }));
   });
 });
 

@@ -219,6 +219,7 @@ export async function startProxyHarness(options: HarnessOptions = {}): Promise<P
         body: JSON.stringify({
           redirect_uris: [redirectUri],
           client_name: name,
+          application_type: 'native',
           token_endpoint_auth_method: 'none',
           grant_types: ['authorization_code', 'refresh_token'],
           response_types: ['code'],
