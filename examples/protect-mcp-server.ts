@@ -7,12 +7,12 @@ import {
   createAccessTokenVerifier,
   protectedResourceMetadata,
   protectedResourceMetadataUrl,
-} from 'mcp-cimd/server';
+} from 'mcp-cimd/resource';
 import {
   protectedResourceMetadataRouter,
   type RequestWithAuth,
   requireBearer,
-} from 'mcp-cimd/server/express';
+} from 'mcp-cimd/resource/express';
 
 const issuer = 'http://127.0.0.1:4000'; // the authorization server (cimd serve)
 const resource = 'http://127.0.0.1:3000/mcp'; // this MCP server: pass it to `cimd serve --resource`
