@@ -89,7 +89,7 @@ export function profileFromDocument(clientMetadataUrl: string, document: unknown
     token_endpoint_auth_method: authMethod,
     grant_types: doc.grant_types ?? ['authorization_code', 'refresh_token'],
     response_types: doc.response_types ?? ['code'],
-    application_type: doc.application_type ?? 'native',
+    application_type: doc.application_type ?? applicationTypeFor(doc.redirect_uris),
   };
   const copy = [
     'scope',
@@ -126,7 +126,7 @@ export function profileFromOptions(clientMetadataUrl: string, options: ProfileOp
     token_endpoint_auth_method: authMethod,
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
-    application_type: 'native',
+    application_type: applicationTypeFor(options.redirectUris),
   };
   if (options.scope !== undefined) registration.scope = options.scope;
   return {
@@ -136,4 +136,26 @@ export function profileFromOptions(clientMetadataUrl: string, options: ProfileOp
     signingAlg: undefined,
     registration,
   };
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * The OpenID Connect `application_type` a Dynamic Client Registration sends (SEP-837: MCP
+ * clients MUST send it): `native` when a redirect URI is a loopback or private-scheme URI (RFC
+ * 8252), else `web`.
+ */
+export function applicationTypeFor(redirectUris: readonly unknown[]): 'native' | 'web' {
+  for (const uri of redirectUris) {
+    if (typeof uri !== 'string') continue;
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      continue;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'native';
+    if (LOOPBACK_HOSTS.has(url.hostname)) return 'native';
+  }
+  return 'web';
 }

@@ -33,9 +33,15 @@ export {
   JWT_BEARER_ASSERTION_TYPE,
   type TokenEndpointAuthMethod,
 } from './client-auth.js';
+export {
+  type ClientCredentialsFetch,
+  type ClientCredentialsOptions,
+  createClientCredentialsFetch,
+} from './client-credentials.js';
 export type { CimdAuthMethod } from './client-profile.js';
 export { CONFIG_DIR_NAME, type ConfigDirEnvironment, defaultConfigDir } from './config-dir.js';
 export { type ConnectOptions, connect } from './connect.js';
+export { type ConnectSdk2Options, connectSdk2 } from './connect-sdk2.js';
 export { isSignInError, SignInError, type SignInErrorCode } from './errors.js';
 export {
   CREDENTIALS_FILE_NAME,

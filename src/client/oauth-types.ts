@@ -63,6 +63,7 @@ export interface AuthorizationServerMetadataLike {
   token_endpoint: string;
   response_types_supported: string[];
   token_endpoint_auth_methods_supported?: string[] | undefined;
+  scopes_supported?: string[] | undefined;
   token_endpoint_auth_signing_alg_values_supported?: string[] | undefined;
   code_challenge_methods_supported?: string[] | undefined;
   authorization_response_iss_parameter_supported?: boolean | undefined;

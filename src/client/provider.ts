@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { checkClientIdUrl } from '../document/client-id-url.js';
 import { CimdError } from '../errors.js';
 import { assertOpenableUrl, deliverAuthorizationUrl } from './browser.js';
+import { displayable } from './callback-params.js';
 import {
   type AssertionSignerLike,
   applyClientAuthentication,
@@ -21,7 +22,12 @@ import {
   type TokenEndpointAuthMethod,
   toAssertionSigner,
 } from './client-auth.js';
-import { type ClientProfile, profileFromDocument, profileFromOptions } from './client-profile.js';
+import {
+  applicationTypeFor,
+  type ClientProfile,
+  profileFromDocument,
+  profileFromOptions,
+} from './client-profile.js';
 import { SignInError } from './errors.js';
 import { fetchClientDocument } from './fetch-document.js';
 import { findFreeLoopbackPort, type LoopbackListener, startLoopbackListener } from './loopback.js';
@@ -93,6 +99,9 @@ export class CimdOAuthClientProvider {
   #client: ClientChoice | undefined;
   #preRegisteredIssuer: string | undefined;
   #codeVerifier: string | undefined;
+  #verifierIssuer:
+    | { issuer: string | undefined; discoveryUrl: string | undefined; issRequired: boolean }
+    | undefined;
   #state: string | undefined;
   #pending: LoopbackListener | undefined;
 
@@ -200,7 +209,12 @@ export class CimdOAuthClientProvider {
   /** The registration body of a Dynamic Client Registration, consistent with the document. */
   get clientMetadata(): RegistrationMetadataLike {
     const { profile, redirectUrl } = this.#ready();
-    return { ...profile.registration, redirect_uris: [redirectUrl] };
+    // SEP-837: every registration names its application_type (the document's, else derived).
+    return {
+      ...profile.registration,
+      application_type: profile.registration.application_type ?? applicationTypeFor([redirectUrl]),
+      redirect_uris: [redirectUrl],
+    };
   }
 
   /** A fresh `state` (32 bytes from the CSPRNG) for each authorization request. */
@@ -215,8 +229,16 @@ export class CimdOAuthClientProvider {
     return this.#discovery;
   }
 
-  /** Keeps the discovery of this session. */
+  /**
+   * Keeps the discovery of this session, after checking the authorization server metadata's
+   * `issuer` against the URL it was discovered from (RFC 8414 §3.3): metadata whose `issuer`
+   * differs is never used (its endpoints could belong to another server). The one tolerance is
+   * the SDK's own: a discovery URL ending in `/` that the issuer spells without it.
+   *
+   * @throws SignInError `ERR_SIGNIN_ISSUER_MISMATCH` for metadata naming another issuer.
+   */
   saveDiscoveryState(state: DiscoveryStateLike): void {
+    assertMetadataIssuer(state);
     if (
       this.#discovery !== undefined &&
       !sameServer(this.#discovery.authorizationServerUrl, state.authorizationServerUrl)
@@ -226,8 +248,15 @@ export class CimdOAuthClientProvider {
     this.#discovery = state;
   }
 
+  /**
+   * The authorization server's issuer: the validated metadata `issuer` (SEP-2352: the key of
+   * every credential), else the URL discovery used when the server publishes no metadata.
+   */
   #issuer(): string | undefined {
-    return this.#discovery === undefined ? undefined : String(this.#discovery.authorizationServerUrl);
+    if (this.#discovery === undefined) return undefined;
+    return (
+      this.#discovery.authorizationServerMetadata?.issuer ?? String(this.#discovery.authorizationServerUrl)
+    );
   }
 
   #metadata(): AuthorizationServerMetadataLike | undefined {
@@ -243,10 +272,24 @@ export class CimdOAuthClientProvider {
    *
    * @throws SignInError `ERR_SIGNIN_AUTH_METHOD` when the document says `private_key_jwt` and the server cannot do it.
    */
-  async clientInformation(): Promise<ClientInformationLike | undefined> {
+  async clientInformation(ctx?: { issuer: string }): Promise<ClientInformationLike | undefined> {
     await this.prepare();
     this.#client = await this.#chooseClient();
-    return this.#client === undefined ? undefined : { ...this.#client.info };
+    if (this.#client === undefined) return undefined;
+    const info = { ...this.#client.info };
+    const stamp = this.#sdkStamp(ctx);
+    if (stamp !== undefined && this.#client.kind !== 'pre-registered') info.issuer = stamp;
+    return info;
+  }
+
+  /**
+   * The issuer stamp the calling SDK compares stored credentials with: SDK 2.x passes the
+   * validated metadata issuer in `ctx`; SDK 1.x compares with the URL discovery used. The store
+   * itself is keyed by the validated issuer either way.
+   */
+  #sdkStamp(ctx: { issuer: string } | undefined): string | undefined {
+    if (ctx !== undefined) return ctx.issuer;
+    return this.#discovery === undefined ? undefined : String(this.#discovery.authorizationServerUrl);
   }
 
   async #chooseClient(): Promise<ClientChoice | undefined> {
@@ -302,7 +345,9 @@ export class CimdOAuthClientProvider {
       this.#preRegisteredIssuer ??= info.issuer;
       return;
     }
-    const issuer = info.issuer ?? this.#issuer();
+    // SEP-2352: keyed by the validated issuer of the server it was made at (the SDK's stamp only
+    // when discovery is not known here).
+    const issuer = this.#issuer() ?? info.issuer;
     if (issuer === undefined) {
       throw new SignInError(
         'ERR_SIGNIN_FAILED',
@@ -329,14 +374,16 @@ export class CimdOAuthClientProvider {
   }
 
   /** The tokens of this MCP server, from its authorization server, for the current client. */
-  async tokens(): Promise<OAuthTokensLike | undefined> {
+  async tokens(ctx?: { issuer: string }): Promise<OAuthTokensLike | undefined> {
     const key = await this.#tokensKey();
-    return key === undefined ? undefined : readTokens(await this.#store.get(key));
+    const tokens = key === undefined ? undefined : readTokens(await this.#store.get(key));
+    const stamp = this.#sdkStamp(ctx);
+    return tokens === undefined || stamp === undefined ? tokens : { ...tokens, issuer: stamp };
   }
 
   /** Stores tokens under (issuer, MCP server, client id) and remembers that binding for the next run. */
   async saveTokens(tokens: OAuthTokensLike): Promise<void> {
-    const issuer = tokens.issuer ?? this.#issuer();
+    const issuer = this.#issuer() ?? tokens.issuer;
     const clientId = this.#client?.info.client_id;
     if (issuer === undefined || clientId === undefined) {
       throw new SignInError(
@@ -348,9 +395,25 @@ export class CimdOAuthClientProvider {
     await this.#store.set(sessionKey(this.clientMetadataUrl, this.#resource), { issuer, clientId });
   }
 
-  /** Keeps the PKCE verifier of the sign-in in memory. */
+  /**
+   * Keeps the PKCE verifier of the sign-in in memory, with the validated issuer of the server it
+   * was made for (SEP-2468): the callback's `iss` is compared with that issuer, not with whatever
+   * the discovery says by the time the callback arrives.
+   */
   saveCodeVerifier(codeVerifier: string): void {
     this.#codeVerifier = codeVerifier;
+    const metadata = this.#metadata();
+    this.#verifierIssuer = {
+      issuer: metadata?.issuer,
+      discoveryUrl:
+        this.#discovery === undefined ? undefined : String(this.#discovery.authorizationServerUrl),
+      issRequired: metadata?.authorization_response_iss_parameter_supported === true,
+    };
+  }
+
+  /** The issuer stored with the PKCE verifier of the sign-in under way (undefined before one starts). */
+  get signInIssuer(): string | undefined {
+    return this.#verifierIssuer?.issuer ?? this.#verifierIssuer?.discoveryUrl;
   }
 
   /** The PKCE verifier of the sign-in under way. */
@@ -395,6 +458,8 @@ export class CimdOAuthClientProvider {
       );
     }
     assertRedirectAllowed(requested, profile.redirectUris);
+    assertResourceMatches(authorizationUrl.searchParams.get('resource'), this.#resource);
+    adjustOfflineAccess(authorizationUrl, metadata, profile);
     const state = authorizationUrl.searchParams.get('state');
     if (state === null || this.#state === undefined || state !== this.#state) {
       throw new SignInError(
@@ -405,15 +470,20 @@ export class CimdOAuthClientProvider {
     this.lastRequestedScope = authorizationUrl.searchParams.get('scope') ?? undefined;
     await this.cancelSignIn();
 
-    const asUrl = this.#issuer();
+    // RFC 9207 by the spec's table (SEP-2468), against the issuer stored with the verifier:
+    // advertised + iss -> compare; advertised, no iss -> refuse; not advertised + iss -> compare;
+    // neither -> proceed. Plain string comparison, no URL normalization.
+    const bound = this.#verifierIssuer;
+    const asUrl = bound?.discoveryUrl ?? this.#discovery?.authorizationServerUrl;
+    const issuer = bound?.issuer ?? metadata?.issuer;
     const listener = await startLoopbackListener({
       host: loopback.host,
       port: Number(new URL(redirectUrl).port),
       path: loopback.path,
       state,
-      issuer: metadata?.issuer ?? asUrl?.replace(/\/$/, ''),
-      issuerAlternatives: metadata === undefined && asUrl !== undefined ? [asUrl] : [],
-      issuerRequired: metadata?.authorization_response_iss_parameter_supported === true,
+      issuer: issuer ?? (asUrl === undefined ? undefined : String(asUrl).replace(/\/$/, '')),
+      issuerAlternatives: issuer === undefined && asUrl !== undefined ? [String(asUrl)] : [],
+      issuerRequired: bound?.issRequired ?? metadata?.authorization_response_iss_parameter_supported === true,
       ...(this.#options.callbackTimeoutMs === undefined
         ? {}
         : { timeoutMs: this.#options.callbackTimeoutMs }),
@@ -443,12 +513,21 @@ export class CimdOAuthClientProvider {
    * @throws SignInError for a refused callback, a timeout or when no sign-in is waiting.
    */
   async waitForAuthorizationCode(): Promise<string> {
+    return (await this.waitForAuthorizationResponse()).code;
+  }
+
+  /**
+   * Like {@link waitForAuthorizationCode}, with the callback's `iss` too (already checked): pass
+   * it on to SDK 2.x's `auth({ authorizationCode, iss })`, which checks it again.
+   */
+  async waitForAuthorizationResponse(): Promise<{ code: string; iss?: string }> {
     const listener = this.#pending;
     if (listener === undefined) {
       throw new SignInError('ERR_SIGNIN_FAILED', 'no sign-in is waiting for a callback.');
     }
     try {
-      return (await listener.result).code;
+      const { code, iss } = await listener.result;
+      return iss === undefined ? { code } : { code, iss };
     } finally {
       if (this.#pending === listener) this.#pending = undefined;
       await listener.close();
@@ -585,4 +664,76 @@ function checkPreRegistered(
       'preRegistered.tokenEndpointAuthMethod private_key_jwt needs the signer option.',
     );
   }
+}
+
+/**
+ * RFC 8414 §3.3: the metadata's `issuer` must be the issuer identifier it was discovered for,
+ * character for character (the one tolerance: a discovery URL ending in `/`, as the SDK spells
+ * a URL, against an issuer without it).
+ */
+function assertMetadataIssuer(state: DiscoveryStateLike): void {
+  const metadata = state.authorizationServerMetadata;
+  if (metadata === undefined) return;
+  const expected = String(state.authorizationServerUrl);
+  const issuer: unknown = metadata.issuer;
+  if (issuer === expected || (expected.endsWith('/') && issuer === expected.slice(0, -1))) return;
+  throw new SignInError(
+    'ERR_SIGNIN_ISSUER_MISMATCH',
+    `the authorization server metadata found for ${expected} names the issuer ${JSON.stringify(typeof issuer === 'string' ? displayable(issuer) : issuer)} (RFC 8414 §3.3 requires them to be identical); its endpoints were not used.`,
+  );
+}
+
+/**
+ * The \`resource\` of an authorization request must be the MCP server (or a prefix of its URL on
+ * the same origin, as RFC 9728 allows): a protected resource metadata naming another resource
+ * never leads to \`/authorize\`.
+ */
+function assertResourceMatches(resource: string | null, serverResource: string): void {
+  if (resource === null) return;
+  if (resourceAllowed(resource, serverResource)) return;
+  throw new SignInError(
+    'ERR_SIGNIN_RESOURCE_MISMATCH',
+    `the protected resource metadata names the resource ${JSON.stringify(displayable(resource))}, which is not the MCP server ${serverResource}; the sign-in was not started.`,
+  );
+}
+
+/** True when `resource` names the MCP server at `serverResource`: same origin, and a path prefix of it. */
+export function resourceAllowed(resource: string, serverResource: string): boolean {
+  let requested: URL;
+  let server: URL;
+  try {
+    requested = new URL(resource);
+    server = new URL(serverResource);
+  } catch {
+    return false;
+  }
+  if (requested.origin !== server.origin) return false;
+  const withSlash = (path: string) => (path.endsWith('/') ? path : `${path}/`);
+  return (
+    requested.pathname === server.pathname ||
+    withSlash(server.pathname).startsWith(withSlash(requested.pathname))
+  );
+}
+
+/**
+ * SEP-2207: \`offline_access\` is asked for only when the authorization server lists it in
+ * \`scopes_supported\` (then always, when the client may use refresh tokens); a scope that names
+ * it for a server that does not list it loses it.
+ */
+function adjustOfflineAccess(
+  authorizationUrl: URL,
+  metadata: AuthorizationServerMetadataLike | undefined,
+  profile: ClientProfile,
+): void {
+  const scope = authorizationUrl.searchParams.get('scope');
+  const scopes = (scope ?? '').split(' ').filter((item) => item !== '');
+  const listed =
+    Array.isArray(metadata?.scopes_supported) && metadata.scopes_supported.includes('offline_access');
+  const refreshable = profile.registration.grant_types?.includes('refresh_token') ?? true;
+  let next = scopes;
+  if (!listed || !refreshable) next = scopes.filter((item) => item !== 'offline_access');
+  else if (scope !== null && !scopes.includes('offline_access')) next = [...scopes, 'offline_access'];
+  if (next.length === scopes.length && next.every((item, index) => item === scopes[index])) return;
+  if (next.length === 0) authorizationUrl.searchParams.delete('scope');
+  else authorizationUrl.searchParams.set('scope', next.join(' '));
 }

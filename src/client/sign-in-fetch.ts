@@ -3,8 +3,9 @@
  * token on every request to the MCP server (MCP-C-20), and on a 401 runs the SDK's `auth()`, waits
  * for the loopback callback when a browser sign-in is needed, finishes with the code and retries
  * the request once. On a 403 `insufficient_scope` it steps up (MCP-C-22): one new sign-in for the
- * union of the scopes held and the challenged ones, at most once per scope set and
- * `maxStepUps` times in all, so a server that keeps refusing cannot loop the client.
+ * union of the scopes requested before, held and challenged (SEP-2350), at most once per scope
+ * set and `maxStepUps` times in all, so a server that keeps refusing cannot loop the client. A 401
+ * to a request that carried a token discovers again first (SEP-2352).
  *
  * The SDK functions are passed in, so this module does not import the SDK.
  *
@@ -23,6 +24,8 @@ export interface SdkAuth {
     options: {
       serverUrl: string | URL;
       authorizationCode?: string;
+      /** The callback's `iss` (SDK 2.x checks it by RFC 9207; SDK 1.x ignores it). */
+      iss?: string;
       scope?: string;
       resourceMetadataUrl?: URL;
       fetchFn?: FetchLike;
@@ -43,7 +46,10 @@ export interface SignInFetchOptions {
   sdk: SdkAuth;
   /** The underlying fetch (also used by the OAuth requests). Default `globalThis.fetch`. */
   fetch?: FetchLike;
-  /** How many step-up sign-ins a session may make. Default 3. */
+  /**
+   * How many step-up sign-ins a session may make (SEP-2350's retry limit). Default 2: with the
+   * first sign-in, at most 3 authorization requests.
+   */
   maxStepUps?: number;
 }
 
@@ -63,7 +69,7 @@ export function createSignInFetch(options: SignInFetchOptions): FetchLike {
   const { provider, sdk } = options;
   const base: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
   const serverOrigin = new URL(String(options.serverUrl)).origin;
-  const maxStepUps = options.maxStepUps ?? 3;
+  const maxStepUps = options.maxStepUps ?? 2;
   const triedScopes = new Set<string>();
   let stepUps = 0;
   let inFlight: Promise<void> | undefined;
@@ -84,8 +90,12 @@ export function createSignInFetch(options: SignInFetchOptions): FetchLike {
       let result = await sdk.auth(provider, request);
       if (result === 'REDIRECT') {
         triedScopes.add(scopeSetKey(provider.lastRequestedScope));
-        const authorizationCode = await provider.waitForAuthorizationCode();
-        result = await sdk.auth(provider, { ...request, authorizationCode });
+        const { code, iss } = await provider.waitForAuthorizationResponse();
+        result = await sdk.auth(provider, {
+          ...request,
+          authorizationCode: code,
+          ...(iss === undefined ? {} : { iss }),
+        });
       }
       if (result !== 'AUTHORIZED') {
         throw new SignInError('ERR_SIGNIN_FAILED', 'the sign-in did not complete.');
@@ -107,17 +117,22 @@ export function createSignInFetch(options: SignInFetchOptions): FetchLike {
 
   return async (url, init) => {
     if (inFlight !== undefined) await inFlight.catch(() => {});
+    const sentToken = (await provider.tokens()) !== undefined;
     let response = await send(url, init);
     if (response.status === 401) {
       const challenge = sdk.extractWWWAuthenticateParams(response);
       await response.body?.cancel();
+      // A token the server no longer takes: discover again (SEP-2352: the resource may have moved
+      // to another authorization server, whose credentials are separate).
+      if (sentToken) await provider.invalidateCredentials('discovery');
       await signIn(challenge);
       response = await send(url, init);
     }
     if (response.status === 403) {
       const challenge = sdk.extractWWWAuthenticateParams(response);
       if (challenge.error === 'insufficient_scope' && stepUps < maxStepUps) {
-        const held = (await provider.tokens())?.scope ?? provider.lastRequestedScope;
+        // SEP-2350: the union of what was asked for before (and granted) and what is challenged.
+        const held = unionScopes(provider.lastRequestedScope, (await provider.tokens())?.scope);
         const wanted = unionScopes(held, challenge.scope);
         if (!triedScopes.has(scopeSetKey(wanted))) {
           stepUps += 1;

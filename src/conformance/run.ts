@@ -5,6 +5,7 @@
  * @module
  */
 import { connect } from '../client/connect.js';
+import { connectSdk2 } from '../client/connect-sdk2.js';
 import { VERSION } from '../version.js';
 import { readConformanceContext } from './context.js';
 import { createHeadlessAuthorizer } from './headless.js';
@@ -18,7 +19,10 @@ export const CONFORMANCE_REDIRECT_URI = 'http://127.0.0.1/callback';
 /** Runs one scenario against `serverUrl`. */
 export async function runConformanceClient(serverUrl: string): Promise<void> {
   const context = readConformanceContext();
-  const client = await connect(serverUrl, {
+  // At 2026-07-28 the suite's MCP server is stateless (no `initialize`): SDK 2.x speaks it.
+  const version = process.env.MCP_CONFORMANCE_PROTOCOL_VERSION;
+  const modern = version !== undefined && version >= '2026-07-28';
+  const options = {
     clientMetadataUrl: CONFORMANCE_CLIENT_METADATA_URL,
     // The suite's document URL is under .local and is never fetched: say what it would register.
     allowPrivateNetwork: true,
@@ -27,7 +31,10 @@ export async function runConformanceClient(serverUrl: string): Promise<void> {
     onAuthorizationUrl: createHeadlessAuthorizer(),
     clientInfo: { name: 'mcp-cimd-conformance-client', version: VERSION },
     ...(context.preRegistered === undefined ? {} : { preRegistered: context.preRegistered }),
-  });
+  };
+  const client = modern
+    ? await connectSdk2(serverUrl, { ...options, protocolVersion: version })
+    : await connect(serverUrl, options);
   try {
     const { tools } = await client.listTools();
     if (tools.some((tool) => tool.name === 'test-tool')) {

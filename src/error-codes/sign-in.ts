@@ -18,6 +18,8 @@ export type SignInErrorCode =
   | 'ERR_SIGNIN_STATE_MISMATCH'
   /** The callback's `iss` is missing where required or names another server (RFC 9207, DISC-09). */
   | 'ERR_SIGNIN_ISSUER_MISMATCH'
+  /** The protected resource metadata names another resource than the MCP server; no authorization request was made. */
+  | 'ERR_SIGNIN_RESOURCE_MISMATCH'
   /** The authorization server answered the authorization request with an `error`. */
   | 'ERR_SIGNIN_DENIED'
   /** The callback carried no authorization code. */
