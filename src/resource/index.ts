@@ -18,6 +18,21 @@
  */
 
 export {
+  accessTokenHash,
+  boundJktOf,
+  createDpopNonceSource,
+  createDpopProofVerifier,
+  createDpopResourceCheck,
+  createMemoryDpopReplayStore,
+  DEFAULT_DPOP_ALGORITHMS,
+  type DpopNonceOptions,
+  type DpopNonceSource,
+  type DpopReplayStore,
+  type DpopResourceOptions,
+  InvalidDpopProofError,
+  UseDpopNonceError,
+} from '../server/dpop/index.js';
+export {
   InsufficientScopeError,
   InvalidRequestError,
   InvalidTokenError,

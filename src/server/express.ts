@@ -52,11 +52,20 @@ export function requireBearer(options: BearerAuthOptions): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     // Node keeps only the first of repeated Authorization headers in `headers`; look at all of them.
     const authorization = req.headersDistinct?.authorization ?? req.headers.authorization;
-    authenticate({ authorization, url: req.originalUrl ?? req.url }).then((result) => {
+    const target = req.originalUrl ?? req.url;
+    const dpop = req.headersDistinct?.dpop ?? req.headers.dpop;
+    authenticate({
+      authorization,
+      // DPoP's htu is compared with the absolute URL of the request as received.
+      url: `${req.protocol ?? 'http'}://${req.headers.host ?? 'localhost'}${target}`,
+      method: req.method,
+      ...(dpop === undefined ? {} : { dpop }),
+    }).then((result) => {
       if (!result.ok) {
         send(res, result.reply);
         return;
       }
+      for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
       (req as RequestWithAuth).auth = result.authInfo;
       next();
     }, next);

@@ -81,6 +81,26 @@ export {
   SUPPORTED_GRANT_TYPES,
   TOLERATED_SERVER_SIDE,
 } from './clients/validate-document.js';
+// DPoP (RFC 9449): proofs, nonces, the resource-side check
+export {
+  accessTokenHash,
+  boundJktOf,
+  createDpopNonceSource,
+  createDpopProofVerifier,
+  createDpopResourceCheck,
+  createMemoryDpopReplayStore,
+  DEFAULT_DPOP_ALGORITHMS,
+  type DpopNonceOptions,
+  type DpopNonceSource,
+  type DpopProofVerifier,
+  type DpopProofVerifierOptions,
+  type DpopReplayStore,
+  type DpopResourceOptions,
+  type DpopServerOptions,
+  InvalidDpopProofError,
+  UseDpopNonceError,
+  type VerifiedDpopProof,
+} from './dpop/index.js';
 export { authorizationServerMetadata } from './endpoints/metadata.js';
 export { isLoopbackAddress, peerAddressOf } from './http/peer.js';
 export { type Logger, silentLogger } from './logger.js';

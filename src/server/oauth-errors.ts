@@ -25,7 +25,9 @@ export type OAuthErrorCode =
   | 'invalid_token'
   | 'insufficient_scope'
   | 'consent_required'
-  | 'login_required';
+  | 'login_required'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** The base of every wire error. */
 export class OAuthError extends Error {

@@ -13,6 +13,11 @@ import {
   compileClientCredentialsPolicy,
 } from '../clients/client-credentials-policy.js';
 import type { ClientRegistryOptions } from '../clients/registry.js';
+import {
+  type DpopServerOptions,
+  type ResolvedDpopServerOptions,
+  resolveDpopServerOptions,
+} from '../dpop/server-options.js';
 import { isLoopbackHostname } from '../http/loopback.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator } from '../login/authenticator.js';
@@ -73,6 +78,11 @@ export interface AuthorizationServerOptions {
   /** How long a pending authorization (waiting for sign-in and consent) lives, in ms. Default 600 000. */
   interactionLifetimeMs?: number;
   consent?: ConsentOptions;
+  /**
+   * DPoP (RFC 9449) at `/token`: proofs are always accepted and bind the tokens; this can require
+   * them, require server nonces, and set the algorithms and the `iat` window. Default: optional, no nonces.
+   */
+  dpop?: DpopServerOptions;
   /** `private_key_jwt` assertion rules. */
   clientAssertions?: {
     /** `issuer-or-token-endpoint` (default) or `issuer-only` (the strict draft reading, PKJ-05). */
@@ -124,6 +134,8 @@ export interface ResolvedServerOptions {
   interactionLifetimeMs: number;
   consent: Required<ConsentOptions>;
   userClaims: readonly UserClaim[];
+  /** DPoP at `/token` (RFC 9449). */
+  dpop: ResolvedDpopServerOptions;
 }
 
 const DAY_MS = 86_400_000;
@@ -212,6 +224,7 @@ export function resolveServerOptions(options: AuthorizationServerOptions): Resol
     codeLifetimeMs: positiveMs(options.codeLifetimeMs, 60_000, 'codeLifetimeMs'),
     interactionLifetimeMs: positiveMs(options.interactionLifetimeMs, 600_000, 'interactionLifetimeMs'),
     userClaims: [...new Set(options.userClaims ?? [])],
+    dpop: resolveDpopServerOptions(options.dpop, options.now),
     consent: {
       rememberForMs: positiveMs(consent.rememberForMs, 30 * DAY_MS, 'consent.rememberForMs', true),
       skipWhenRemembered: skip,

@@ -33,6 +33,7 @@ export function authorizationServerMetadata(context: ServerContext): Record<stri
     client_id_metadata_document_supported: true,
     authorization_response_iss_parameter_supported: true,
     resource_indicators_supported: true,
+    dpop_signing_alg_values_supported: [...options.dpop.algorithms],
   };
   if (options.registration) metadata.registration_endpoint = endpoints.registration.url;
   if (options.scopesSupported) metadata.scopes_supported = [...options.scopesSupported];

@@ -15,6 +15,7 @@ import type { AuthorizationCodeRecord, RefreshFamilyRecord } from '../../store/s
 import type { ServerContext } from '../authorization-server/context.js';
 import { hasClientChanged } from '../clients/fingerprint.js';
 import { CODE_VERIFIER_PATTERN, pkceS256Matches, sha256Base64url } from '../crypto.js';
+import { DPOP_JKT_EXTRA } from '../dpop/refresh-binding.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidGrantError } from '../oauth-errors.js';
 import type { AuthenticatedClient } from './client-authentication.js';
@@ -90,7 +91,14 @@ async function createFamily(
     clientFingerprint: auth.client.fingerprint,
     createdAt: now,
     expiresAt: now + context.options.refreshTokenLifetimeMs,
-    extra: { authTime: record.authTime, ...withUserClaims(record.extra) },
+    extra: {
+      authTime: record.authTime,
+      ...withUserClaims(record.extra),
+      // RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key.
+      ...(auth.dpop !== undefined && auth.client.authMethod === 'none'
+        ? { [DPOP_JKT_EXTRA]: auth.dpop.jkt }
+        : {}),
+    },
   };
   if (auth.assertion !== undefined) family.keyThumbprint = auth.assertion.keyThumbprint;
   await context.store.createRefreshFamily(family, refresh.hash);
@@ -147,6 +155,7 @@ export async function redeemAuthorizationCode(
       scope: record.scope,
       authTime: record.authTime,
       ...withUserClaims(record.extra),
+      ...(auth.dpop === undefined ? {} : { dpopJkt: auth.dpop.jkt }),
     },
     refreshToken,
   );

@@ -11,6 +11,7 @@ import { claimedClientId } from '../auth/assertion-params.js';
 import type { VerifiedClientAssertion } from '../auth/private-key-jwt.js';
 import type { ServerContext } from '../authorization-server/context.js';
 import type { ResolvedClient } from '../clients/types.js';
+import type { VerifiedDpopProof } from '../dpop/proof.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidClientError, toOAuthError } from '../oauth-errors.js';
 
@@ -20,6 +21,8 @@ export interface AuthenticatedClient {
   client: ResolvedClient;
   /** The verified assertion, for a `private_key_jwt` client (its key thumbprint binds refresh tokens). */
   assertion?: VerifiedClientAssertion;
+  /** The request's verified DPoP proof (RFC 9449), when it had one: its key binds the tokens. */
+  dpop?: VerifiedDpopProof;
 }
 
 /** Parameters that only a `private_key_jwt` client may send. */

@@ -118,5 +118,6 @@ export async function grantClientCredentials(
     userId: client.clientId,
     audience,
     scope,
+    ...(auth.dpop === undefined ? {} : { dpopJkt: auth.dpop.jkt }),
   });
 }

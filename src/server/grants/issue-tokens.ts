@@ -16,7 +16,8 @@ export const GRANT_ID_CLAIM = 'grant_id';
 /** The body of a successful token response. */
 export interface TokenResponseBody {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` when the access token is bound to a DPoP key (RFC 9449 §5.1), else `Bearer`. */
+  token_type: 'Bearer' | 'DPoP';
   /** Seconds until the access token expires. */
   expires_in: number;
   /** The granted scope; left out when empty. */
@@ -37,6 +38,8 @@ export interface AccessTokenGrant {
   authTime?: number;
   /** Claims about the user (`name`, `email`) to add (the server's `userClaims`). */
   userClaims?: Record<string, string>;
+  /** The RFC 7638 thumbprint of the DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6). */
+  dpopJkt?: string;
 }
 
 /** `{ userClaims }` from a code's or a refresh family's `extra`, or `{}` when it has none. */
@@ -84,11 +87,12 @@ export async function tokenResponseBody(
     lifetimeMs: context.options.accessTokenLifetimeMs,
     ...(grant.authTime === undefined ? {} : { authTime: grant.authTime }),
     claims: { ...grant.userClaims, [GRANT_ID_CLAIM]: grant.grantId },
+    ...(grant.dpopJkt === undefined ? {} : { confirmation: { jkt: grant.dpopJkt } }),
     now: context.now,
   });
   const body: TokenResponseBody = {
     access_token: issued.token,
-    token_type: 'Bearer',
+    token_type: grant.dpopJkt === undefined ? 'Bearer' : 'DPoP',
     expires_in: Math.max(0, issued.expiresAt - Math.floor(context.now() / 1000)),
   };
   if (grant.scope !== '') body.scope = grant.scope;

@@ -22,7 +22,8 @@ export function mountPostEndpoint(
     cors({
       origin: '*',
       allowMethods: ['POST', 'OPTIONS'],
-      allowHeaders: ['content-type', 'mcp-protocol-version'],
+      allowHeaders: ['content-type', 'mcp-protocol-version', 'dpop'],
+      exposeHeaders: ['dpop-nonce'],
       maxAge: 600,
     }),
   );

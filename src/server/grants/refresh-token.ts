@@ -17,6 +17,7 @@
 import type { RefreshFamilyChanges, RefreshFamilyRecord } from '../../store/store.js';
 import type { ServerContext } from '../authorization-server/context.js';
 import { sha256Base64url } from '../crypto.js';
+import { checkDpopRefreshBinding } from '../dpop/refresh-binding.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidGrantError } from '../oauth-errors.js';
 import type { AuthenticatedClient } from './client-authentication.js';
@@ -42,6 +43,7 @@ async function checkBinding(
 ): Promise<void> {
   const { client } = auth;
   if (family.clientId !== client.clientId) throw new InvalidGrantError(INVALID_TOKEN);
+  checkDpopRefreshBinding(family, auth.dpop);
   if (family.authMethod !== client.authMethod) {
     throw new InvalidGrantError(
       `the client's token_endpoint_auth_method changed from ${family.authMethod} to ${client.authMethod} since this grant was issued; sign in again`,
@@ -114,6 +116,7 @@ export async function refreshTokens(
       scope,
       ...(typeof authTime === 'number' ? { authTime } : {}),
       ...withUserClaims(result.family.extra),
+      ...(auth.dpop === undefined ? {} : { dpopJkt: auth.dpop.jkt }),
     },
     next.token,
   );

@@ -7,6 +7,7 @@
  * @module
  */
 import type { ServerContext } from '../authorization-server/context.js';
+import { verifyTokenRequestProof, withDpopNonce } from '../dpop/token-endpoint.js';
 import { formParams } from '../http/params.js';
 import { oauthErrorResponse } from '../http/responses.js';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../oauth-errors.js';
@@ -51,7 +52,9 @@ export async function handleTokenRequest(context: ServerContext, request: Reques
         `this server supports the grant types ${TOKEN_GRANT_TYPES.join(' and ')} only`,
       );
     }
+    const dpop = await verifyTokenRequestProof(context, request);
     const auth = await authenticateClient(context, params);
+    if (dpop !== undefined) auth.dpop = dpop;
     clientId = auth.client.clientId;
     if (!clientCredentials && !auth.client.grantTypes.includes(grantType)) {
       throw new UnauthorizedClientError(
@@ -67,7 +70,7 @@ export async function handleTokenRequest(context: ServerContext, request: Reques
       { event: 'token_issued', grantType, clientId, withRefreshToken: body.refresh_token !== undefined },
       'tokens issued',
     );
-    return tokenResponse(body);
+    return await withDpopNonce(context, tokenResponse(body));
   } catch (error) {
     const oauth = wireError(context, error, 'token');
     context.logger.info(
@@ -81,6 +84,6 @@ export async function handleTokenRequest(context: ServerContext, request: Reques
       },
       oauth.message,
     );
-    return oauthErrorResponse(oauth);
+    return await withDpopNonce(context, oauthErrorResponse(oauth), error);
   }
 }

@@ -14,6 +14,12 @@
  * @module
  */
 import { InvalidOptionError } from '../../errors.js';
+import {
+  boundJktOf,
+  createDpopResourceCheck,
+  type DpopResourceOptions,
+  readDpopCredentials,
+} from '../dpop/resource.js';
 import type { AuthInfo, TokenVerifier } from './auth-info.js';
 import { type HttpReply, jsonReply } from './http-reply.js';
 import { parseHttpsUrl } from './https-url.js';
@@ -34,18 +40,34 @@ export interface BearerAuthOptions {
   resourceMetadataUrl: string | URL;
   /** Scopes every request must carry (403 `insufficient_scope` otherwise). Default none. */
   requiredScopes?: readonly string[];
+  /**
+   * DPoP (RFC 9449): `Authorization: DPoP <token>` with a `DPoP` proof header is accepted for
+   * tokens bound to a key (`cnf.jkt`); the options add server nonces, a shared replay store and
+   * the algorithms. `false` accepts no DPoP requests. Either way, a token bound to a key is
+   * refused when presented as a Bearer token. Default: on, with a per-process replay record.
+   */
+  dpop?: DpopResourceOptions | false;
 }
 
 /** The parts of a request the bearer check reads. */
 export interface BearerRequest {
   /** Every `Authorization` header value (an array when the framework keeps duplicates apart). */
   authorization: string | readonly string[] | undefined;
-  /** The request target (absolute URL, or path and query); only its query is looked at. */
+  /**
+   * The request target (absolute URL, or path and query). Its query is looked at; for DPoP it
+   * must be absolute (the proof's `htu` is compared with it).
+   */
   url?: string;
+  /** The HTTP method (DPoP `htm`). */
+  method?: string;
+  /** Every `DPoP` proof header value. */
+  dpop?: string | readonly string[];
 }
 
 /** The outcome of a bearer check. */
-export type BearerAuthResult = { ok: true; authInfo: AuthInfo } | { ok: false; reply: HttpReply };
+export type BearerAuthResult =
+  /** `headers` go on the response (a fresh `DPoP-Nonce` when DPoP nonces are on). */
+  { ok: true; authInfo: AuthInfo; headers?: Record<string, string> } | { ok: false; reply: HttpReply };
 
 /** Runs the bearer check on one request; never rejects. */
 export type BearerAuthenticator = (request: BearerRequest) => Promise<BearerAuthResult>;
@@ -118,28 +140,45 @@ export function createBearerAuthenticator(options: BearerAuthOptions): BearerAut
   const resourceMetadataUrl = parseHttpsUrl(options.resourceMetadataUrl, 'resourceMetadataUrl').href;
   const requiredScopes = [...new Set(options.requiredScopes ?? [])];
   const challengeScopes = [...new Set([...requiredScopes, ...(verifier.requiredScopes ?? [])])];
+  const dpop = options.dpop === false ? undefined : createDpopResourceCheck(options.dpop);
 
-  function challenge(status: number, error?: BearerErrorCode, description?: string): HttpReply {
+  function challenge(
+    status: number,
+    error?: BearerErrorCode,
+    description?: string,
+    scheme: 'Bearer' | 'DPoP' = 'Bearer',
+    extraHeaders: Record<string, string> = {},
+  ): HttpReply {
     const header = wwwAuthenticate({
       resourceMetadataUrl,
       scope: challengeScopes,
+      ...(scheme === 'DPoP' ? { scheme, algs: dpop?.algorithms ?? [] } : {}),
       ...(error === undefined ? {} : { error }),
       ...(description === undefined ? {} : { errorDescription: description }),
     });
-    if (error === undefined) return { status, headers: { 'WWW-Authenticate': header } };
-    return jsonReply(status, { error, error_description: description ?? '' }, { 'WWW-Authenticate': header });
+    if (error === undefined) return { status, headers: { 'WWW-Authenticate': header, ...extraHeaders } };
+    return jsonReply(
+      status,
+      { error, error_description: description ?? '' },
+      { 'WWW-Authenticate': header, ...extraHeaders },
+    );
   }
 
-  function failure(error: unknown): HttpReply {
+  function failure(error: unknown, scheme: 'Bearer' | 'DPoP' = 'Bearer'): HttpReply {
     const code = errorCodeOf(error);
     const message = error instanceof Error ? error.message : '';
     switch (code) {
       case 'invalid_token':
-        return challenge(401, 'invalid_token', message || 'the access token is invalid');
+        return challenge(401, 'invalid_token', message || 'the access token is invalid', scheme);
       case 'insufficient_scope':
-        return challenge(403, 'insufficient_scope', message || 'the access token lacks a required scope');
+        return challenge(
+          403,
+          'insufficient_scope',
+          message || 'the access token lacks a required scope',
+          scheme,
+        );
       case 'invalid_request':
-        return challenge(400, 'invalid_request', message || FORMAT_HINT);
+        return challenge(400, 'invalid_request', message || FORMAT_HINT, scheme);
       default: {
         const status = statusOf(error, code);
         const wire = status === 503 ? 'temporarily_unavailable' : 'server_error';
@@ -150,12 +189,58 @@ export function createBearerAuthenticator(options: BearerAuthOptions): BearerAut
     }
   }
 
+  function missingScopes(authInfo: AuthInfo): string[] {
+    return requiredScopes.filter((scope) => !authInfo.scopes.includes(scope));
+  }
+
+  /** The `Authorization: DPoP` path (RFC 9449 §7.1): the token, its scopes, then the proof. */
+  async function authenticateDpop(
+    check: NonNullable<typeof dpop>,
+    token: string,
+    request: BearerRequest,
+  ): Promise<BearerAuthResult> {
+    let authInfo: AuthInfo;
+    try {
+      authInfo = await verifier.verifyAccessToken(token);
+    } catch (error) {
+      return { ok: false, reply: failure(error, 'DPoP') };
+    }
+    const result = await check.check(authInfo, {
+      proof: request.dpop,
+      method: request.method ?? 'GET',
+      url: request.url ?? '',
+    });
+    if (!result.ok) {
+      return { ok: false, reply: challenge(401, result.error, result.description, 'DPoP', result.headers) };
+    }
+    const missing = missingScopes(authInfo);
+    if (missing.length > 0) {
+      return {
+        ok: false,
+        reply: challenge(
+          403,
+          'insufficient_scope',
+          `the access token lacks the required scope(s): ${missing.join(' ')}`,
+          'DPoP',
+        ),
+      };
+    }
+    return { ok: true, authInfo, headers: result.headers };
+  }
+
   return async (request) => {
     if (hasQueryToken(request.url)) {
       return {
         ok: false,
         reply: challenge(400, 'invalid_request', `access tokens are not accepted in the URL; ${FORMAT_HINT}`),
       };
+    }
+    const dpopCredentials = dpop === undefined ? undefined : readDpopCredentials(request.authorization);
+    if (dpop !== undefined && dpopCredentials !== undefined) {
+      if (dpopCredentials.kind === 'malformed') {
+        return { ok: false, reply: challenge(400, 'invalid_request', dpopCredentials.description, 'DPoP') };
+      }
+      return authenticateDpop(dpop, dpopCredentials.token, request);
     }
     const credentials = readBearerCredentials(request.authorization);
     if (credentials.kind === 'none') return { ok: false, reply: challenge(401) };
@@ -167,6 +252,18 @@ export function createBearerAuthenticator(options: BearerAuthOptions): BearerAut
       authInfo = await verifier.verifyAccessToken(credentials.token);
     } catch (error) {
       return { ok: false, reply: failure(error) };
+    }
+    if (boundJktOf(authInfo) !== undefined) {
+      // RFC 9449 §7.1: a DPoP-bound token is no bearer token; without its key's proof it is refused.
+      return {
+        ok: false,
+        reply: challenge(
+          401,
+          'invalid_token',
+          'this access token is bound to a DPoP key: present it as "Authorization: DPoP <token>" with a DPoP proof',
+          dpop === undefined ? 'Bearer' : 'DPoP',
+        ),
+      };
     }
     const missing = requiredScopes.filter((scope) => !authInfo.scopes.includes(scope));
     if (missing.length > 0) {
@@ -185,5 +282,11 @@ export function createBearerAuthenticator(options: BearerAuthOptions): BearerAut
 
 /** The {@link BearerRequest} of a web-standard `Request`. */
 export function bearerRequestOf(request: Request): BearerRequest {
-  return { authorization: request.headers.get('authorization') ?? undefined, url: request.url };
+  const dpop = request.headers.get('dpop');
+  return {
+    authorization: request.headers.get('authorization') ?? undefined,
+    url: request.url,
+    method: request.method,
+    ...(dpop === null ? {} : { dpop }),
+  };
 }

@@ -34,10 +34,23 @@ export interface BearerAuthEnv {
 export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<BearerAuthEnv> {
   const authenticate = createBearerAuthenticator(options);
   return async (c, next) => {
-    const result = await authenticate({ authorization: c.req.header('authorization'), url: c.req.url });
+    const dpop = c.req.header('dpop');
+    const result = await authenticate({
+      authorization: c.req.header('authorization'),
+      url: c.req.url,
+      method: c.req.method,
+      ...(dpop === undefined ? {} : { dpop }),
+    });
     if (!result.ok) return toResponse(result.reply, c.req.method);
     c.set('auth', result.authInfo);
     await next();
+    for (const [name, value] of Object.entries(result.headers ?? {})) {
+      try {
+        c.res.headers.set(name, value);
+      } catch {
+        // A handler's response with immutable headers keeps them; the client gets a nonce next time.
+      }
+    }
   };
 }
 

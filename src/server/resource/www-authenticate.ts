@@ -7,7 +7,14 @@
  */
 
 /** The RFC 6750 §3.1 error codes a challenge can carry. */
-export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+export type BearerErrorCode =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  /** RFC 9449 §7.1: the DPoP proof failed a check (DPoP challenges only). */
+  | 'invalid_dpop_proof'
+  /** RFC 9449 §9: retry with the nonce of the `DPoP-Nonce` header (DPoP challenges only). */
+  | 'use_dpop_nonce';
 
 /** Options of {@link wwwAuthenticate}. */
 export interface WwwAuthenticateOptions {
@@ -22,6 +29,10 @@ export interface WwwAuthenticateOptions {
   scope?: string | readonly string[];
   /** The URL of this resource's protected-resource metadata (RFC 9728 §5.1). */
   resourceMetadataUrl: string | URL;
+  /** The scheme: `Bearer` (default), or `DPoP` (RFC 9449 §7.1) for requests that used it. */
+  scheme?: 'Bearer' | 'DPoP';
+  /** For `DPoP`: the accepted proof algorithms (`algs`). */
+  algs?: readonly string[];
 }
 
 /**
@@ -49,5 +60,8 @@ export function wwwAuthenticate(options: WwwAuthenticateOptions): string {
       params.push(`error_description=${quotedString(options.errorDescription)}`);
     }
   }
-  return `Bearer ${params.join(', ')}`;
+  if (options.scheme === 'DPoP' && options.algs !== undefined && options.algs.length > 0) {
+    params.push(`algs=${quotedString(options.algs.join(' '))}`);
+  }
+  return `${options.scheme ?? 'Bearer'} ${params.join(', ')}`;
 }

@@ -58,6 +58,8 @@ export interface IssueAccessTokenOptions {
   authTime?: number;
   /** More claims to add; they may not name a {@link RESERVED_ACCESS_TOKEN_CLAIMS} claim. */
   claims?: Record<string, unknown>;
+  /** The key the token is bound to (`cnf`, RFC 7800): `{ jkt }` for DPoP (RFC 9449 §6.1). */
+  confirmation?: { jkt: string };
   /** The clock, epoch ms. Default `Date.now`. */
   now?: () => number;
 }
@@ -149,6 +151,8 @@ export async function issueAccessToken(
     jti,
   };
   if (scope !== undefined) payload.scope = scope;
+  if (options.confirmation !== undefined)
+    payload.cnf = { jkt: nonEmpty(options.confirmation.jkt, 'confirmation.jkt') };
   if (options.authTime !== undefined) {
     if (!Number.isFinite(options.authTime))
       throw new InvalidOptionError('authTime must be epoch milliseconds');
