@@ -7,6 +7,7 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { VERSION } from '../version.js';
+import { createClientCredentialsFetch } from './client-credentials.js';
 import { SignInError } from './errors.js';
 import { CimdOAuthClientProvider } from './provider.js';
 import type { CimdClientProviderOptions } from './provider-options.js';
@@ -22,6 +23,15 @@ export interface ConnectOptions extends Omit<CimdClientProviderOptions, 'serverU
   clientInfo?: { name: string; version: string };
   /** The fetch used for every request (MCP and OAuth). Default `globalThis.fetch`. */
   fetch?: FetchLike;
+  /**
+   * `authorization_code` (default): a user signs in through the browser. `client_credentials`:
+   * an agent acting as itself, with no user and no browser; needs `clientMetadataUrl` (the
+   * agent's `client_id`) and `signer` (`createAssertionSigner(keySet)` from `mcp-cimd/keys`, or a
+   * function that signs with the key set's current key, to follow rotations).
+   */
+  grant?: 'authorization_code' | 'client_credentials';
+  /** With `grant: 'client_credentials'`: the scope to ask for. Default: the client's own `scope`. */
+  clientCredentialsScope?: string;
   /** How many step-up sign-ins a session may make on `insufficient_scope` (SEP-2350). Default 2: at most 3 authorization requests in all. */
   maxStepUps?: number;
 }
@@ -57,6 +67,37 @@ async function loadSdk(): Promise<Sdk> {
   }
 }
 
+/**
+ * Connects with the client_credentials grant: a token from the authorization server the MCP
+ * server names, with a private_key_jwt assertion; a new one whenever it expires or is refused.
+ */
+async function connectAsAgent(sdk: Sdk, serverUrl: string | URL, options: ConnectOptions): Promise<Client> {
+  const clientId = options.clientMetadataUrl;
+  if (clientId === undefined || options.signer === undefined) {
+    throw new SignInError(
+      'ERR_SIGNIN_CLIENT_CONFIG',
+      "connect({ grant: 'client_credentials' }) needs clientMetadataUrl (the agent's client_id) and signer (createAssertionSigner(keySet) from mcp-cimd/keys).",
+    );
+  }
+  const agentFetch = createClientCredentialsFetch({
+    serverUrl,
+    clientId,
+    signer: options.signer,
+    ...(options.clientCredentialsScope === undefined ? {} : { scope: options.clientCredentialsScope }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+  });
+  await agentFetch.authorize();
+  const transport = new sdk.StreamableHTTPClientTransport(new URL(String(serverUrl)), { fetch: agentFetch });
+  const client = new sdk.Client(options.clientInfo ?? { name: 'mcp-cimd', version: VERSION });
+  try {
+    await client.connect(transport);
+  } catch (error) {
+    await client.close().catch(() => {});
+    throw error;
+  }
+  return client;
+}
+
 function providerFor(serverUrl: string | URL, options: ConnectOptions): CimdOAuthClientProvider {
   if (options.provider !== undefined) return options.provider;
   const {
@@ -64,6 +105,8 @@ function providerFor(serverUrl: string | URL, options: ConnectOptions): CimdOAut
     clientInfo: _info,
     fetch: _fetch,
     maxStepUps: _max,
+    grant: _grant,
+    clientCredentialsScope: _scope,
     clientMetadataUrl,
     ...rest
   } = options;
@@ -89,6 +132,7 @@ function providerFor(serverUrl: string | URL, options: ConnectOptions): CimdOAut
  */
 export async function connect(serverUrl: string | URL, options: ConnectOptions): Promise<Client> {
   const sdk = await loadSdk();
+  if (options.grant === 'client_credentials') return connectAsAgent(sdk, serverUrl, options);
   const provider = providerFor(serverUrl, options);
   await provider.prepare();
   const signInFetch = createSignInFetch({

@@ -1,6 +1,9 @@
 /**
  * `cimd connect <mcp-server-url>`: signs in to an MCP server with a Client ID Metadata Document
  * (through the system browser, or by printing the URL), lists the server's tools, or calls one.
+ * With `--client-credentials`, an agent connects as itself: no user and no browser, a token from
+ * the `client_credentials` grant signed with the key set of `--key` (reread at every token
+ * request, so a `cimd keys promote` takes effect at once).
  * Data (tools, the call's result) on stdout, the sign-in on stderr. Exit 0 ok, 1 when the tool
  * reports an error or does not exist, 2 when the sign-in or connection fails or on usage errors.
  *
@@ -13,7 +16,7 @@ import { isSignInError } from '../../client/errors.js';
 import { FileTokenStore } from '../../client/file-token-store.js';
 import { MemoryTokenStore } from '../../client/token-store.js';
 import { isCimdError } from '../../errors.js';
-import { createAssertionSigner } from '../../keys/assertion.js';
+import { createAssertionSigner, signClientAssertion } from '../../keys/assertion.js';
 import { loadKeySet } from '../../keys/file.js';
 import { EXIT_CANNOT_CHECK, EXIT_INVALID, EXIT_OK, UsageError } from '../exit-codes.js';
 import { type CliIo, writeLine } from '../io.js';
@@ -21,6 +24,8 @@ import { type CliIo, writeLine } from '../io.js';
 interface ConnectFlags {
   clientMetadataUrl: string;
   key?: string;
+  clientCredentials?: boolean;
+  scope?: string;
   printUrl?: boolean;
   call?: string;
   args?: string;
@@ -47,6 +52,14 @@ export function connectCommand(io: CliIo, setExit: (code: number) => void): Comm
       'the https URL of your client metadata document (the client_id)',
     )
     .option('--key <file>', 'the key set file (cimd keys generate) for a private_key_jwt document')
+    .option(
+      '--client-credentials',
+      'connect as an agent with the client_credentials grant: no user, no browser (needs --key)',
+    )
+    .option(
+      '--scope <scope>',
+      'with --client-credentials: the scope to ask for (default: the document scope)',
+    )
     .option('--print-url', 'print the sign-in URL on stderr instead of opening the browser')
     .option('--call <tool>', 'call this tool instead of listing the tools')
     .option('--args <json>', 'the tool arguments, a JSON object (with --call)', '{}')
@@ -73,7 +86,9 @@ Exit codes: 0 done, 1 the tool reported an error or does not exist,
 Examples:
   $ cimd connect https://mcp.example.com/mcp --client-metadata-url https://app.example.com/oauth/client.json
   $ cimd connect https://mcp.example.com/mcp --client-metadata-url https://app.example.com/oauth/client.json \\
-      --key cimd-keys.json --call echo --args '{"text":"hi"}' --json`,
+      --key cimd-keys.json --call echo --args '{"text":"hi"}' --json
+  $ cimd connect https://mcp.example.com/mcp --client-credentials --key cimd-keys.json \
+      --client-metadata-url https://agent.example.com/client.json --call echo`,
     )
     .action(async (serverUrl: string, flags: ConnectFlags) => {
       setExit(await runConnect(serverUrl, flags, io));
@@ -123,6 +138,24 @@ async function loadSigner(path: string | undefined): Promise<AssertionSignerLike
   }
 }
 
+/**
+ * A signer that reads the key set file at every token request and signs with its current key,
+ * so an agent follows a rotation (`cimd keys promote`) without a restart.
+ */
+async function loadRotatingSigner(path: string | undefined): Promise<AssertionSignerLike> {
+  if (path === undefined) {
+    throw new UsageError(
+      '--client-credentials needs --key <file>: the key set (cimd keys generate) the agent signs with',
+    );
+  }
+  try {
+    await loadKeySet(path);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return async (claims) => signClientAssertion({ keySet: await loadKeySet(path), ...claims });
+}
+
 function printTools(io: CliIo, tools: readonly ToolSummary[], json: boolean): void {
   if (json) {
     writeLine(io.stdout, JSON.stringify({ tools }, null, 2));
@@ -155,7 +188,9 @@ async function runConnect(rawServerUrl: string, flags: ConnectFlags, io: CliIo):
   const serverUrl = parseServerUrl(rawServerUrl);
   const toolArguments = flags.call === undefined ? undefined : parseArguments(flags.args);
   const callbackTimeoutMs = parseTimeout(flags.timeout);
-  const signer = await loadSigner(flags.key);
+  const agent = flags.clientCredentials === true;
+  if (!agent && flags.scope !== undefined) throw new UsageError('--scope goes with --client-credentials');
+  const signer = agent ? await loadRotatingSigner(flags.key) : await loadSigner(flags.key);
   if (flags.allowPrivateNetwork) {
     writeLine(
       io.stderr,
@@ -168,6 +203,12 @@ async function runConnect(rawServerUrl: string, flags: ConnectFlags, io: CliIo):
   let client: Awaited<ReturnType<typeof connect>>;
   try {
     client = await connect(serverUrl, {
+      ...(agent
+        ? {
+            grant: 'client_credentials' as const,
+            ...(flags.scope === undefined ? {} : { clientCredentialsScope: flags.scope }),
+          }
+        : {}),
       clientMetadataUrl: flags.clientMetadataUrl,
       store: flags.store === 'file' ? new FileTokenStore() : new MemoryTokenStore(),
       onAuthorizationUrl: flags.printUrl ? 'print' : 'browser',

@@ -1,0 +1,248 @@
+/**
+ * The `client_credentials` grant for agents (an MCP client acting as itself, no user, no
+ * browser): the authorization server is discovered from the MCP server's protected-resource
+ * metadata (RFC 9728) and its own metadata (RFC 8414), as the SDK does; a token is requested with
+ * a `private_key_jwt` assertion (`aud` = the issuer, `typ` `client-authentication+jwt`) and the
+ * `resource`; every MCP request carries it, and a new one is requested when it is about to expire
+ * or the MCP server answers 401.
+ *
+ * @module
+ */
+import {
+  type AssertionSignerLike,
+  applyClientAuthentication,
+  assertPrivateKeyJwtSupported,
+  toAssertionSigner,
+} from './client-auth.js';
+import { SignInError } from './errors.js';
+import type { FetchLike } from './sign-in-fetch.js';
+
+/** Options of {@link createClientCredentialsFetch}. */
+export interface ClientCredentialsOptions {
+  /** The MCP server's URL. */
+  serverUrl: string | URL;
+  /** The agent's `client_id`: its document URL (or a registered id). */
+  clientId: string;
+  /**
+   * Signs the client assertions: a function, or `createAssertionSigner(keySet)` from
+   * `mcp-cimd/keys`. Called for every token request, so a function that reads the key set each
+   * time follows a key rotation.
+   */
+  signer: AssertionSignerLike;
+  /** The scope to ask for. Default: none sent (the server grants the client's own `scope`). */
+  scope?: string;
+  /** The fetch used for discovery, token requests and MCP requests. Default `globalThis.fetch`. */
+  fetch?: FetchLike;
+  /** Request a new token this long before the current one expires (at most half its lifetime), in ms. Default 30 000. */
+  renewBeforeMs?: number;
+  /** The clock, epoch ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** An access token and when to stop using it. */
+interface HeldToken {
+  accessToken: string;
+  /** Epoch ms after which a new one is requested (`undefined`: until the server refuses it). */
+  renewAt: number | undefined;
+}
+
+/** What discovery found. */
+interface Discovered {
+  issuer: string;
+  tokenEndpoint: string;
+  resource: string;
+}
+
+type SdkAuthModule = typeof import('@modelcontextprotocol/sdk/client/auth.js');
+type SdkAuthUtils = typeof import('@modelcontextprotocol/sdk/shared/auth-utils.js');
+
+async function loadSdk(): Promise<{ auth: SdkAuthModule; utils: SdkAuthUtils }> {
+  try {
+    const [auth, utils] = await Promise.all([
+      import('@modelcontextprotocol/sdk/client/auth.js'),
+      import('@modelcontextprotocol/sdk/shared/auth-utils.js'),
+    ]);
+    return { auth, utils };
+  } catch (error) {
+    throw new SignInError(
+      'ERR_SIGNIN_FAILED',
+      'the client_credentials grant needs @modelcontextprotocol/sdk (1.24 or later) for discovery: npm install @modelcontextprotocol/sdk',
+      { cause: error },
+    );
+  }
+}
+
+/** A fetch for MCP requests that carries a client_credentials token; see {@link createClientCredentialsFetch}. */
+export interface ClientCredentialsFetch extends FetchLike {
+  /** Requests a token now (discovering first, once); resolves with nothing secret. */
+  authorize(): Promise<void>;
+}
+
+function describeError(body: unknown): string {
+  if (typeof body === 'object' && body !== null) {
+    const { error, error_description: description } = body as Record<string, unknown>;
+    if (typeof error === 'string') {
+      return typeof description === 'string' ? `${error}: ${description}` : error;
+    }
+  }
+  return 'no OAuth error in the response';
+}
+
+/**
+ * A fetch that authorizes MCP requests with tokens from the `client_credentials` grant. Pass it
+ * to the SDK's Streamable HTTP transport.
+ */
+export function createClientCredentialsFetch(options: ClientCredentialsOptions): ClientCredentialsFetch {
+  const baseFetch: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const now = options.now ?? Date.now;
+  const renewBeforeMs = options.renewBeforeMs ?? 30_000;
+  const signer = toAssertionSigner(options.signer);
+  const alg = typeof options.signer === 'function' ? undefined : options.signer.alg;
+  let discovered: Promise<Discovered> | undefined;
+  let held: HeldToken | undefined;
+  let pending: Promise<HeldToken> | undefined;
+  let resourceMetadataUrl: URL | undefined;
+
+  async function discover(): Promise<Discovered> {
+    const sdk = await loadSdk();
+    const info = await sdk.auth.discoverOAuthServerInfo(options.serverUrl, {
+      fetchFn: baseFetch,
+      ...(resourceMetadataUrl === undefined ? {} : { resourceMetadataUrl }),
+    });
+    if (info.resourceMetadata === undefined) {
+      throw new SignInError(
+        'ERR_SIGNIN_SERVER_UNSUPPORTED',
+        `the MCP server at ${String(options.serverUrl)} publishes no protected-resource metadata (RFC 9728), so its authorization server cannot be found`,
+      );
+    }
+    const configured = sdk.utils.resourceUrlFromServerUrl(options.serverUrl);
+    const resource = info.resourceMetadata.resource;
+    if (!sdk.utils.checkResourceAllowed({ requestedResource: configured, configuredResource: resource })) {
+      throw new SignInError(
+        'ERR_SIGNIN_RESOURCE_MISMATCH',
+        `the protected-resource metadata names the resource ${resource}, which does not cover ${configured.href}`,
+      );
+    }
+    const metadata = info.authorizationServerMetadata;
+    if (metadata === undefined) {
+      throw new SignInError(
+        'ERR_SIGNIN_SERVER_UNSUPPORTED',
+        `the authorization server ${info.authorizationServerUrl} publishes no metadata (RFC 8414)`,
+      );
+    }
+    if (metadata.issuer !== info.authorizationServerUrl) {
+      throw new SignInError(
+        'ERR_SIGNIN_ISSUER_MISMATCH',
+        `the authorization server metadata says issuer ${JSON.stringify(metadata.issuer)}, not ${JSON.stringify(info.authorizationServerUrl)} (RFC 8414 §3.3); its endpoints are not used`,
+      );
+    }
+    const grants = metadata.grant_types_supported;
+    if (grants !== undefined && !grants.includes('client_credentials')) {
+      throw new SignInError(
+        'ERR_SIGNIN_SERVER_UNSUPPORTED',
+        `${metadata.issuer} does not offer the client_credentials grant (grant_types_supported: ${grants.join(', ')}); ask its operator to allow this agent`,
+      );
+    }
+    assertPrivateKeyJwtSupported(metadata, alg);
+    return { issuer: metadata.issuer, tokenEndpoint: metadata.token_endpoint, resource };
+  }
+
+  async function requestToken(): Promise<HeldToken> {
+    discovered ??= discover();
+    let server: Discovered;
+    try {
+      server = await discovered;
+    } catch (error) {
+      discovered = undefined;
+      throw error;
+    }
+    const headers = new Headers({
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    });
+    const params = new URLSearchParams({ grant_type: 'client_credentials', resource: server.resource });
+    if (options.scope !== undefined && options.scope !== '') params.set('scope', options.scope);
+    await applyClientAuthentication(
+      { method: 'private_key_jwt', clientId: options.clientId, signer, audience: server.issuer },
+      headers,
+      params,
+    );
+    const started = now();
+    const response = await baseFetch(server.tokenEndpoint, {
+      method: 'POST',
+      headers,
+      body: params.toString(),
+    });
+    const body: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) {
+      throw new SignInError(
+        'ERR_SIGNIN_FAILED',
+        `the token request (client_credentials) to ${server.tokenEndpoint} failed with ${response.status}: ${describeError(body)}`,
+      );
+    }
+    const token = body as { access_token?: unknown; token_type?: unknown; expires_in?: unknown };
+    if (typeof token.access_token !== 'string' || typeof token.token_type !== 'string') {
+      throw new SignInError('ERR_SIGNIN_FAILED', `${server.tokenEndpoint} answered without an access token`);
+    }
+    if (token.token_type.toLowerCase() !== 'bearer') {
+      throw new SignInError(
+        'ERR_SIGNIN_FAILED',
+        `${server.tokenEndpoint} issued a ${token.token_type} token; this client sends Bearer tokens only`,
+      );
+    }
+    const expiresIn = typeof token.expires_in === 'number' ? token.expires_in * 1000 : undefined;
+    return {
+      accessToken: token.access_token,
+      renewAt:
+        expiresIn === undefined ? undefined : started + expiresIn - Math.min(renewBeforeMs, expiresIn / 2),
+    };
+  }
+
+  /** The token to use: the held one while fresh, else a new one (one request in flight). */
+  function currentToken(): Promise<HeldToken> {
+    if (held !== undefined && (held.renewAt === undefined || now() < held.renewAt)) {
+      return Promise.resolve(held);
+    }
+    pending ??= requestToken().then(
+      (token) => {
+        held = token;
+        pending = undefined;
+        return token;
+      },
+      (error: unknown) => {
+        pending = undefined;
+        throw error;
+      },
+    );
+    return pending;
+  }
+
+  async function send(url: string | URL, init: RequestInit | undefined, token: HeldToken): Promise<Response> {
+    const headers = new Headers(init?.headers);
+    headers.set('authorization', `Bearer ${token.accessToken}`);
+    return baseFetch(url, { ...init, headers });
+  }
+
+  const authorizedFetch = (async (url: string | URL, init?: RequestInit): Promise<Response> => {
+    const token = await currentToken();
+    const response = await send(url, init, token);
+    if (response.status !== 401) return response;
+    const challenge = response.headers.get('www-authenticate') ?? '';
+    const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
+    if (metadataUrl !== undefined && URL.canParse(metadataUrl)) {
+      const next = new URL(metadataUrl);
+      if (resourceMetadataUrl?.href !== next.href) {
+        resourceMetadataUrl = next;
+        discovered = undefined;
+      }
+    }
+    // The token was refused (expired early, revoked, signing key rotated): ask for a new one once.
+    if (held === token) held = undefined;
+    await response.body?.cancel().catch(() => {});
+    return send(url, init, await currentToken());
+  }) as ClientCredentialsFetch;
+  authorizedFetch.authorize = async () => {
+    await currentToken();
+  };
+  return authorizedFetch;
+}
