@@ -4,7 +4,8 @@
  * protected-resource metadata (RFC 9728) at its well-known path, naming the authorization
  * server, and our bearer middleware on `/mcp`, which answers a request without a valid token
  * with 401 and `WWW-Authenticate: Bearer resource_metadata="…"`. Access tokens are verified
- * against the authorization server's `/jwks`, for this resource only.
+ * against the authorization server's `/jwks`, for this resource only. With `sdk: 2` the same
+ * tools run on the MCP SDK 2.x (`mcp-server-v2.ts`) behind the same middleware.
  *
  * @module
  */
@@ -31,6 +32,12 @@ export interface DemoMcpServerOptions {
   jwksUri: string;
   /** What the tools need. */
   tools: DemoToolDependencies;
+  /**
+   * The MCP SDK major the server is built with: `1` (`@modelcontextprotocol/sdk`, the 2025
+   * lifecycle) or `2` (`@modelcontextprotocol/server`, the stateless 2026-07-28 lifecycle, which
+   * also serves 2025 clients). Default `1`. The 2.x package is loaded only when asked for.
+   */
+  sdk?: 1 | 2;
 }
 
 /** The Hono app of the demo MCP server. */
@@ -50,7 +57,15 @@ export function createDemoMcpApp(options: DemoMcpServerOptions): Hono<BearerAuth
     cors({
       origin: '*',
       allowMethods: ['POST', 'GET', 'DELETE', 'OPTIONS'],
-      allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Protocol-Version', 'Mcp-Session-Id'],
+      allowHeaders: [
+        'Authorization',
+        'Content-Type',
+        'Accept',
+        'Mcp-Protocol-Version',
+        'Mcp-Session-Id',
+        'Mcp-Method',
+        'Mcp-Name',
+      ],
       exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id', 'Mcp-Protocol-Version'],
     }),
   );
@@ -65,6 +80,12 @@ export function createDemoMcpApp(options: DemoMcpServerOptions): Hono<BearerAuth
       resourceMetadataUrl: protectedResourceMetadataUrl(options.resource),
     }),
   );
+  if (options.sdk === 2) {
+    const handler = import('./mcp-server-v2.js').then((v2) => v2.createDemoMcpHandler(options.tools));
+    handler.catch(() => {}); // without the 2.x package: each request fails (500), the process does not
+    app.all(path, async (c) => (await handler).fetch(c.req.raw, { authInfo: c.get('auth') }));
+    return app;
+  }
   app.post(path, async (c) => {
     const server = new McpServer({ name: 'mcp-cimd-demo', version: VERSION });
     registerDemoTools(server, options.tools);

@@ -53,6 +53,11 @@ export interface DemoOptions {
   /** Receives the logs (use `createLogger`). Default: silent. */
   logger?: Logger;
   /**
+   * The MCP SDK major of the demo MCP server: `1` (`@modelcontextprotocol/sdk`) or `2`
+   * (`@modelcontextprotocol/server`, the stateless 2026-07-28 lifecycle). Default `1`.
+   */
+  mcpSdk?: 1 | 2;
+  /**
    * The authorization server's configuration (the demo's entry loads it as `cimd serve` does,
    * for `npm start` and `cimd serve --demo`); its host and port are used, the demo MCP server
    * is added to its resources, and `allowPrivateNetwork` is turned on. Default: the demo's own
@@ -222,6 +227,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         issuer: as.issuer,
         jwksUri: endpoints.jwks.url,
         tools: { documentsOrigin, documentFetcher, ...upstreamTools },
+        ...(options.mcpSdk === undefined ? {} : { sdk: options.mcpSdk }),
       }).fetch,
     );
     const callback = `${clientHost.origin}/callback`;

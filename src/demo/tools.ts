@@ -30,7 +30,8 @@ export interface DemoToolDependencies {
 /** The name of the tool that shows the upstream identity. */
 export const UPSTREAM_WHOAMI_TOOL = 'upstream_whoami';
 
-type ToolResult = { content: { type: 'text'; text: string }[]; isError?: boolean };
+/** A tool's result. */
+export type ToolResult = { content: { type: 'text'; text: string }[]; isError?: boolean };
 
 function textResult(value: unknown, isError = false): ToolResult {
   const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
@@ -99,63 +100,90 @@ async function upstreamWhoami(
   });
 }
 
-/** Registers `whoami`, `validate_client_metadata` and (with an upstream) `upstream_whoami` on `server`. */
+/** The token details the tools read (the MCP SDK's `AuthInfo` in both majors). */
+export type DemoAuthInfo = Parameters<UpstreamTokenReader['getUpstreamTokens']>[0] & {
+  clientId: string;
+  scopes: string[];
+  expiresAt?: number | undefined;
+  resource?: URL | undefined;
+  extra?: Record<string, unknown> | undefined;
+};
+
+/** The tools' titles, descriptions and annotations, shared by the SDK 1.x and 2.x servers. */
+export const DEMO_TOOL_CONFIGS = {
+  [UPSTREAM_WHOAMI_TOOL]: {
+    title: 'Who am I at the identity provider?',
+    description:
+      "Calls the upstream identity provider's userinfo endpoint as you, with the upstream access token the authorization server keeps for your grant (never shown to the MCP client).",
+    annotations: { readOnlyHint: true, openWorldHint: true },
+  },
+  whoami: {
+    title: 'Who am I?',
+    description:
+      'Reports what your access token says: the user (subject), the client it was issued to, its scopes, resource and expiry.',
+    annotations: { readOnlyHint: true, openWorldHint: false },
+  },
+  validate_client_metadata: {
+    title: 'Validate a client metadata document',
+    description:
+      "Checks an OAuth Client ID Metadata Document (CIMD) with every mcp-cimd rule. Give `url` to fetch it as an authorization server would (public https URLs, or this demo's own documents), or `document` with its JSON text.",
+    annotations: { readOnlyHint: true, openWorldHint: true },
+  },
+} as const;
+
+/** The input of `validate_client_metadata`, as a zod shape. */
+export const VALIDATE_INPUT_SHAPE = {
+  url: z.string().optional().describe('the https URL of the document (its client_id)'),
+  document: z.string().optional().describe('the document as JSON text'),
+};
+
+/** `upstream_whoami` for the token `auth`. */
+export function upstreamWhoamiTool(
+  upstream: NonNullable<DemoToolDependencies['upstream']>,
+  auth: DemoAuthInfo | undefined,
+): Promise<ToolResult> | ToolResult {
+  return auth === undefined
+    ? textResult('no access token reached this tool', true)
+    : upstreamWhoami(upstream, auth);
+}
+
+/** `whoami` for the token `auth`. */
+export function whoamiTool(auth: DemoAuthInfo | undefined): ToolResult {
+  if (auth === undefined) return textResult('no access token reached this tool', true);
+  const subject = auth.extra?.subject;
+  return textResult({
+    subject: typeof subject === 'string' ? subject : null,
+    client_id: auth.clientId,
+    scopes: auth.scopes,
+    resource: auth.resource?.href ?? null,
+    expires_at: auth.expiresAt === undefined ? null : new Date(auth.expiresAt * 1000).toISOString(),
+  });
+}
+
+/** `validate_client_metadata` with `url` or `document`. */
+export async function validateClientMetadataTool(
+  input: { url?: string | undefined; document?: string | undefined },
+  dependencies: DemoToolDependencies,
+): Promise<ToolResult> {
+  const { url, document } = input;
+  if ((url === undefined) === (document === undefined)) {
+    return textResult('give exactly one of `url` or `document`', true);
+  }
+  return url !== undefined ? validateUrl(url, dependencies) : validateJson(document ?? '');
+}
+
+/** Registers `whoami`, `validate_client_metadata` and (with an upstream) `upstream_whoami` on `server` (SDK 1.x). */
 export function registerDemoTools(server: McpServer, dependencies: DemoToolDependencies): void {
   const { upstream } = dependencies;
   if (upstream !== undefined) {
-    server.registerTool(
-      UPSTREAM_WHOAMI_TOOL,
-      {
-        title: 'Who am I at the identity provider?',
-        description:
-          "Calls the upstream identity provider's userinfo endpoint as you, with the upstream access token the authorization server keeps for your grant (never shown to the MCP client).",
-        annotations: { readOnlyHint: true, openWorldHint: true },
-      },
-      (extra) =>
-        extra.authInfo === undefined
-          ? textResult('no access token reached this tool', true)
-          : upstreamWhoami(upstream, extra.authInfo),
+    server.registerTool(UPSTREAM_WHOAMI_TOOL, DEMO_TOOL_CONFIGS[UPSTREAM_WHOAMI_TOOL], (extra) =>
+      upstreamWhoamiTool(upstream, extra.authInfo),
     );
   }
-  server.registerTool(
-    'whoami',
-    {
-      title: 'Who am I?',
-      description:
-        'Reports what your access token says: the user (subject), the client it was issued to, its scopes, resource and expiry.',
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    },
-    (extra) => {
-      const auth = extra.authInfo;
-      if (auth === undefined) return textResult('no access token reached this tool', true);
-      const subject = auth.extra?.subject;
-      return textResult({
-        subject: typeof subject === 'string' ? subject : null,
-        client_id: auth.clientId,
-        scopes: auth.scopes,
-        resource: auth.resource?.href ?? null,
-        expires_at: auth.expiresAt === undefined ? null : new Date(auth.expiresAt * 1000).toISOString(),
-      });
-    },
-  );
-
+  server.registerTool('whoami', DEMO_TOOL_CONFIGS.whoami, (extra) => whoamiTool(extra.authInfo));
   server.registerTool(
     'validate_client_metadata',
-    {
-      title: 'Validate a client metadata document',
-      description:
-        "Checks an OAuth Client ID Metadata Document (CIMD) with every mcp-cimd rule. Give `url` to fetch it as an authorization server would (public https URLs, or this demo's own documents), or `document` with its JSON text.",
-      inputSchema: {
-        url: z.string().optional().describe('the https URL of the document (its client_id)'),
-        document: z.string().optional().describe('the document as JSON text'),
-      },
-      annotations: { readOnlyHint: true, openWorldHint: true },
-    },
-    async ({ url, document }) => {
-      if ((url === undefined) === (document === undefined)) {
-        return textResult('give exactly one of `url` or `document`', true);
-      }
-      return url !== undefined ? validateUrl(url, dependencies) : validateJson(document ?? '');
-    },
+    { ...DEMO_TOOL_CONFIGS.validate_client_metadata, inputSchema: VALIDATE_INPUT_SHAPE },
+    (input) => validateClientMetadataTool(input, dependencies),
   );
 }
