@@ -62,7 +62,10 @@ export async function withDpopNonce(
   const nonce =
     error instanceof UseDpopNonceError ? error.nonce : await context.options.dpop.nonces?.current();
   if (nonce === undefined) return response;
-  response.headers.set('dpop-nonce', nonce);
-  response.headers.set('access-control-expose-headers', 'DPoP-Nonce');
-  return response;
+  // A new Response rather than mutating this one: some adapters (e.g. @hono/node-server) write
+  // out the headers a Response was constructed with.
+  const headers = new Headers(response.headers);
+  headers.set('dpop-nonce', nonce);
+  headers.set('access-control-expose-headers', 'DPoP-Nonce');
+  return new Response(response.body, { status: response.status, headers });
 }

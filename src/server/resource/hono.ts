@@ -44,12 +44,12 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<Bearer
     if (!result.ok) return toResponse(result.reply, c.req.method);
     c.set('auth', result.authInfo);
     await next();
-    for (const [name, value] of Object.entries(result.headers ?? {})) {
-      try {
-        c.res.headers.set(name, value);
-      } catch {
-        // A handler's response with immutable headers keeps them; the client gets a nonce next time.
-      }
+    const extra = Object.entries(result.headers ?? {});
+    if (extra.length > 0) {
+      // A new Response (not a mutation): some adapters write the headers a Response was built with.
+      const headers = new Headers(c.res.headers);
+      for (const [name, value] of extra) headers.set(name, value);
+      c.res = new Response(c.res.body, { status: c.res.status, statusText: c.res.statusText, headers });
     }
   };
 }

@@ -1,0 +1,141 @@
+/**
+ * DPoP (RFC 9449) for clients: a key pair kept for the life of a token store, a fresh proof per
+ * request (`jti`, `htm`, `htu` without query and fragment, `iat`, `ath` with an access token, the
+ * server's nonce), and a `fetch` wrapper that presents `Authorization: DPoP <token>`, remembers
+ * each origin's `DPoP-Nonce`, and retries once when a server answers `use_dpop_nonce` (400 at a
+ * token endpoint, 401 at a resource).
+ *
+ * @module
+ */
+import {
+  base64url,
+  type CryptoKey,
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  type JWK,
+  SignJWT,
+} from 'jose';
+
+/** A DPoP key pair (the private key may be non-extractable). */
+export interface DpopKeyPair {
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+}
+
+/** A fresh DPoP key pair for `alg` (default ES256); the private key is not extractable. */
+export async function generateDpopKeyPair(alg = 'ES256'): Promise<DpopKeyPair> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: false });
+  return { privateKey, publicKey };
+}
+
+/** Options of one proof. */
+export interface DpopProofOptions {
+  /** The access token sent with the proof (`ath`). */
+  accessToken?: string;
+  /** A nonce to use instead of the one remembered for the URL's origin. */
+  nonce?: string;
+}
+
+/** Makes proofs with one key and remembers the servers' nonces. */
+export interface DpopProver {
+  /** The JWS algorithm. */
+  readonly alg: string;
+  /** The RFC 7638 thumbprint of the key (the `cnf.jkt` of tokens bound to it). */
+  thumbprint(): Promise<string>;
+  /** A fresh proof for `method` `url`. */
+  proof(method: string, url: string | URL, options?: DpopProofOptions): Promise<string>;
+  /** The nonce last received from `url`'s origin. */
+  nonceFor(url: string | URL): string | undefined;
+  /** Remembers the `DPoP-Nonce` of `response` for `url`'s origin. */
+  rememberNonce(url: string | URL, response: Response): void;
+}
+
+function htuOf(url: string | URL): string {
+  const parsed = new URL(String(url));
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+}
+
+async function ath(accessToken: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken));
+  return base64url.encode(new Uint8Array(digest));
+}
+
+/** A prover for `keyPair` signing with `alg` (default ES256). */
+export function createDpopProver(keyPair: DpopKeyPair, alg = 'ES256'): DpopProver {
+  const nonces = new Map<string, string>();
+  let jwk: Promise<JWK> | undefined;
+  const publicJwk = (): Promise<JWK> => {
+    jwk ??= exportJWK(keyPair.publicKey).then(({ kty, crv, x, y, n, e }) =>
+      Object.fromEntries(Object.entries({ kty, crv, x, y, n, e }).filter(([, value]) => value !== undefined)),
+    );
+    return jwk;
+  };
+  return {
+    alg,
+    thumbprint: async () => calculateJwkThumbprint(await publicJwk(), 'sha256'),
+    async proof(method, url, options = {}) {
+      const nonce = options.nonce ?? nonces.get(new URL(String(url)).origin);
+      const claims: Record<string, unknown> = {
+        jti: base64url.encode(crypto.getRandomValues(new Uint8Array(16))),
+        htm: method.toUpperCase(),
+        htu: htuOf(url),
+        iat: Math.floor(Date.now() / 1000),
+      };
+      if (options.accessToken !== undefined) claims.ath = await ath(options.accessToken);
+      if (nonce !== undefined) claims.nonce = nonce;
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg, typ: 'dpop+jwt', jwk: await publicJwk() })
+        .sign(keyPair.privateKey);
+    },
+    nonceFor: (url) => nonces.get(new URL(String(url)).origin),
+    rememberNonce(url, response) {
+      const nonce = response.headers.get('dpop-nonce');
+      if (nonce !== null && nonce !== '') nonces.set(new URL(String(url)).origin, nonce);
+    },
+  };
+}
+
+/** True when `response` asks for a (new) DPoP nonce: 401 with a `use_dpop_nonce` challenge, or a 400 `use_dpop_nonce` body. */
+export async function isUseDpopNonce(response: Response): Promise<boolean> {
+  if (response.headers.get('dpop-nonce') === null) return false;
+  if (response.status === 401)
+    return /error="use_dpop_nonce"/.test(response.headers.get('www-authenticate') ?? '');
+  if (response.status !== 400) return false;
+  try {
+    return ((await response.clone().json()) as { error?: unknown }).error === 'use_dpop_nonce';
+  } catch {
+    return false;
+  }
+}
+
+type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/**
+ * A `fetch` that adds a fresh DPoP proof to every request (and `Authorization: DPoP <token>` when
+ * `accessToken` gives one), remembers nonces and retries once on `use_dpop_nonce`. Request bodies
+ * must be replayable (strings, form data, buffers), as the MCP SDK's are.
+ */
+export function dpopFetch(
+  prover: DpopProver,
+  accessToken?: () => string | undefined | Promise<string | undefined>,
+  baseFetch: FetchLike = fetch,
+): FetchLike {
+  return async (input, init = {}) => {
+    const url = input instanceof Request ? input.url : String(input);
+    const method = init.method ?? (input instanceof Request ? input.method : 'GET');
+    const token = await accessToken?.();
+    const send = async (): Promise<Response> => {
+      const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
+      headers.set('DPoP', await prover.proof(method, url, token === undefined ? {} : { accessToken: token }));
+      if (token !== undefined) headers.set('Authorization', `DPoP ${token}`);
+      const response = await baseFetch(input, { ...init, headers });
+      prover.rememberNonce(url, response);
+      return response;
+    };
+    const first = await send();
+    if (!(await isUseDpopNonce(first))) return first;
+    await first.body?.cancel();
+    return send();
+  };
+}

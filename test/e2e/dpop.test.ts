@@ -1,0 +1,392 @@
+/**
+ * DPoP end to end on loopback (RFC 9449; issue 10, point 7): the real authorization server with
+ * server nonces at /token, an independent client (panva's oauth4webapi and its `DPoP()` handle)
+ * for the code exchange and refresh, and a real MCP server (the SDK's McpServer on Express)
+ * guarded by our `requireBearer` with DPoP nonces of its own. The MCP calls go through the SDK's
+ * Client with our `dpopFetch` (mcp-cimd/client) holding the same key.
+ *
+ * A token copied without its key is refused by the MCP server (as Bearer, as DPoP without a proof,
+ * and with a proof by the thief's own key); a refresh by another key is refused; the MCP server's
+ * nonce rotates and the client follows it.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import express, { type RequestHandler } from 'express';
+import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair } from 'jose';
+import * as oauth from 'oauth4webapi';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDpopProver, type DpopKeyPair, dpopFetch } from '../../src/client/dpop.js';
+import { createDpopNonceSource } from '../../src/server/dpop/nonce.js';
+import { protectedResourceMetadataRouter, requireBearer } from '../../src/server/express.js';
+import {
+  type AuthorizationServer,
+  createAccessTokenVerifier,
+  createAuthorizationServer,
+  devLogin,
+  protectedResourceMetadata,
+  protectedResourceMetadataUrl,
+} from '../../src/server/index.js';
+import { createMemoryStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/store.js';
+import { type HttpsHost, json, startHttpsHost } from '../helpers/https-host.js';
+import { createTestCa, type TestCa } from '../helpers/test-ca.js';
+
+const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
+const SCOPE = 'mcp:tools';
+const RS_NONCE_WINDOW_MS = 60_000;
+
+async function listen(): Promise<{ server: Server; origin: string }> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return { server, origin: `http://127.0.0.1:${port}` };
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+const mcpHandler: RequestHandler = async (req, res) => {
+  const server = new McpServer({ name: 'e2e-dpop-server', version: '1.0.0' });
+  server.registerTool('whoami', { description: 'Reports the client of the access token' }, (extra) => ({
+    content: [{ type: 'text', text: JSON.stringify({ clientId: extra.authInfo?.clientId }) }],
+  }));
+  const transport = new StreamableHTTPServerTransport({});
+  res.on('close', () => {
+    void transport.close();
+    void server.close();
+  });
+  await server.connect(transport);
+  await transport.handleRequest(req, res, req.body);
+};
+
+interface Env {
+  ca: TestCa;
+  host: HttpsHost;
+  store: Store;
+  as: AuthorizationServer;
+  asServer: Server;
+  issuer: string;
+  mcpServer: Server;
+  resource: string;
+  callbackServer: Server;
+  redirectUri: string;
+  lastCallback: URL | undefined;
+  metadata: oauth.AuthorizationServer;
+  /** Added to the MCP server's nonce clock (to make its nonce rotate). */
+  rsClockOffsetMs: number;
+  client: oauth.Client;
+}
+
+let env: Env;
+
+beforeAll(async () => {
+  const ca = createTestCa();
+  const host = await startHttpsHost(ca);
+  const mcp = await listen();
+  const resource = `${mcp.origin}/mcp`;
+  const asListener = await listen();
+  const issuer = asListener.origin;
+  const store = createMemoryStore();
+  const as = createAuthorizationServer({
+    issuer,
+    resources: [resource],
+    store,
+    authenticator: devLogin(),
+    clients: { allowPrivateNetwork: true, fetchOptions: { ca: ca.caCert } },
+    dpop: { nonce: true },
+  });
+  asListener.server.on('request', getRequestListener(as.fetch));
+
+  const partial = { rsClockOffsetMs: 0 } as Env;
+  const app = express();
+  app.use(
+    protectedResourceMetadataRouter(protectedResourceMetadata({ resource, authorizationServers: [issuer] })),
+  );
+  app.use(express.json());
+  app.post(
+    '/mcp',
+    requireBearer({
+      verifier: createAccessTokenVerifier({ issuer, audience: resource, jwks: new URL(`${issuer}/jwks`) }),
+      resourceMetadataUrl: protectedResourceMetadataUrl(resource),
+      requiredScopes: [SCOPE],
+      dpop: {
+        replayStore: store,
+        nonce: createDpopNonceSource({
+          windowMs: RS_NONCE_WINDOW_MS,
+          now: () => Date.now() + partial.rsClockOffsetMs,
+        }),
+      },
+    }),
+    mcpHandler,
+  );
+  mcp.server.on('request', app);
+
+  const callback = await listen();
+  callback.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    env.lastCallback = new URL(req.url ?? '/', callback.origin);
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+  });
+  const metadata = await oauth.processDiscoveryResponse(
+    new URL(issuer),
+    await oauth.discoveryRequest(new URL(issuer), { algorithm: 'oauth2', ...INSECURE }),
+  );
+
+  const path = '/e2e/dpop/client.json';
+  const clientId = `${host.origin}${path}`;
+  host.route(
+    path,
+    json({
+      client_id: clientId,
+      client_name: 'E2E DPoP client',
+      redirect_uris: ['http://127.0.0.1/callback'],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    }),
+  );
+
+  env = Object.assign(partial, {
+    ca,
+    host,
+    store,
+    as,
+    asServer: asListener.server,
+    issuer,
+    mcpServer: mcp.server,
+    resource,
+    callbackServer: callback.server,
+    redirectUri: `${callback.origin}/callback`,
+    lastCallback: undefined,
+    metadata,
+    client: { client_id: clientId, token_endpoint_auth_method: 'none' } as oauth.Client,
+  });
+});
+
+afterAll(async () => {
+  if (env === undefined) return;
+  await Promise.all([close(env.asServer), close(env.mcpServer), close(env.callbackServer)]);
+  await env.as.close();
+  await env.store.close();
+  await env.host.close();
+  env.ca.dispose();
+});
+
+/** Drives /authorize as a browser: dev login, consent approval, the 303 to the loopback callback. */
+async function authorize(codeChallenge: string, state: string): Promise<URL> {
+  const url = new URL(env.metadata.authorization_endpoint ?? '');
+  url.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: env.client.client_id,
+    redirect_uri: env.redirectUri,
+    code_challenge: codeChallenge,
+    code_challenge_method: 'S256',
+    state,
+    scope: SCOPE,
+    resource: env.resource,
+  }).toString();
+  let response = await fetch(url, { redirect: 'manual' });
+  if (response.status === 200) {
+    const html = await response.text();
+    const fields: Record<string, string> = {};
+    for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+      fields[match[1] as string] = (match[2] as string).replace(/&amp;/g, '&').replace(/&quot;/g, '"');
+    }
+    const cookie = response.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ');
+    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? '/consent';
+    response = await fetch(new URL(action, env.issuer), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: env.issuer, cookie },
+      body: new URLSearchParams({ ...fields, decision: 'approve' }).toString(),
+    });
+  }
+  expect(response.status).toBe(303);
+  env.lastCallback = undefined;
+  await fetch(response.headers.get('location') ?? '');
+  expect(env.lastCallback).toBeDefined();
+  return env.lastCallback as unknown as URL;
+}
+
+/** Runs `request` and, when oauth4webapi says the server wants a DPoP nonce, once more. */
+async function withNonceRetry<T>(request: () => Promise<T>): Promise<{ result: T; retried: boolean }> {
+  try {
+    return { result: await request(), retried: false };
+  } catch (error) {
+    if (!oauth.isDPoPNonceError(error)) throw error;
+    return { result: await request(), retried: true };
+  }
+}
+
+async function signIn(dpop: oauth.DPoPHandle) {
+  const verifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const callbackUrl = await authorize(await oauth.calculatePKCECodeChallenge(verifier), state);
+  const params = oauth.validateAuthResponse(env.metadata, env.client, callbackUrl, state);
+  return withNonceRetry(async () =>
+    oauth.processAuthorizationCodeResponse(
+      env.metadata,
+      env.client,
+      await oauth.authorizationCodeGrantRequest(
+        env.metadata,
+        env.client,
+        oauth.None(),
+        params,
+        env.redirectUri,
+        verifier,
+        { additionalParameters: { resource: env.resource }, DPoP: dpop, ...INSECURE },
+      ),
+    ),
+  );
+}
+
+async function refresh(dpop: oauth.DPoPHandle, refreshToken: string) {
+  return withNonceRetry(async () =>
+    oauth.processRefreshTokenResponse(
+      env.metadata,
+      env.client,
+      await oauth.refreshTokenGrantRequest(env.metadata, env.client, oauth.None(), refreshToken, {
+        additionalParameters: { resource: env.resource },
+        DPoP: dpop,
+        ...INSECURE,
+      }),
+    ),
+  );
+}
+
+/** Calls `whoami` with the SDK Client through `fetch`. */
+async function whoami(fetchImpl: typeof fetch): Promise<{ clientId: string }> {
+  const client = new Client({ name: 'e2e-dpop-client', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(env.resource), { fetch: fetchImpl }));
+  try {
+    const result = await client.callTool({ name: 'whoami', arguments: {} });
+    const [first] = result.content as { type: string; text: string }[];
+    return JSON.parse(first?.text ?? '{}') as { clientId: string };
+  } finally {
+    await client.close();
+  }
+}
+
+const initialize = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'thief', version: '1' } },
+});
+
+function mcpPost(headers: Record<string, string>): Promise<Response> {
+  return fetch(env.resource, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
+    body: initialize,
+  });
+}
+
+async function newKeyPair(): Promise<DpopKeyPair> {
+  return generateKeyPair('ES256', { extractable: false });
+}
+
+describe('DPoP end to end (oauth4webapi + our server + an SDK MCP server behind our middleware)', () => {
+  let keyPair: DpopKeyPair;
+  let tokens: oauth.TokenEndpointResponse;
+
+  beforeAll(async () => {
+    keyPair = await newKeyPair();
+    const signedIn = await signIn(oauth.DPoP(env.client, keyPair));
+    tokens = signedIn.result;
+    // The server's /token nonce: the first exchange was answered use_dpop_nonce and retried.
+    expect(signedIn.retried).toBe(true);
+  });
+
+  it('discovery advertises dpop_signing_alg_values_supported', () => {
+    expect(env.metadata.dpop_signing_alg_values_supported).toContain('ES256');
+  });
+
+  it('the code exchange with a proof gives token_type DPoP and an access token bound to the key (cnf.jkt)', async () => {
+    expect(tokens.token_type).toBe('dpop');
+    const jkt = await calculateJwkThumbprint(await exportJWK(keyPair.publicKey), 'sha256');
+    expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt });
+  });
+
+  it('the MCP server accepts the bound token with proofs by its key (the SDK Client over dpopFetch, nonce retried)', async () => {
+    const prover = createDpopProver(keyPair);
+    expect(await whoami(dpopFetch(prover, () => tokens.access_token))).toEqual({
+      clientId: env.client.client_id,
+    });
+    expect(prover.nonceFor(env.resource)).toBeDefined();
+  });
+
+  it('a token copied without its key is refused by the MCP server: as Bearer, as DPoP without a proof, with the thief’s own key', async () => {
+    const asBearer = await mcpPost({ authorization: `Bearer ${tokens.access_token}` });
+    expect(asBearer.status).toBe(401);
+    expect(asBearer.headers.get('www-authenticate')).toMatch(/^DPoP .*error="invalid_token"/);
+
+    const noProof = await mcpPost({ authorization: `DPoP ${tokens.access_token}` });
+    expect(noProof.status).toBe(401);
+
+    const thief = createDpopProver(await newKeyPair());
+    const thiefFetch = dpopFetch(thief, () => tokens.access_token);
+    const stolen = await thiefFetch(env.resource, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: initialize,
+    });
+    expect(stolen.status).toBe(401);
+    expect(await stolen.json()).toMatchObject({ error: 'invalid_token' });
+    await expect(whoami(dpopFetch(thief, () => tokens.access_token))).rejects.toThrow();
+  });
+
+  it("the MCP server's nonce rotates: a stale nonce gets 401 use_dpop_nonce with the new one, and the client follows", async () => {
+    const prover = createDpopProver(keyPair);
+    let calls = 0;
+    const counting: typeof fetch = async (input, init) => {
+      calls += 1;
+      return fetch(input, init);
+    };
+    const authed = dpopFetch(prover, () => tokens.access_token, counting);
+    await whoami(authed);
+    const before = prover.nonceFor(env.resource);
+    env.rsClockOffsetMs += 2 * RS_NONCE_WINDOW_MS;
+    calls = 0;
+    const response = await authed(env.resource, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: initialize,
+    });
+    expect(response.status).toBe(200);
+    await response.body?.cancel();
+    expect(calls, 'the stale nonce was refused once, then retried').toBe(2);
+    expect(prover.nonceFor(env.resource)).not.toBe(before);
+    expect(await whoami(authed)).toEqual({ clientId: env.client.client_id });
+  });
+
+  it("a refresh needs a proof by the same key (a public client's refresh token is bound to it)", async () => {
+    const other = oauth.DPoP(env.client, await newKeyPair());
+    await expect(refresh(other, tokens.refresh_token ?? '')).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+    const refreshed = await refresh(oauth.DPoP(env.client, keyPair), tokens.refresh_token ?? '');
+    expect(refreshed.result.token_type).toBe('dpop');
+    const prover = createDpopProver(keyPair);
+    expect(await whoami(dpopFetch(prover, () => refreshed.result.access_token))).toEqual({
+      clientId: env.client.client_id,
+    });
+  });
+});
