@@ -10,6 +10,8 @@
 export interface ConformanceContext {
   /** The scenario name, e.g. `auth/basic-cimd`; undefined when not run by the suite. */
   scenario: string | undefined;
+  /** The whole `MCP_CONFORMANCE_CONTEXT` object (empty when unset). */
+  raw: Record<string, unknown>;
   /** Pre-registered credentials (`auth/pre-registration`). */
   preRegistered?: { clientId: string; clientSecret?: string };
 }
@@ -22,7 +24,7 @@ export interface ConformanceContext {
 export function readConformanceContext(
   env: Record<string, string | undefined> = process.env,
 ): ConformanceContext {
-  const context: ConformanceContext = { scenario: env.MCP_CONFORMANCE_SCENARIO };
+  const context: ConformanceContext = { scenario: env.MCP_CONFORMANCE_SCENARIO, raw: {} };
   const raw = env.MCP_CONFORMANCE_CONTEXT;
   if (raw === undefined || raw === '') return context;
   let value: unknown;
@@ -35,6 +37,7 @@ export function readConformanceContext(
     throw new Error('MCP_CONFORMANCE_CONTEXT is not a JSON object');
   }
   const record = value as Record<string, unknown>;
+  context.raw = record;
   if (typeof record.client_id === 'string' && record.client_id !== '') {
     context.preRegistered = { clientId: record.client_id };
     if (typeof record.client_secret === 'string') context.preRegistered.clientSecret = record.client_secret;

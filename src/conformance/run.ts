@@ -8,6 +8,7 @@ import { connect } from '../client/connect.js';
 import { connectSdk2 } from '../client/connect-sdk2.js';
 import { VERSION } from '../version.js';
 import { readConformanceContext } from './context.js';
+import { isExtensionScenario, runExtensionScenario } from './extensions.js';
 import { createHeadlessAuthorizer } from './headless.js';
 
 /** The client_id the `auth/basic-cimd` scenario expects. */
@@ -19,6 +20,11 @@ export const CONFORMANCE_REDIRECT_URI = 'http://127.0.0.1/callback';
 /** Runs one scenario against `serverUrl`. */
 export async function runConformanceClient(serverUrl: string): Promise<void> {
   const context = readConformanceContext();
+  const clientInfo = { name: 'mcp-cimd-conformance-client', version: VERSION };
+  if (context.scenario !== undefined && isExtensionScenario(context.scenario)) {
+    await runExtensionScenario(serverUrl, context.scenario, context.raw, clientInfo);
+    return;
+  }
   // At 2026-07-28 the suite's MCP server is stateless (no `initialize`): SDK 2.x speaks it.
   const version = process.env.MCP_CONFORMANCE_PROTOCOL_VERSION;
   const modern = version !== undefined && version >= '2026-07-28';
@@ -29,7 +35,7 @@ export async function runConformanceClient(serverUrl: string): Promise<void> {
     redirectUris: [CONFORMANCE_REDIRECT_URI],
     clientName: 'mcp-cimd conformance client',
     onAuthorizationUrl: createHeadlessAuthorizer(),
-    clientInfo: { name: 'mcp-cimd-conformance-client', version: VERSION },
+    clientInfo,
     ...(context.preRegistered === undefined ? {} : { preRegistered: context.preRegistered }),
   };
   const client = modern

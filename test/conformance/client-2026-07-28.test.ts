@@ -50,31 +50,16 @@ const PASSING: readonly (readonly [string, string | undefined])[] = [
   ['auth/iss-unexpected', undefined],
   ['auth/iss-normalized', undefined],
   ['auth/metadata-issuer-mismatch', undefined],
+  ['auth/client-credentials-basic', undefined],
+  ['auth/client-credentials-jwt', undefined],
+  ['auth/enterprise-managed-authorization', undefined],
+  ['auth/wif-jwt-bearer', undefined],
 ];
 
 /** Not passing yet, and why. Printed by this test; move an entry to PASSING once it passes. */
 const PENDING: readonly { scenario: string; reason: string }[] = [
-  {
-    scenario: 'auth/client-credentials-jwt',
-    reason:
-      'extension (SEP-1046): the conformance client has no client_credentials grant with private_key_jwt yet',
-  },
-  {
-    scenario: 'auth/client-credentials-basic',
-    reason:
-      'extension (SEP-1046): the conformance client has no client_credentials grant with client_secret_basic yet',
-  },
-  {
-    scenario: 'auth/enterprise-managed-authorization',
-    reason:
-      'extension (SEP-990): no RFC 8693 ID-JAG exchange and jwt-bearer grant in the conformance client yet',
-  },
   { scenario: 'auth/dpop', reason: 'extension (SEP-1932): the client provider has no DPoP yet' },
   { scenario: 'auth/dpop-nonce', reason: 'extension (SEP-1932): the client provider has no DPoP yet' },
-  {
-    scenario: 'auth/wif-jwt-bearer',
-    reason: 'extension (SEP-1933): no workload-identity jwt-bearer grant in the conformance client yet',
-  },
   {
     scenario: '--requirements 2026-07-28',
     reason:

@@ -12,8 +12,12 @@ describe('readConformanceContext', () => {
         MCP_CONFORMANCE_SCENARIO: 'auth/pre-registration',
         MCP_CONFORMANCE_CONTEXT: '{"name":"auth/pre-registration","client_id":"c","client_secret":"s"}',
       }),
-    ).toEqual({ scenario: 'auth/pre-registration', preRegistered: { clientId: 'c', clientSecret: 's' } });
-    expect(readConformanceContext({})).toEqual({ scenario: undefined });
+    ).toEqual({
+      scenario: 'auth/pre-registration',
+      raw: { name: 'auth/pre-registration', client_id: 'c', client_secret: 's' },
+      preRegistered: { clientId: 'c', clientSecret: 's' },
+    });
+    expect(readConformanceContext({})).toEqual({ scenario: undefined, raw: {} });
   });
 
   it('refuses a context that is not a JSON object', () => {
