@@ -8,6 +8,7 @@ import { connect } from '../client/connect.js';
 import { connectSdk2 } from '../client/connect-sdk2.js';
 import { VERSION } from '../version.js';
 import { readConformanceContext } from './context.js';
+import { isDpopScenario, runDpopScenario } from './dpop.js';
 import { isExtensionScenario, runExtensionScenario } from './extensions.js';
 import { createHeadlessAuthorizer } from './headless.js';
 
@@ -38,6 +39,11 @@ export async function runConformanceClient(serverUrl: string): Promise<void> {
     clientInfo,
     ...(context.preRegistered === undefined ? {} : { preRegistered: context.preRegistered }),
   };
+  if (isDpopScenario(context.scenario)) {
+    const { clientInfo: _info, ...providerOptions } = options;
+    await runDpopScenario(serverUrl, providerOptions, clientInfo);
+    return;
+  }
   const client = modern
     ? await connectSdk2(serverUrl, { ...options, protocolVersion: version })
     : await connect(serverUrl, options);

@@ -54,12 +54,12 @@ const PASSING: readonly (readonly [string, string | undefined])[] = [
   ['auth/client-credentials-jwt', undefined],
   ['auth/enterprise-managed-authorization', undefined],
   ['auth/wif-jwt-bearer', undefined],
+  ['auth/dpop', undefined],
+  ['auth/dpop-nonce', undefined],
 ];
 
 /** Not passing yet, and why. Printed by this test; move an entry to PASSING once it passes. */
 const PENDING: readonly { scenario: string; reason: string }[] = [
-  { scenario: 'auth/dpop', reason: 'extension (SEP-1932): the client provider has no DPoP yet' },
-  { scenario: 'auth/dpop-nonce', reason: 'extension (SEP-1932): the client provider has no DPoP yet' },
   {
     scenario: '--requirements 2026-07-28',
     reason:
