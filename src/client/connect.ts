@@ -67,6 +67,9 @@ async function loadSdk(): Promise<Sdk> {
   }
 }
 
+/** The MCP extension of the client_credentials grant, declared under `extensions` in the client capabilities. */
+export const CLIENT_CREDENTIALS_EXTENSION = 'io.modelcontextprotocol/oauth-client-credentials';
+
 /**
  * Connects with the client_credentials grant: a token from the authorization server the MCP
  * server names, with a private_key_jwt assertion; a new one whenever it expires or is refused.
@@ -88,7 +91,10 @@ async function connectAsAgent(sdk: Sdk, serverUrl: string | URL, options: Connec
   });
   await agentFetch.authorize();
   const transport = new sdk.StreamableHTTPClientTransport(new URL(String(serverUrl)), { fetch: agentFetch });
-  const client = new sdk.Client(options.clientInfo ?? { name: 'mcp-cimd', version: VERSION });
+  // The MCP extension this grant belongs to, declared in the client capabilities (2026-07-28).
+  const client = new sdk.Client(options.clientInfo ?? { name: 'mcp-cimd', version: VERSION }, {
+    capabilities: { extensions: { [CLIENT_CREDENTIALS_EXTENSION]: {} } },
+  });
   try {
     await client.connect(transport);
   } catch (error) {

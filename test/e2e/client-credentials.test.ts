@@ -78,7 +78,12 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+/** The client capabilities of every `initialize` request, in order. */
+const initializeCapabilities: unknown[] = [];
+
 const mcpHandler: RequestHandler = async (req, res) => {
+  const body = req.body as { method?: string; params?: { capabilities?: unknown } } | undefined;
+  if (body?.method === 'initialize') initializeCapabilities.push(body.params?.capabilities);
   const server = new McpServer({ name: 'e2e-agents', version: '1.0.0' });
   server.registerTool('whoami', { description: 'The client and scopes of the access token' }, (extra) => ({
     content: [
@@ -307,6 +312,10 @@ describe("connect({ grant: 'client_credentials' }): an agent with no user", () =
     });
     try {
       expect(await whoami(client)).toEqual({ clientId: agent.clientId, scopes: [SCOPE] });
+      // The extension is declared in the client capabilities (MCP 2026-07-28).
+      expect(initializeCapabilities.at(-1)).toMatchObject({
+        extensions: { 'io.modelcontextprotocol/oauth-client-credentials': {} },
+      });
       const [first] = requestsOf(agent.clientId);
       expect(first).toMatchObject({ grant: 'client_credentials', kid: keySet.keys[0]?.kid, status: 200 });
       const claims = decodeJwt(first?.accessToken ?? '');
