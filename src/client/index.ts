@@ -42,6 +42,15 @@ export type { CimdAuthMethod } from './client-profile.js';
 export { CONFIG_DIR_NAME, type ConfigDirEnvironment, defaultConfigDir } from './config-dir.js';
 export { type ConnectOptions, connect } from './connect.js';
 export { type ConnectSdk2Options, connectSdk2 } from './connect-sdk2.js';
+export {
+  createDpopProver,
+  type DpopKeyPair,
+  type DpopProofOptions,
+  type DpopProver,
+  dpopFetch,
+  generateDpopKeyPair,
+  isUseDpopNonce,
+} from './dpop.js';
 export { isSignInError, SignInError, type SignInErrorCode } from './errors.js';
 export {
   CREDENTIALS_FILE_NAME,
