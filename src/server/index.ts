@@ -31,6 +31,7 @@ export {
   type TokenRequestParams,
   type VerifiedClientAssertion,
 } from './auth/index.js';
+export type { TrustedAssertionIssuer } from './auth/trusted-assertion-issuers.js';
 export { ENDPOINT_PATHS, type Endpoints, type ServerContext } from './authorization-server/context.js';
 // The authorization server
 export {
@@ -102,6 +103,7 @@ export {
   type VerifiedDpopProof,
 } from './dpop/index.js';
 export { authorizationServerMetadata } from './endpoints/metadata.js';
+export { ID_JAG_TYP, JWT_BEARER_GRANT } from './grants/jwt-bearer.js';
 export { isLoopbackAddress, peerAddressOf } from './http/peer.js';
 export { type Logger, silentLogger } from './logger.js';
 export {

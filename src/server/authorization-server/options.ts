@@ -6,6 +6,11 @@
 import { InvalidOptionError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import type { AssertionAudienceMode } from '../auth/assertion-claims.js';
+import {
+  compileTrustedAssertionIssuers,
+  type TrustedAssertionIssuer,
+  type TrustedAssertionIssuers,
+} from '../auth/trusted-assertion-issuers.js';
 import type { CacheBounds } from '../cache/http-freshness.js';
 import {
   type ClientCredentialsOptions,
@@ -69,6 +74,13 @@ export interface AuthorizationServerOptions {
    * Only `private_key_jwt` clients whose metadata lists the grant get tokens.
    */
   clientCredentials?: ClientCredentialsOptions;
+  /**
+   * Enterprise identity providers whose identity assertions (ID-JAG, `typ` `oauth-id-jag+jwt`)
+   * this server accepts in the JWT bearer grant (RFC 7523, `grant_type`
+   * `urn:ietf:params:oauth:grant-type:jwt-bearer`), each with its keys (`jwks` or `jwksUri`).
+   * Default: none, and the grant is off. Only `private_key_jwt` clients may use it.
+   */
+  trustedAssertionIssuers?: readonly TrustedAssertionIssuer[];
   /** Access token lifetime, in ms. Default 600 000 (10 min); at most the signing keys' `tokenLifetimeMs`. */
   accessTokenLifetimeMs?: number;
   /** Absolute lifetime of a refresh token family, in ms. Default 30 days. */
@@ -128,6 +140,8 @@ export interface ResolvedServerOptions {
   scopesSupported: readonly string[] | undefined;
   /** The `client_credentials` policy, or `undefined` when the grant is off. */
   clientCredentials: ClientCredentialsPolicy | undefined;
+  /** The trusted ID-JAG issuers' key resolvers, or `undefined` when the JWT bearer grant is off. */
+  trustedAssertionIssuers: TrustedAssertionIssuers | undefined;
   accessTokenLifetimeMs: number;
   refreshTokenLifetimeMs: number;
   codeLifetimeMs: number;
@@ -219,6 +233,7 @@ export function resolveServerOptions(options: AuthorizationServerOptions): Resol
     allowPrivateNetwork: options.clients?.allowPrivateNetwork ?? false,
     scopesSupported: options.scopesSupported,
     clientCredentials: compileClientCredentialsPolicy(options.clientCredentials, resources),
+    trustedAssertionIssuers: compileTrustedAssertionIssuers(options.trustedAssertionIssuers),
     accessTokenLifetimeMs: positiveMs(options.accessTokenLifetimeMs, 600_000, 'accessTokenLifetimeMs'),
     refreshTokenLifetimeMs: positiveMs(options.refreshTokenLifetimeMs, 30 * DAY_MS, 'refreshTokenLifetimeMs'),
     codeLifetimeMs: positiveMs(options.codeLifetimeMs, 60_000, 'codeLifetimeMs'),

@@ -8,6 +8,7 @@
 import type { Hono } from 'hono';
 import { CLIENT_ASSERTION_ALGORITHMS } from '../auth/assertion-algorithms.js';
 import type { ServerContext } from '../authorization-server/context.js';
+import { JWT_BEARER_GRANT } from '../grants/jwt-bearer.js';
 
 /** The metadata document of the server described by `context`. */
 export function authorizationServerMetadata(context: ServerContext): Record<string, unknown> {
@@ -24,6 +25,7 @@ export function authorizationServerMetadata(context: ServerContext): Record<stri
       'authorization_code',
       'refresh_token',
       ...(options.clientCredentials === undefined ? [] : ['client_credentials']),
+      ...(options.trustedAssertionIssuers === undefined ? [] : [JWT_BEARER_GRANT]),
     ],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['none', 'private_key_jwt'],

@@ -15,6 +15,7 @@ import { redeemAuthorizationCode } from './authorization-code.js';
 import { authenticateClient, refuseSharedSecrets } from './client-authentication.js';
 import { CLIENT_CREDENTIALS_GRANT, grantClientCredentials } from './client-credentials.js';
 import { tokenResponse } from './issue-tokens.js';
+import { grantJwtBearer, JWT_BEARER_GRANT } from './jwt-bearer.js';
 import { refreshTokens } from './refresh-token.js';
 import { wireError } from './wire-error.js';
 
@@ -32,6 +33,11 @@ function isClientCredentials(context: ServerContext, value: string): boolean {
   return value === CLIENT_CREDENTIALS_GRANT && context.options.clientCredentials !== undefined;
 }
 
+/** Whether `value` is the JWT bearer grant and the server trusts an assertion issuer (ID-JAG). */
+function isJwtBearer(context: ServerContext, value: string): boolean {
+  return value === JWT_BEARER_GRANT && context.options.trustedAssertionIssuers !== undefined;
+}
+
 /**
  * Handles `POST /token`: `grant_type` `authorization_code` or `refresh_token`, and
  * `client_credentials` when the server's `clientCredentials` policy is set; any other grant
@@ -47,7 +53,8 @@ export async function handleTokenRequest(context: ServerContext, request: Reques
     grantType = params.get('grant_type');
     if (grantType === undefined) throw new InvalidRequestError('the grant_type parameter is missing');
     const clientCredentials = isClientCredentials(context, grantType);
-    if (!isGrantType(grantType) && !clientCredentials) {
+    const jwtBearer = isJwtBearer(context, grantType);
+    if (!isGrantType(grantType) && !clientCredentials && !jwtBearer) {
       throw new UnsupportedGrantTypeError(
         `this server supports the grant types ${TOKEN_GRANT_TYPES.join(' and ')} only`,
       );
@@ -56,16 +63,18 @@ export async function handleTokenRequest(context: ServerContext, request: Reques
     const auth = await authenticateClient(context, params);
     if (dpop !== undefined) auth.dpop = dpop;
     clientId = auth.client.clientId;
-    if (!clientCredentials && !auth.client.grantTypes.includes(grantType)) {
+    if (!clientCredentials && !jwtBearer && !auth.client.grantTypes.includes(grantType)) {
       throw new UnauthorizedClientError(
         `the client's metadata does not list the ${grantType} grant in grant_types`,
       );
     }
     const body = clientCredentials
       ? await grantClientCredentials(context, auth, params)
-      : grantType === 'authorization_code'
-        ? await redeemAuthorizationCode(context, auth, params)
-        : await refreshTokens(context, auth, params);
+      : jwtBearer
+        ? await grantJwtBearer(context, auth, params)
+        : grantType === 'authorization_code'
+          ? await redeemAuthorizationCode(context, auth, params)
+          : await refreshTokens(context, auth, params);
     context.logger.info(
       { event: 'token_issued', grantType, clientId, withRefreshToken: body.refresh_token !== undefined },
       'tokens issued',
@@ -77,7 +86,12 @@ export async function handleTokenRequest(context: ServerContext, request: Reques
       {
         event: 'token_refused',
         error: oauth.error,
-        ...(grantType === undefined || !(isGrantType(grantType) || isClientCredentials(context, grantType))
+        ...(grantType === undefined ||
+        !(
+          isGrantType(grantType) ||
+          isClientCredentials(context, grantType) ||
+          isJwtBearer(context, grantType)
+        )
           ? {}
           : { grantType }),
         ...(clientId === undefined ? {} : { clientId }),
