@@ -88,6 +88,9 @@ function serverOptions(
     ...(config.allowClientCredentials === undefined
       ? {}
       : { clientCredentials: { allow: config.allowClientCredentials } }),
+    ...(config.trustedAssertionIssuers === undefined
+      ? {}
+      : { trustedAssertionIssuers: config.trustedAssertionIssuers }),
     accessTokenLifetimeMs: config.accessTokenTtlSeconds * 1000,
     refreshTokenLifetimeMs: config.refreshTokenTtlSeconds * 1000,
     clients: {

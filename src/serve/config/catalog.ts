@@ -124,6 +124,16 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
     defaultText: 'none (grant off)',
   },
   {
+    key: 'trustedAssertionIssuers',
+    flag: '--trusted-assertion-issuer <issuer=jwks-uri>',
+    repeatable: true,
+    env: ['CIMD_TRUSTED_ASSERTION_ISSUERS'],
+    kind: 'list',
+    description:
+      'an enterprise identity provider whose ID-JAGs (jwt-bearer grant) are accepted: its issuer, "=", its JWKS URL; repeatable',
+    defaultText: 'none (grant off)',
+  },
+  {
     key: 'accessTokenTtl',
     flag: '--access-token-ttl <seconds>',
     env: ['CIMD_ACCESS_TOKEN_TTL'],

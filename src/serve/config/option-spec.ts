@@ -50,6 +50,7 @@ export type ConfigKey =
   | 'deny'
   | 'trusted'
   | 'allowClientCredentials'
+  | 'trustedAssertionIssuers'
   | 'accessTokenTtl'
   | 'refreshTokenTtl'
   | 'scopes'

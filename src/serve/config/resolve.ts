@@ -9,6 +9,7 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import { InvalidOptionError } from '../../errors.js';
+import { compileTrustedAssertionIssuers } from '../../server/auth/trusted-assertion-issuers.js';
 import { checkIssuer, checkResource } from '../../server/authorization-server/options.js';
 import { compileClientEntries, createTrustPolicy } from '../../server/clients/trust-policy.js';
 import { isLoopbackHostname } from '../../server/http/loopback.js';
@@ -69,6 +70,11 @@ export interface ServeConfig {
    * absent, the grant is off.
    */
   allowClientCredentials?: string[];
+  /**
+   * Enterprise identity providers whose ID-JAGs the JWT bearer grant accepts, with their JWKS
+   * URLs; absent: the grant is off.
+   */
+  trustedAssertionIssuers?: { issuer: string; jwksUri: string }[];
   /** Access token lifetime, in seconds. */
   accessTokenTtlSeconds: number;
   /** Refresh token family lifetime, in seconds. */
@@ -265,6 +271,33 @@ function resolveClientCredentials(settings: ServeSettings, problems: KeyedProble
   return entries;
 }
 
+function resolveAssertionIssuers(
+  settings: ServeSettings,
+  problems: KeyedProblem[],
+): { issuer: string; jwksUri: string }[] {
+  const issuers: { issuer: string; jwksUri: string }[] = [];
+  for (const entry of new Set(settings.trustedAssertionIssuers ?? [])) {
+    const at = entry.indexOf('=');
+    const issuer = at < 0 ? '' : entry.slice(0, at).trim();
+    const jwksUri = at < 0 ? '' : entry.slice(at + 1).trim();
+    if (issuer === '' || jwksUri === '') {
+      problems.push({
+        key: 'trustedAssertionIssuers',
+        message: `--trusted-assertion-issuer takes <issuer>=<jwks-uri>, e.g. https://idp.example.com=https://idp.example.com/jwks; got ${JSON.stringify(entry)}`,
+      });
+      continue;
+    }
+    issuers.push({ issuer, jwksUri });
+  }
+  try {
+    compileTrustedAssertionIssuers(issuers);
+  } catch (error) {
+    if (!(error instanceof InvalidOptionError)) throw error;
+    problems.push({ key: 'trustedAssertionIssuers', message: error.message });
+  }
+  return issuers;
+}
+
 function resolveScopes(settings: ServeSettings, problems: KeyedProblem[]): string[] | undefined {
   if (settings.scopes === undefined) return undefined;
   const bad = settings.scopes.find((scope) => !SCOPE_TOKEN.test(scope));
@@ -337,5 +370,7 @@ export function resolveServeConfig(
   };
   const allowClientCredentials = resolveClientCredentials(settings, problems);
   if (allowClientCredentials.length > 0) config.allowClientCredentials = allowClientCredentials;
+  const trustedAssertionIssuers = resolveAssertionIssuers(settings, problems);
+  if (trustedAssertionIssuers.length > 0) config.trustedAssertionIssuers = trustedAssertionIssuers;
   return { config, problems };
 }

@@ -141,6 +141,7 @@ export const serveSettingsSchema = z.strictObject({
   deny: list(COMMAS),
   trusted: list(COMMAS),
   allowClientCredentials: list(COMMAS),
+  trustedAssertionIssuers: list(COMMAS),
   accessTokenTtl: integer(600, 1, DAY_SECONDS, 'seconds'),
   refreshTokenTtl: integer(30 * DAY_SECONDS, 1, YEAR_SECONDS, 'seconds'),
   scopes: list(COMMAS_OR_SPACES),
