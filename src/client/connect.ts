@@ -145,7 +145,11 @@ export async function connect(serverUrl: string | URL, options: ConnectOptions):
     provider,
     serverUrl,
     sdk: sdk.auth,
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(provider.dpopEnabled
+      ? { fetch: provider.dpopFetch(options.fetch) }
+      : options.fetch === undefined
+        ? {}
+        : { fetch: options.fetch }),
     ...(options.maxStepUps === undefined ? {} : { maxStepUps: options.maxStepUps }),
   });
   const transport = new sdk.StreamableHTTPClientTransport(new URL(String(serverUrl)), { fetch: signInFetch });

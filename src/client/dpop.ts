@@ -13,6 +13,7 @@ import {
   calculateJwkThumbprint,
   exportJWK,
   generateKeyPair,
+  importJWK,
   type JWK,
   SignJWT,
 } from 'jose';
@@ -109,7 +110,9 @@ export async function isUseDpopNonce(response: Response): Promise<boolean> {
   }
 }
 
-type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+/** The fetch signature the MCP SDK's transports take. */
+export type DpopFetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
+type FetchLike = DpopFetchLike;
 
 /**
  * A `fetch` that adds a fresh DPoP proof to every request (and `Authorization: DPoP <token>` when
@@ -122,15 +125,99 @@ export function dpopFetch(
   baseFetch: FetchLike = fetch,
 ): FetchLike {
   return async (input, init = {}) => {
-    const url = input instanceof Request ? input.url : String(input);
-    const method = init.method ?? (input instanceof Request ? input.method : 'GET');
+    const url = String(input);
+    const method = init.method ?? 'GET';
     const token = await accessToken?.();
     const send = async (): Promise<Response> => {
-      const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
+      const headers = new Headers(init.headers);
       headers.set('DPoP', await prover.proof(method, url, token === undefined ? {} : { accessToken: token }));
       if (token !== undefined) headers.set('Authorization', `DPoP ${token}`);
       const response = await baseFetch(input, { ...init, headers });
       prover.rememberNonce(url, response);
+      return response;
+    };
+    const first = await send();
+    if (!(await isUseDpopNonce(first))) return first;
+    await first.body?.cancel();
+    return send();
+  };
+}
+
+/** Where a token store keeps its DPoP key (the private JWK: as secret as the refresh tokens beside it). */
+export const DPOP_KEY_STORE_KEY = 'dpop:key';
+
+/** The part of a token store the DPoP key needs. */
+interface KeyStore {
+  get(key: string): unknown | Promise<unknown>;
+  set(key: string, value: unknown): void | Promise<void>;
+}
+
+/**
+ * The DPoP key pair of `store`: loaded from it, or generated (ES256) and saved on first use, so
+ * tokens bound to it stay usable across runs. One key per token store.
+ */
+export async function loadDpopKeyPair(store: KeyStore): Promise<DpopKeyPair> {
+  const saved = (await store.get(DPOP_KEY_STORE_KEY)) as { alg?: unknown; privateJwk?: JWK } | undefined;
+  let privateJwk =
+    saved?.alg === 'ES256' && typeof saved.privateJwk?.d === 'string' ? saved.privateJwk : undefined;
+  if (privateJwk === undefined) {
+    const generated = await generateKeyPair('ES256', { extractable: true });
+    privateJwk = await exportJWK(generated.privateKey);
+    await store.set(DPOP_KEY_STORE_KEY, { alg: 'ES256', privateJwk });
+  }
+  const { d: _d, ...publicJwk } = privateJwk;
+  const [privateKey, publicKey] = await Promise.all([
+    importJWK({ ...privateJwk, ext: false }, 'ES256'),
+    importJWK(publicJwk, 'ES256'),
+  ]);
+  return { privateKey: privateKey as CryptoKey, publicKey: publicKey as CryptoKey };
+}
+
+/** Options of {@link createDpopClientFetch}. */
+export interface DpopClientFetchOptions {
+  /** The key pair (e.g. from {@link loadDpopKeyPair}). */
+  keyPair: DpopKeyPair | Promise<DpopKeyPair>;
+  /** Whether `accessToken` was issued as a DPoP token (`token_type: DPoP`). */
+  isBound(accessToken: string): boolean | Promise<boolean>;
+  /** The underlying fetch. Default `globalThis.fetch`. */
+  fetch?: FetchLike;
+}
+
+function isTokenRequest(method: string, body: unknown): boolean {
+  if (method !== 'POST') return false;
+  if (body instanceof URLSearchParams) return body.has('grant_type');
+  return typeof body === 'string' && /(^|&)grant_type=/.test(body);
+}
+
+/**
+ * The fetch of a client provider with `dpop: true`, under the MCP SDK's transport and its OAuth
+ * requests: token requests (a form with `grant_type`) get a proof; a request carrying
+ * `Authorization: Bearer <token>` for a DPoP-bound token is sent as `Authorization: DPoP <token>`
+ * with a proof (`ath`); each origin's `DPoP-Nonce` is remembered and a `use_dpop_nonce` answer is
+ * retried once. Everything else passes through unchanged.
+ */
+export function createDpopClientFetch(options: DpopClientFetchOptions): FetchLike {
+  const base: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  let prover: Promise<DpopProver> | undefined;
+  const proverOf = (): Promise<DpopProver> => {
+    prover ??= Promise.resolve(options.keyPair).then((keyPair) => createDpopProver(keyPair));
+    return prover;
+  };
+  return async (input, init = {}) => {
+    const url = String(input);
+    const method = (init.method ?? 'GET').toUpperCase();
+    const headers = new Headers(init.headers);
+    const bearer = /^\s*bearer\s+(\S+)\s*$/i.exec(headers.get('authorization') ?? '')?.[1];
+    let accessToken: string | undefined;
+    if (bearer !== undefined && (await options.isBound(bearer))) accessToken = bearer;
+    else if (!isTokenRequest(method, init.body)) return base(input, init);
+    const dpop = await proverOf();
+    const send = async (): Promise<Response> => {
+      const sent = new Headers(headers);
+      sent.set('DPoP', await dpop.proof(method, url, accessToken === undefined ? {} : { accessToken }));
+      if (accessToken !== undefined) sent.set('Authorization', `DPoP ${accessToken}`);
+      const response = await base(input, { ...init, headers: sent });
+      dpop.rememberNonce(url, response);
       return response;
     };
     const first = await send();

@@ -43,13 +43,18 @@ export { CONFIG_DIR_NAME, type ConfigDirEnvironment, defaultConfigDir } from './
 export { type ConnectOptions, connect } from './connect.js';
 export { type ConnectSdk2Options, connectSdk2 } from './connect-sdk2.js';
 export {
+  createDpopClientFetch,
   createDpopProver,
+  DPOP_KEY_STORE_KEY,
+  type DpopClientFetchOptions,
+  type DpopFetchLike,
   type DpopKeyPair,
   type DpopProofOptions,
   type DpopProver,
   dpopFetch,
   generateDpopKeyPair,
   isUseDpopNonce,
+  loadDpopKeyPair,
 } from './dpop.js';
 export { isSignInError, SignInError, type SignInErrorCode } from './errors.js';
 export {

@@ -60,6 +60,12 @@ export interface CimdClientProviderOptions {
   /** Where tokens and registrations are kept. Default: a new in-memory store. */
   store?: TokenStore;
   /**
+   * Ask for DPoP-bound tokens (RFC 9449): a key per token store (generated on first use and kept
+   * in it), a fresh proof with every token request and MCP request, and nonce retries. Use the
+   * provider's `dpopFetch()` under the transport (`connect` does). Default `false`.
+   */
+  dpop?: boolean;
+  /**
    * Where the authorization URL goes: `browser` (the default; falls back to printing), `print`
    * (a line on {@link messages}), or a function (headless use and tests).
    */

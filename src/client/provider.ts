@@ -28,6 +28,7 @@ import {
   profileFromDocument,
   profileFromOptions,
 } from './client-profile.js';
+import { createDpopClientFetch, type DpopFetchLike, type DpopKeyPair, loadDpopKeyPair } from './dpop.js';
 import { SignInError } from './errors.js';
 import { fetchClientDocument } from './fetch-document.js';
 import { findFreeLoopbackPort, type LoopbackListener, startLoopbackListener } from './loopback.js';
@@ -104,6 +105,7 @@ export class CimdOAuthClientProvider {
     | undefined;
   #state: string | undefined;
   #pending: LoopbackListener | undefined;
+  #dpopKey: Promise<DpopKeyPair> | undefined;
 
   /**
    * Checks the options. With `document` or `redirectUris`, the redirect URIs are checked here: a
@@ -590,6 +592,29 @@ export class CimdOAuthClientProvider {
       params,
     );
   };
+
+  /** True when the provider asks for DPoP-bound tokens (the `dpop` option). */
+  get dpopEnabled(): boolean {
+    return this.#options.dpop === true;
+  }
+
+  /**
+   * The fetch for the MCP SDK's transport and its OAuth requests when `dpop` is on (`connect`
+   * uses it): DPoP proofs at the token endpoint, `Authorization: DPoP` with a fresh proof for a
+   * token issued as `token_type: DPoP`, and one retry on `use_dpop_nonce` (RFC 9449). The key is
+   * the token store's, generated on first use and kept there (`dpop:key`).
+   */
+  dpopFetch(base?: DpopFetchLike): DpopFetchLike {
+    this.#dpopKey ??= loadDpopKeyPair(this.#store);
+    return createDpopClientFetch({
+      keyPair: this.#dpopKey,
+      isBound: async (token) => {
+        const tokens = await this.tokens();
+        return tokens?.access_token === token && tokens.token_type.toLowerCase() === 'dpop';
+      },
+      ...(base === undefined ? {} : { fetch: base }),
+    });
+  }
 
   /**
    * Forgets what the server says is no longer valid: tokens, the registration, the verifier, the

@@ -4,7 +4,14 @@
  */
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, exportJWK } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createDpopProver, dpopFetch, generateDpopKeyPair } from '../../src/client/dpop.js';
+import {
+  createDpopClientFetch,
+  createDpopProver,
+  dpopFetch,
+  generateDpopKeyPair,
+  loadDpopKeyPair,
+} from '../../src/client/dpop.js';
+import { MemoryTokenStore } from '../../src/client/token-store.js';
 import { createMemoryDpopReplayStore } from '../../src/server/dpop/memory-replay.js';
 import { createDpopNonceSource } from '../../src/server/dpop/nonce.js';
 import { createDpopProofVerifier } from '../../src/server/dpop/proof.js';
@@ -58,5 +65,46 @@ describe('client DPoP proofs', () => {
     expect(prover.nonceFor('https://mcp.example.com/other')).toBe(nonce);
     await authed('https://mcp.example.com/mcp', { method: 'POST', body: '{}' });
     expect(seen).toHaveLength(3);
+  });
+
+  it('loadDpopKeyPair: one key per token store, generated once and kept in it', async () => {
+    const store = new MemoryTokenStore();
+    const first = createDpopProver(await loadDpopKeyPair(store));
+    const second = createDpopProver(await loadDpopKeyPair(store));
+    expect(await second.thumbprint()).toBe(await first.thumbprint());
+    const other = createDpopProver(await loadDpopKeyPair(new MemoryTokenStore()));
+    expect(await other.thumbprint()).not.toBe(await first.thumbprint());
+  });
+
+  it('the provider fetch: proofs on token requests, DPoP only for bound tokens, everything else untouched', async () => {
+    const seen: Headers[] = [];
+    const base = async (_input: string | URL, init?: RequestInit): Promise<Response> => {
+      seen.push(new Headers(init?.headers));
+      return new Response('ok');
+    };
+    const wrapped = createDpopClientFetch({
+      keyPair: generateDpopKeyPair(),
+      isBound: (token) => token === 'bound',
+      fetch: base,
+    });
+    await wrapped('https://as.example.com/token', {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token' }),
+    });
+    await wrapped('https://mcp.example.com/mcp', {
+      method: 'POST',
+      headers: { authorization: 'Bearer bound' },
+    });
+    await wrapped('https://mcp.example.com/mcp', {
+      method: 'POST',
+      headers: { authorization: 'Bearer plain' },
+    });
+    await wrapped('https://as.example.com/.well-known/oauth-authorization-server');
+    expect(seen.map((headers) => [headers.has('dpop'), headers.get('authorization')])).toEqual([
+      [true, null],
+      [true, 'DPoP bound'],
+      [false, 'Bearer plain'],
+      [false, null],
+    ]);
   });
 });

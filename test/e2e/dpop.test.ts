@@ -21,7 +21,15 @@ import express, { type RequestHandler } from 'express';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDpopProver, type DpopKeyPair, dpopFetch } from '../../src/client/dpop.js';
+import { connect } from '../../src/client/connect.js';
+import {
+  createDpopProver,
+  DPOP_KEY_STORE_KEY,
+  type DpopFetchLike,
+  type DpopKeyPair,
+  dpopFetch,
+} from '../../src/client/dpop.js';
+import { MemoryTokenStore } from '../../src/client/token-store.js';
 import { createDpopNonceSource } from '../../src/server/dpop/nonce.js';
 import { protectedResourceMetadataRouter, requireBearer } from '../../src/server/express.js';
 import {
@@ -34,6 +42,7 @@ import {
 } from '../../src/server/index.js';
 import { createMemoryStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/store.js';
+import { approveAuthorization } from '../helpers/approve.js';
 import { type HttpsHost, json, startHttpsHost } from '../helpers/https-host.js';
 import { createTestCa, type TestCa } from '../helpers/test-ca.js';
 
@@ -268,7 +277,7 @@ async function refresh(dpop: oauth.DPoPHandle, refreshToken: string) {
 }
 
 /** Calls `whoami` with the SDK Client through `fetch`. */
-async function whoami(fetchImpl: typeof fetch): Promise<{ clientId: string }> {
+async function whoami(fetchImpl: DpopFetchLike): Promise<{ clientId: string }> {
   const client = new Client({ name: 'e2e-dpop-client', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(env.resource), { fetch: fetchImpl }));
   try {
@@ -356,7 +365,7 @@ describe('DPoP end to end (oauth4webapi + our server + an SDK MCP server behind 
   it("the MCP server's nonce rotates: a stale nonce gets 401 use_dpop_nonce with the new one, and the client follows", async () => {
     const prover = createDpopProver(keyPair);
     let calls = 0;
-    const counting: typeof fetch = async (input, init) => {
+    const counting: DpopFetchLike = async (input, init) => {
       calls += 1;
       return fetch(input, init);
     };
@@ -388,5 +397,41 @@ describe('DPoP end to end (oauth4webapi + our server + an SDK MCP server behind 
     expect(await whoami(dpopFetch(prover, () => refreshed.result.access_token))).toEqual({
       clientId: env.client.client_id,
     });
+  });
+
+  it("connect() with dpop: true: the provider's key per token store, proofs at /token and the MCP server, nonce retries on both", async () => {
+    const store = new MemoryTokenStore();
+    const client = await connect(env.resource, {
+      clientMetadataUrl: env.client.client_id,
+      onAuthorizationUrl: async (url: URL) => {
+        const { status } = await approveAuthorization(url);
+        expect(status).toBe(200);
+      },
+      allowPrivateNetwork: true,
+      fetchOptions: { ca: env.ca.caCert },
+      callbackTimeoutMs: 10_000,
+      store,
+      dpop: true,
+    });
+    try {
+      const result = await client.callTool({ name: 'whoami', arguments: {} });
+      const [first] = result.content as { type: string; text: string }[];
+      expect(JSON.parse(first?.text ?? '{}')).toEqual({ clientId: env.client.client_id });
+    } finally {
+      await client.close();
+    }
+    const saved = store.get(DPOP_KEY_STORE_KEY) as {
+      privateJwk: { x: string; y: string; kty: string; crv: string };
+    };
+    const jkt = await calculateJwkThumbprint(
+      { kty: saved.privateJwk.kty, crv: saved.privateJwk.crv, x: saved.privateJwk.x, y: saved.privateJwk.y },
+      'sha256',
+    );
+    const tokensKey = store.keys().find((key) => key.startsWith('tokens:')) ?? '';
+    const tokens = store.get(tokensKey) as { access_token: string; token_type: string };
+    expect(tokens.token_type.toLowerCase()).toBe('dpop');
+    expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt });
+    // The stored token, copied out of the store without the key, is refused.
+    expect((await mcpPost({ authorization: `Bearer ${tokens.access_token}` })).status).toBe(401);
   });
 });
