@@ -16,6 +16,13 @@ const server: Record<string, unknown> = await import('../../src/server/index.js'
 const serverExpress: Record<string, unknown> = await import('../../src/server/express.js');
 
 const RESOURCE_SIDE = [
+  'accessTokenHash',
+  'boundJktOf',
+  'createDpopResourceCheck',
+  'createDpopNonceSource',
+  'createMemoryDpopReplayStore',
+  'InvalidDpopProofError',
+  'UseDpopNonceError',
   'bearerAuth',
   'bearerRequestOf',
   'createAccessTokenVerifier',
