@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 import { readConformanceContext } from './context.js';
 import { isDpopScenario, runDpopScenario } from './dpop.js';
 import { isExtensionScenario, runExtensionScenario } from './extensions.js';
+import { runGeneralScenario } from './general.js';
 import { createHeadlessAuthorizer } from './headless.js';
 
 /** The client_id the `auth/basic-cimd` scenario expects. */
@@ -22,6 +23,15 @@ export const CONFORMANCE_REDIRECT_URI = 'http://127.0.0.1/callback';
 export async function runConformanceClient(serverUrl: string): Promise<void> {
   const context = readConformanceContext();
   const clientInfo = { name: 'mcp-cimd-conformance-client', version: VERSION };
+  if (context.scenario !== undefined && !context.scenario.startsWith('auth/')) {
+    await runGeneralScenario(
+      serverUrl,
+      context.raw,
+      process.env.MCP_CONFORMANCE_PROTOCOL_VERSION,
+      clientInfo,
+    );
+    return;
+  }
   if (context.scenario !== undefined && isExtensionScenario(context.scenario)) {
     await runExtensionScenario(serverUrl, context.scenario, context.raw, clientInfo);
     return;

@@ -3,8 +3,9 @@
  * our conformance client (dist/conformance/client.js; `npm run build` first), one scenario per
  * run: each of `PASSING` must end with 0 failures, 0 warnings, "OVERALL: PASSED" and exit 0. The
  * 2026-07-28 scenarios run at their own spec version (the stateless lifecycle, through SDK 2.x);
- * `scope-step-up` and `scope-retry-limit` run at both versions. The scenarios not passing yet
- * are listed in `PENDING` with the reason, and printed. The suite needs Node 22: npx downloads it
+ * `scope-step-up` and `scope-retry-limit` run at both versions. Then `--requirements 2026-07-28`
+ * as a whole. Scenarios not passing yet would be listed in `PENDING` with the reason (printed;
+ * none now). The suite needs Node 22: npx downloads it
  * on first use. Set CIMD_SKIP_CONFORMANCE=1 to skip where the npm registry cannot be reached.
  */
 import { spawn } from 'node:child_process';
@@ -56,22 +57,22 @@ const PASSING: readonly (readonly [string, string | undefined])[] = [
   ['auth/wif-jwt-bearer', undefined],
   ['auth/dpop', undefined],
   ['auth/dpop-nonce', undefined],
+  ['json-schema-2020-12-preservation', '2026-07-28'],
 ];
 
 /** Not passing yet, and why. Printed by this test; move an entry to PASSING once it passes. */
-const PENDING: readonly { scenario: string; reason: string }[] = [
-  {
-    scenario: '--requirements 2026-07-28',
-    reason:
-      'every auth scenario in it passes, but it also scores non-auth client scenarios (tools_call, sep-2322-client-request-state, http-custom-headers, http-invalid-tool-headers, json-schema-2020-12-preservation) that this auth-only conformance client does not implement',
-  },
-];
+const PENDING: readonly { scenario: string; reason: string }[] = [];
 
 function runScenario(
   scenario: string,
   version: string | undefined,
 ): Promise<{ code: number | null; output: string }> {
-  const args = `conformance client --command '${COMMAND}' --scenario ${scenario}${version === undefined ? '' : ` --spec-version ${version}`}`;
+  return runSuite(`--scenario ${scenario}${version === undefined ? '' : ` --spec-version ${version}`}`);
+}
+
+/** Runs `conformance client` with our command and `selection` (a scenario, or a whole set). */
+function runSuite(selection: string): Promise<{ code: number | null; output: string }> {
+  const args = `conformance client --command '${COMMAND}' ${selection}`;
   return new Promise((resolve, reject) => {
     const child = spawn('npx', ['-y', '-p', 'node@22', '-p', SUITE, '-c', args], {
       cwd: ROOT,
@@ -101,11 +102,11 @@ describe.concurrent(`MCP conformance suite ${SUITE}, client auth scenarios`, () 
   const skip = skipConformance('test/conformance/client-2026-07-28.test.ts');
 
   afterAll(() => {
-    if (PENDING.length > 0) {
-      console.warn(
-        `PENDING conformance scenarios (${SUITE}), not run:\n${PENDING.map((entry) => `  - ${entry.scenario}: ${entry.reason}`).join('\n')}`,
-      );
-    }
+    console.warn(
+      PENDING.length === 0
+        ? `PENDING conformance scenarios (${SUITE}): none`
+        : `PENDING conformance scenarios (${SUITE}), not run:\n${PENDING.map((entry) => `  - ${entry.scenario}: ${entry.reason}`).join('\n')}`,
+    );
   });
 
   for (const [scenario, version] of PASSING) {
@@ -124,4 +125,23 @@ describe.concurrent(`MCP conformance suite ${SUITE}, client auth scenarios`, () 
       },
     );
   }
+});
+
+describe(`MCP conformance suite ${SUITE}, --requirements 2026-07-28`, () => {
+  const skip = skipConformance('test/conformance/client-2026-07-28.test.ts');
+  it.skipIf(skip)(
+    'every scenario the 2026-07-28 revision requires (and those run beside it): 0 failures, 0 warnings',
+    { timeout: 300_000 },
+    async () => {
+      if (!existsSync(CLIENT))
+        throw new Error('dist/conformance/client.js is missing: run `npm run build` first');
+      const { code, output } = await runSuite('--requirements 2026-07-28');
+      const plain = output.replaceAll(String.fromCharCode(27), '');
+      const summary = plain.slice(plain.lastIndexOf('=== SUITE SUMMARY ==='));
+      expect(summary, output).toMatch(/Total: \d+ passed, 0 failed, 0 warnings/);
+      expect(summary, output).toContain('✓ auth/iss-normalized');
+      expect(summary, output).not.toContain('✗');
+      expect(code, output).toBe(0);
+    },
+  );
 });

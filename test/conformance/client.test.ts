@@ -16,7 +16,7 @@ const CLIENT = fileURLToPath(new URL('../../dist/conformance/client.js', import.
 
 function run(): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', [SCRIPT], {
+    const child = spawn('sh', [SCRIPT, 'auth'], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
