@@ -38,7 +38,11 @@ export {
   type AuthorizationServer,
   createAuthorizationServer,
 } from './authorization-server/create.js';
-export type { AuthorizationServerOptions, ConsentOptions } from './authorization-server/options.js';
+export type {
+  AuthorizationServerOptions,
+  ConsentOptions,
+  RegistrationOptions,
+} from './authorization-server/options.js';
 // Caching bounds (RFC 9111 freshness clamped to bounds)
 export { type CacheBounds, DEFAULT_CACHE_BOUNDS } from './cache/http-freshness.js';
 // Client resolution

@@ -44,6 +44,12 @@ export interface ConsentOptions {
   skipForTrusted?: boolean;
 }
 
+/** Options of Dynamic Client Registration (see `AuthorizationServerOptions.registration`). */
+export interface RegistrationOptions {
+  /** Refuse a registration request without `application_type` (SEP-837). Default `true`. */
+  requireApplicationType?: boolean;
+}
+
 /** Options of {@link createAuthorizationServer}. */
 export interface AuthorizationServerOptions {
   /**
@@ -64,8 +70,13 @@ export interface AuthorizationServerOptions {
   signingKeys?: SigningKeyManager;
   /** Client resolution: trust policy, caches, budgets, private-network opt-ins (the store and clock are shared). */
   clients?: Omit<ClientRegistryOptions, 'store' | 'now'>;
-  /** Dynamic Client Registration (RFC 7591) at `/register`. Default `true`; `false` for CIMD-only servers. */
-  registration?: boolean;
+  /**
+   * Dynamic Client Registration (RFC 7591) at `/register`. Default `true`; `false` for CIMD-only
+   * servers. DCR is deprecated in favour of CIMD (MCP 2026-07-28); an object turns it on with
+   * options: `requireApplicationType` (default `true`, SEP-837) refuses a request without
+   * `application_type`; `false` records a missing one as `native`, for older DCR clients.
+   */
+  registration?: boolean | RegistrationOptions;
   /** Scopes advertised and accepted. Default: none advertised, and any well-formed scope accepted. */
   scopesSupported?: readonly string[];
   /**
@@ -135,6 +146,8 @@ export interface ResolvedServerOptions {
   basePath: string;
   resources: readonly string[];
   registration: boolean;
+  /** Whether `/register` refuses a request without `application_type` (SEP-837). */
+  requireApplicationType: boolean;
   /** `clients.allowPrivateNetwork`: documents, key sets and registered `jwks_uri`s may be on private hosts. */
   allowPrivateNetwork: boolean;
   scopesSupported: readonly string[] | undefined;
@@ -229,7 +242,9 @@ export function resolveServerOptions(options: AuthorizationServerOptions): Resol
     issuer: options.issuer,
     basePath,
     resources,
-    registration: options.registration ?? true,
+    registration: options.registration !== false,
+    requireApplicationType:
+      typeof options.registration !== 'object' || options.registration.requireApplicationType !== false,
     allowPrivateNetwork: options.clients?.allowPrivateNetwork ?? false,
     scopesSupported: options.scopesSupported,
     clientCredentials: compileClientCredentialsPolicy(options.clientCredentials, resources),

@@ -20,6 +20,7 @@ export async function handleRegistrationRequest(context: ServerContext, request:
     const metadata = validateRegistration(body, {
       scopesSupported: context.options.scopesSupported,
       allowPrivateNetwork: context.options.allowPrivateNetwork,
+      requireApplicationType: context.options.requireApplicationType,
     });
     const clientId = generateClientId();
     const createdAt = context.now();

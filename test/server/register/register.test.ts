@@ -444,6 +444,24 @@ describe('SEP-837: application_type is required at /register (MCP 2026-07-28)', 
     expect(saved?.metadata.application_type).toBe(type);
   });
 
+  it('registration: { requireApplicationType: false } records a missing one as native (older DCR clients); an unknown one is still refused', async () => {
+    t = await createTestServer(host, { registration: { requireApplicationType: false } });
+    const { application_type: _omitted, ...withoutType } = BASE;
+    const body = await expectRegistered(await register(withoutType));
+    expect(body.application_type).toBe('native');
+    await expectOAuthError(
+      await register({ ...BASE, application_type: 'browser' }),
+      'invalid_client_metadata',
+    );
+  });
+
+  it('registration: {} turns DCR on with application_type required', async () => {
+    t = await createTestServer(host, { registration: {} });
+    const { application_type: _omitted, ...withoutType } = BASE;
+    await expectOAuthError(await register(withoutType), 'invalid_client_metadata');
+    await expectRegistered(await register(BASE));
+  });
+
   it('RFC 8252 §7.1: a web client may not register a private-use scheme redirect URI; a native one may', async () => {
     t = await createTestServer(host);
     const redirect_uris = ['com.example.app:/oauth/callback'];
