@@ -8,6 +8,7 @@
  * @module
  */
 import type { ServerContext } from '../authorization-server/context.js';
+import type { ResolvedClient } from '../clients/types.js';
 import { InvalidDpopProofError, UseDpopNonceError } from './errors.js';
 import { createDpopProofVerifier, type DpopProofVerifier, type VerifiedDpopProof } from './proof.js';
 
@@ -48,6 +49,23 @@ export async function verifyTokenRequestProof(
   }
   if (header.includes(',')) throw new InvalidDpopProofError('the request must carry exactly one DPoP header');
   return verifierOf(context).verify({ proof: header, method: 'POST', url: context.endpoints.token.url });
+}
+
+/**
+ * RFC 9449 §5.2: a client whose metadata says `dpop_bound_access_tokens: true` must send a proof
+ * with every token request.
+ *
+ * @throws InvalidDpopProofError when it sent none.
+ */
+export function requireProofWhenClientAsks(
+  client: ResolvedClient,
+  proof: VerifiedDpopProof | undefined,
+): void {
+  if (proof === undefined && (client.metadata as Record<string, unknown>).dpop_bound_access_tokens === true) {
+    throw new InvalidDpopProofError(
+      "the client's metadata has dpop_bound_access_tokens: true, so its token requests must carry a DPoP proof",
+    );
+  }
 }
 
 /**

@@ -7,7 +7,11 @@
  * @module
  */
 import type { ServerContext } from '../authorization-server/context.js';
-import { verifyTokenRequestProof, withDpopNonce } from '../dpop/token-endpoint.js';
+import {
+  requireProofWhenClientAsks,
+  verifyTokenRequestProof,
+  withDpopNonce,
+} from '../dpop/token-endpoint.js';
 import { formParams } from '../http/params.js';
 import { oauthErrorResponse } from '../http/responses.js';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../oauth-errors.js';
@@ -61,6 +65,7 @@ export async function handleTokenRequest(context: ServerContext, request: Reques
     }
     const dpop = await verifyTokenRequestProof(context, request);
     const auth = await authenticateClient(context, params);
+    requireProofWhenClientAsks(auth.client, dpop);
     if (dpop !== undefined) auth.dpop = dpop;
     clientId = auth.client.clientId;
     if (!clientCredentials && !jwtBearer && !auth.client.grantTypes.includes(grantType)) {

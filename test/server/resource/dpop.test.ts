@@ -4,6 +4,7 @@
  * and presented as Bearer, or without its proof, or with a proof by another key, is refused;
  * wrong ath/htm/htu and replays are refused; nonces are asked for with `use_dpop_nonce`.
  */
+import { getRequestListener } from '@hono/node-server';
 import express from 'express';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -206,5 +207,46 @@ describe('DPoP with the Express middleware on loopback', () => {
       },
     });
     expect(withoutKey.status).toBe(401);
+  });
+});
+
+describe('DPoP with the Hono middleware served by @hono/node-server on loopback', () => {
+  it("the DPoP-Nonce of a successful response reaches the client (the handler's Response is rebuilt, not mutated)", async () => {
+    const app = new Hono<BearerAuthEnv>();
+    app.use(
+      '/mcp',
+      bearerAuth({
+        verifier: await as.verifier(),
+        resourceMetadataUrl: RESOURCE_METADATA_URL,
+        dpop: { nonce: true },
+      }),
+    );
+    app.post('/mcp', () => new Response('{"ok":true}', { headers: { 'content-type': 'application/json' } }));
+    const { server, origin } = await listen(getRequestListener(app.fetch));
+    try {
+      const url = `${origin}/mcp`;
+      const first = await fetch(url, {
+        method: 'POST',
+        headers: {
+          Authorization: `DPoP ${bound}`,
+          DPoP: await makeProof(key, { htu: url, accessToken: bound }),
+        },
+      });
+      expect(first.status).toBe(401);
+      const nonce = first.headers.get('dpop-nonce') ?? '';
+      expect(nonce).not.toBe('');
+      const second = await fetch(url, {
+        method: 'POST',
+        headers: {
+          Authorization: `DPoP ${bound}`,
+          DPoP: await makeProof(key, { htu: url, accessToken: bound, nonce }),
+        },
+      });
+      expect(second.status).toBe(200);
+      expect(second.headers.get('dpop-nonce')).toBe(nonce);
+      expect(second.headers.get('content-type')).toMatch(/application\/json/);
+    } finally {
+      await close(server);
+    }
   });
 });

@@ -202,6 +202,21 @@ describe('DPoP at the token endpoint (RFC 9449 §5)', () => {
     );
   });
 
+  it('§5.2: a client whose metadata has dpop_bound_access_tokens: true must send a proof', async () => {
+    t = await createTestServer(host);
+    const client = publicClient(host, { dpop_bound_access_tokens: true });
+    const body = await expectOAuthError(
+      await t.token(codeParams(client.clientId, await t.issueCode(client.clientId))),
+      'invalid_dpop_proof',
+    );
+    expect(body.error_description).toMatch(/dpop_bound_access_tokens/);
+    await dpopTokens(
+      await t.token(codeParams(client.clientId, await t.issueCode(client.clientId)), {
+        DPoP: await proof(dpopKey),
+      }),
+    );
+  });
+
   it('the metadata advertises dpop_signing_alg_values_supported (asymmetric only)', async () => {
     t = await createTestServer(host, { dpop: { algorithms: ['ES256', 'EdDSA'] } });
     const response = await t.server.fetch(new Request(`${ISSUER}/.well-known/oauth-authorization-server`));
