@@ -19,6 +19,7 @@ import {
 } from 'jose';
 import { InvalidOptionError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
+import { ASYMMETRIC_JWS_ALGORITHMS } from '../tokens/signing-algorithms.js';
 import { InvalidDpopProofError, UseDpopNonceError } from './errors.js';
 import type { DpopNonceSource } from './nonce.js';
 
@@ -29,21 +30,6 @@ export const DEFAULT_DPOP_ALGORITHMS: readonly string[] = Object.freeze([
   'PS256',
   'RS256',
   'EdDSA',
-]);
-
-/** Every algorithm that may be allowed: asymmetric signatures only (RFC 9449 §4.2). */
-const ALLOWED_DPOP_ALGORITHMS = new Set([
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
 ]);
 
 /** The default `iat` window: a proof may be 300 s old or 300 s ahead, in ms. */
@@ -130,9 +116,9 @@ export async function accessTokenHash(accessToken: string): Promise<string> {
 /** Checks the verifier options; used by the server and the resource middleware alike. */
 export function checkDpopAlgorithms(algorithms: readonly string[] | undefined): string[] {
   const list = [...(algorithms ?? DEFAULT_DPOP_ALGORITHMS)];
-  if (list.length === 0 || list.some((alg) => !ALLOWED_DPOP_ALGORITHMS.has(alg))) {
+  if (list.length === 0 || list.some((alg) => !ASYMMETRIC_JWS_ALGORITHMS.has(alg))) {
     throw new InvalidOptionError(
-      `DPoP algorithms must be a non-empty list of asymmetric JWS algorithms (${[...ALLOWED_DPOP_ALGORITHMS].join(', ')})`,
+      `DPoP algorithms must be a non-empty list of asymmetric JWS algorithms (${[...ASYMMETRIC_JWS_ALGORITHMS].join(', ')})`,
     );
   }
   return list;

@@ -18,6 +18,25 @@ export const SERVER_SIGNING_ALGORITHMS: readonly ServerSigningAlgorithm[] = Obje
   'EdDSA',
 ]);
 
+/**
+ * Every JWS algorithm a verifier of this server may be told to accept for tokens and proofs that
+ * others sign (access tokens at a resource server, DPoP proofs): asymmetric signatures only, so a
+ * shared secret can never verify anything.
+ */
+export const ASYMMETRIC_JWS_ALGORITHMS: ReadonlySet<string> = new Set([
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+]);
+
 /** The default signing algorithm: ECDSA on P-256 (small tokens, cheap signing). */
 export const DEFAULT_SERVER_SIGNING_ALGORITHM: ServerSigningAlgorithm = 'ES256';
 
