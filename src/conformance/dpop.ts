@@ -11,6 +11,7 @@
 import type { DpopSession, OAuthClientProvider } from '@modelcontextprotocol/client';
 import { CimdOAuthClientProvider } from '../client/provider.js';
 import type { CimdClientProviderOptions } from '../client/provider-options.js';
+import { exerciseAndClose } from './exercise.js';
 
 /** The scenarios this module runs. */
 export const DPOP_SCENARIOS = ['auth/dpop', 'auth/dpop-nonce'] as const;
@@ -60,12 +61,5 @@ export async function runDpopScenario(
     await transport.finishAuth(code, iss);
     client = await open();
   }
-  try {
-    const { tools } = await client.listTools();
-    if (tools.some((tool) => tool.name === 'test-tool')) {
-      await client.callTool({ name: 'test-tool', arguments: {} });
-    }
-  } finally {
-    await client.close();
-  }
+  await exerciseAndClose(client);
 }

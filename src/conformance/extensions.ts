@@ -9,6 +9,7 @@
  * @module
  */
 import type { OAuthClientProvider } from '@modelcontextprotocol/client';
+import { exerciseAndClose } from './exercise.js';
 
 /** The scenarios this module runs. */
 export const EXTENSION_SCENARIOS = [
@@ -149,12 +150,5 @@ export async function runExtensionScenario(
   const transport = new sdk.StreamableHTTPClientTransport(new URL(serverUrl), { authProvider });
   const client = new sdk.Client(clientInfo);
   await client.connect(transport);
-  try {
-    const { tools } = await client.listTools();
-    if (tools.some((tool) => tool.name === 'test-tool')) {
-      await client.callTool({ name: 'test-tool', arguments: {} });
-    }
-  } finally {
-    await client.close();
-  }
+  await exerciseAndClose(client);
 }

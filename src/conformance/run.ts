@@ -9,6 +9,7 @@ import { connectSdk2 } from '../client/connect-sdk2.js';
 import { VERSION } from '../version.js';
 import { readConformanceContext } from './context.js';
 import { isDpopScenario, runDpopScenario } from './dpop.js';
+import { exerciseAndClose } from './exercise.js';
 import { isExtensionScenario, runExtensionScenario } from './extensions.js';
 import { runGeneralScenario } from './general.js';
 import { createHeadlessAuthorizer } from './headless.js';
@@ -57,12 +58,5 @@ export async function runConformanceClient(serverUrl: string): Promise<void> {
   const client = modern
     ? await connectSdk2(serverUrl, { ...options, protocolVersion: version })
     : await connect(serverUrl, options);
-  try {
-    const { tools } = await client.listTools();
-    if (tools.some((tool) => tool.name === 'test-tool')) {
-      await client.callTool({ name: 'test-tool', arguments: {} });
-    }
-  } finally {
-    await client.close();
-  }
+  await exerciseAndClose(client);
 }
