@@ -10,9 +10,8 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { VERSION } from '../version.js';
-import type { ConnectOptions } from './connect.js';
+import { type ConnectOptions, providerFor } from './connect.js';
 import { SignInError } from './errors.js';
-import { CimdOAuthClientProvider } from './provider.js';
 import { createSignInFetch, type SdkAuth } from './sign-in-fetch.js';
 
 /** Options of {@link connectSdk2}: {@link ConnectOptions}, plus the protocol era. */
@@ -56,7 +55,7 @@ export function sdk2Auth(sdk: Pick<Sdk2, 'auth' | 'extractWWWAuthenticateParams'
  */
 export async function connectSdk2(serverUrl: string | URL, options: ConnectSdk2Options): Promise<Client> {
   const sdk = await loadSdk2();
-  const provider = providerFor(serverUrl, options);
+  const provider = providerFor(serverUrl, options, 'connectSdk2()');
   await provider.prepare();
   const signInFetch = createSignInFetch({
     provider,
@@ -79,24 +78,4 @@ export async function connectSdk2(serverUrl: string | URL, options: ConnectSdk2O
     throw error;
   }
   return client;
-}
-
-function providerFor(serverUrl: string | URL, options: ConnectSdk2Options): CimdOAuthClientProvider {
-  if (options.provider !== undefined) return options.provider;
-  const {
-    provider: _provider,
-    clientInfo: _info,
-    fetch: _fetch,
-    maxStepUps: _max,
-    protocolVersion: _version,
-    clientMetadataUrl,
-    ...rest
-  } = options;
-  if (clientMetadataUrl === undefined) {
-    throw new SignInError(
-      'ERR_SIGNIN_CLIENT_CONFIG',
-      'connectSdk2() needs clientMetadataUrl (or a provider).',
-    );
-  }
-  return new CimdOAuthClientProvider({ ...rest, clientMetadataUrl, serverUrl });
 }

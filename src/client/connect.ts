@@ -104,7 +104,15 @@ async function connectAsAgent(sdk: Sdk, serverUrl: string | URL, options: Connec
   return client;
 }
 
-function providerFor(serverUrl: string | URL, options: ConnectOptions): CimdOAuthClientProvider {
+/**
+ * The provider of a `connect()` (or `connectSdk2()`, named by `caller` in the error): the one
+ * given, or one built from the options that are provider options.
+ */
+export function providerFor(
+  serverUrl: string | URL,
+  options: ConnectOptions & { protocolVersion?: string },
+  caller = 'connect()',
+): CimdOAuthClientProvider {
   if (options.provider !== undefined) return options.provider;
   const {
     provider: _provider,
@@ -113,11 +121,12 @@ function providerFor(serverUrl: string | URL, options: ConnectOptions): CimdOAut
     maxStepUps: _max,
     grant: _grant,
     clientCredentialsScope: _scope,
+    protocolVersion: _version,
     clientMetadataUrl,
     ...rest
   } = options;
   if (clientMetadataUrl === undefined) {
-    throw new SignInError('ERR_SIGNIN_CLIENT_CONFIG', 'connect() needs clientMetadataUrl (or a provider).');
+    throw new SignInError('ERR_SIGNIN_CLIENT_CONFIG', `${caller} needs clientMetadataUrl (or a provider).`);
   }
   return new CimdOAuthClientProvider({ ...rest, clientMetadataUrl, serverUrl });
 }
