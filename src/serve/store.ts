@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileSigningKeyStorage, memorySigningKeyStorage } from '../server/tokens/signing-key-storage.js';
 import { createSigningKeyManager, type SigningKeyManager } from '../server/tokens/signing-keys.js';
-import { createMemoryStore } from '../store/memory.js';
+import { createMemoryStore } from '../store/memory/memory-store.js';
 import type { Store } from '../store/store.js';
 import type { SigningKeysConfig, StoreConfig } from './config/database.js';
 import { StartupError } from './errors.js';
@@ -22,7 +22,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   if (config.kind === 'memory') return createMemoryStore();
   try {
     if (config.path !== ':memory:') await mkdir(dirname(config.path), { recursive: true });
-    const { createSqliteStore } = await import('../store/sqlite.js');
+    const { createSqliteStore } = await import('../store/sqlite/sqlite-store.js');
     return await createSqliteStore({ path: config.path });
   } catch (error) {
     throw new StartupError(`cannot open the SQLite database ${config.path}: ${(error as Error).message}`);

@@ -6,7 +6,7 @@
  * @module
  */
 
-export { createMemoryStore, type MemoryStoreOptions } from './memory.js';
+export { createMemoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
 export type {
   AuthorizationCodeRecord,
   ConsentRecord,

@@ -17,7 +17,7 @@ import {
 } from '../../src/server/authorization-server/create.js';
 import { sha256Base64url } from '../../src/server/crypto.js';
 import { devLogin } from '../../src/server/login/dev-login.js';
-import { createMemoryStore } from '../../src/store/memory.js';
+import { createMemoryStore } from '../../src/store/memory/memory-store.js';
 import type { Store } from '../../src/store/store.js';
 import { type HttpsHost, json, startHttpsHost } from '../helpers/https-host.js';
 import { createTestCa, type TestCa } from '../helpers/test-ca.js';

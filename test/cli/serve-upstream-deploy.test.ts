@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createUpstreamTokenReader, oidcProvider } from '../../src/server/index.js';
-import { createSqliteStore } from '../../src/store/sqlite.js';
+import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { requireBuiltBin, runCimd } from '../helpers/run-cli.js';
 import { authorizationRequest, codeOf, redeem, registerClient } from '../serve/oauth-client.js';
 import { cleanEnv, killAll, serve } from '../serve/served.js';

@@ -57,7 +57,7 @@ import {
   type UpstreamTokenReader,
   type UpstreamTokens,
 } from '../../src/server/index.js';
-import { createMemoryStore } from '../../src/store/memory.js';
+import { createMemoryStore } from '../../src/store/memory/memory-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestCa, type TestCa } from '../helpers/test-ca.js';
 

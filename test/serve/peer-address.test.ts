@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Listener, listen } from '../../src/serve/listen.js';
 import { logRequests } from '../../src/serve/request-log.js';
 import { createAuthorizationServer, devLogin, peerAddressOf, silentLogger } from '../../src/server/index.js';
-import { createMemoryStore } from '../../src/store/memory.js';
+import { createMemoryStore } from '../../src/store/memory/memory-store.js';
 
 let listener: Listener | undefined;
 afterEach(async () => {

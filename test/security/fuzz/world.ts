@@ -51,7 +51,7 @@ import {
   protectedResourceMetadataRoute,
   protectedResourceMetadataUrl,
 } from '../../../src/server/index.js';
-import { createMemoryStore } from '../../../src/store/memory.js';
+import { createMemoryStore } from '../../../src/store/memory/memory-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { type HttpsHost, startHttpsHost } from '../../helpers/https-host.js';
 import { createTestCa, type TestCa } from '../../helpers/test-ca.js';

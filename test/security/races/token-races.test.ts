@@ -21,7 +21,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Base64url } from '../../../src/server/crypto.js';
 import { type AuthorizationServer, createAuthorizationServer, devLogin } from '../../../src/server/index.js';
 import type { Logger } from '../../../src/server/logger.js';
-import { createSqliteStore } from '../../../src/store/sqlite-entry.js';
+import { createSqliteStore } from '../../../src/store/sqlite/index.js';
 import type { Store } from '../../../src/store/store.js';
 import {
   type CimdHost,

@@ -17,7 +17,7 @@ import {
   createAuthorizationServer,
   devLogin,
 } from '../../../src/server/index.js';
-import { createMemoryStore } from '../../../src/store/memory.js';
+import { createMemoryStore } from '../../../src/store/memory/memory-store.js';
 import type { Store } from '../../../src/store/store.js';
 import {
   type ConsentForm,

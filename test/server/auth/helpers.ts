@@ -12,7 +12,7 @@ import {
   InvalidRequestError,
   type OAuthError,
 } from '../../../src/server/oauth-errors.js';
-import { createMemoryStore } from '../../../src/store/memory.js';
+import { createMemoryStore } from '../../../src/store/memory/memory-store.js';
 import type { Store } from '../../../src/store/store.js';
 
 export const ISSUER = 'https://as.example.com';

@@ -9,7 +9,7 @@ import type { ClientMetadata } from '../../../src/document/schema.js';
 import { createSafeFetcher } from '../../../src/fetch/index.js';
 import { createClientAssertionVerifier } from '../../../src/server/auth/index.js';
 import { createClientRegistry } from '../../../src/server/clients/registry.js';
-import { createMemoryStore } from '../../../src/store/memory.js';
+import { createMemoryStore } from '../../../src/store/memory/memory-store.js';
 import {
   clientWith,
   createClock,

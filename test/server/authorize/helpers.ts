@@ -18,7 +18,7 @@ import type {
   AuthenticationContext,
   Authenticator,
 } from '../../../src/server/login/authenticator.js';
-import { createMemoryStore } from '../../../src/store/memory.js';
+import { createMemoryStore } from '../../../src/store/memory/memory-store.js';
 import type { AuthorizationCodeRecord, Store } from '../../../src/store/store.js';
 import { type HttpsHost, startHttpsHost } from '../../helpers/https-host.js';
 import { createTestCa, type TestCa } from '../../helpers/test-ca.js';

@@ -10,7 +10,7 @@ import {
   type ClientRegistryOptions,
   createClientRegistry,
 } from '../../../src/server/clients/registry.js';
-import { createMemoryStore } from '../../../src/store/memory.js';
+import { createMemoryStore } from '../../../src/store/memory/memory-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { type Handler, type HttpsHost, startHttpsHost } from '../../helpers/https-host.js';
 import { createTestCa, type TestCa } from '../../helpers/test-ca.js';

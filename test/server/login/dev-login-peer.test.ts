@@ -23,7 +23,7 @@ import {
   isLoopbackAddress,
   peerAddressOf,
 } from '../../../src/server/index.js';
-import { createMemoryStore } from '../../../src/store/memory.js';
+import { createMemoryStore } from '../../../src/store/memory/memory-store.js';
 import type { Store } from '../../../src/store/store.js';
 
 const RESOURCE = 'https://mcp.example.com/mcp';

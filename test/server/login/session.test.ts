@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSessionManager } from '../../../src/server/login/session.js';
-import { createMemoryStore } from '../../../src/store/memory.js';
+import { createMemoryStore } from '../../../src/store/memory/memory-store.js';
 import type { Store } from '../../../src/store/store.js';
 
 const RECORD = { userId: 'u_subject', authTime: 1_000, name: 'Ada', email: 'ada@example.com' };

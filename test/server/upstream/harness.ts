@@ -28,7 +28,7 @@ import {
   type UpstreamProvider,
 } from '../../../src/server/index.js';
 import type { Logger } from '../../../src/server/logger.js';
-import { createMemoryStore } from '../../../src/store/memory.js';
+import { createMemoryStore } from '../../../src/store/memory/memory-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { type GithubLike, type GithubLikeOptions, startGithubLike } from '../../helpers/github-like.js';
 

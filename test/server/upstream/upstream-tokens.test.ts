@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUpstreamTokenReader, generateEncryptionKey } from '../../../src/server/index.js';
-import { createMemoryStore } from '../../../src/store/memory.js';
+import { createMemoryStore } from '../../../src/store/memory/memory-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { codeAtClient, logged, redeemTokens, signIn } from './flow.js';
 import { approveConsent, CookieJar, type ProxyHarness, RESOURCE, startProxyHarness } from './harness.js';

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { CimdError } from '../errors.js';
+import { CimdError } from '../../errors.js';
 
 /** A prepared statement of a better-sqlite3-compatible driver. */
 export interface SqliteStatement {

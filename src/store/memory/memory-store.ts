@@ -7,12 +7,12 @@
  */
 
 import { LRUCache } from 'lru-cache';
-import { CimdError } from '../errors.js';
-import { assertTtl, checkClock, checkCount } from './arguments.js';
-import { createLifecycle } from './lifecycle.js';
-import { MemoryRefreshFamilies } from './memory-refresh.js';
-import { DEFAULT_CLEANUP_INTERVAL_MS } from './retention.js';
-import type { AuthorizationCodeRecord, ConsentRecord, RegisteredClientRecord, Store } from './store.js';
+import { CimdError } from '../../errors.js';
+import { assertTtl, checkClock, checkCount } from '../arguments.js';
+import { createLifecycle } from '../lifecycle.js';
+import { DEFAULT_CLEANUP_INTERVAL_MS } from '../retention.js';
+import type { AuthorizationCodeRecord, ConsentRecord, RegisteredClientRecord, Store } from '../store.js';
+import { MemoryRefreshFamilies } from './refresh-families.js';
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {

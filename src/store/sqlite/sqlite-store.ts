@@ -4,16 +4,16 @@
  *
  * @module
  */
-import { InvalidOptionError } from '../errors.js';
-import { checkClock, checkMilliseconds } from './arguments.js';
-import { createLifecycle } from './lifecycle.js';
-import { DEFAULT_CLEANUP_INTERVAL_MS } from './retention.js';
-import { migrate } from './sql/schema.js';
-import { createSqlStore } from './sql/sql-store.js';
-import { loadSqliteDriver, openSqliteDatabase } from './sqlite-driver.js';
-import { createSqliteQueryBuilder } from './sqlite-query-builder.js';
-import { createSqliteRunner } from './sqlite-runner.js';
-import type { Store } from './store.js';
+import { InvalidOptionError } from '../../errors.js';
+import { checkClock, checkMilliseconds } from '../arguments.js';
+import { createLifecycle } from '../lifecycle.js';
+import { DEFAULT_CLEANUP_INTERVAL_MS } from '../retention.js';
+import { migrate } from '../sql/schema.js';
+import { createSqlStore } from '../sql/sql-store.js';
+import type { Store } from '../store.js';
+import { loadSqliteDriver, openSqliteDatabase } from './driver.js';
+import { createSqliteQueryBuilder } from './query-builder.js';
+import { createSqliteRunner } from './runner.js';
 
 /** Options of {@link createSqliteStore}. */
 export interface SqliteStoreOptions {

@@ -8,9 +8,9 @@
  * @module
  */
 import type { CompiledQuery } from 'kysely';
-import type { SqlRunner } from './sql/runner.js';
-import { runToEnd, type StepResult } from './sql/steps.js';
-import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
+import type { SqlRunner } from '../sql/runner.js';
+import { runToEnd, type StepResult } from '../sql/steps.js';
+import type { SqliteDatabase, SqliteStatement } from './driver.js';
 
 /** Creates a runner over `database`; closing the runner closes the database. */
 export function createSqliteRunner(database: SqliteDatabase): SqlRunner {

@@ -6,7 +6,7 @@
  * @module
  */
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
-import type { StoreQueryBuilder } from './sql/tables.js';
+import type { StoreQueryBuilder } from '../sql/tables.js';
 
 /** Creates a query builder for SQLite that cannot execute anything. */
 export function createSqliteQueryBuilder(): StoreQueryBuilder {

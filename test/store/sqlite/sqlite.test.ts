@@ -6,14 +6,14 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isCimdError } from '../../src/errors.js';
-import { SCHEMA_VERSION } from '../../src/store/sql/schema.js';
-import { loadSqliteDriver } from '../../src/store/sqlite-driver.js';
-import { createSqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite-entry.js';
-import { alternating } from './alternating.js';
-import { START_TIME, TestClock } from './clock.js';
-import { describeStoreContract } from './contract.js';
-import { codeRecord, concurrently, familyRecord, MINUTE, tally } from './fixtures.js';
+import { isCimdError } from '../../../src/errors.js';
+import { SCHEMA_VERSION } from '../../../src/store/sql/schema.js';
+import { loadSqliteDriver } from '../../../src/store/sqlite/driver.js';
+import { createSqliteStore, type SqliteStoreOptions } from '../../../src/store/sqlite/index.js';
+import { alternating } from '../alternating.js';
+import { START_TIME, TestClock } from '../clock.js';
+import { describeStoreContract } from '../contract.js';
+import { codeRecord, concurrently, familyRecord, MINUTE, tally } from '../fixtures.js';
 import { rawQuery, rowCount, temporaryDatabase } from './sqlite-files.js';
 
 describeStoreContract('SQLite :memory:', async (now) => ({

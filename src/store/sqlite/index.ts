@@ -4,7 +4,6 @@
  * @module
  */
 
-export { createSqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export type {
   AuthorizationCodeRecord,
   ConsentRecord,
@@ -13,4 +12,5 @@ export type {
   RegisteredClientRecord,
   RotateRefreshResult,
   Store,
-} from './store.js';
+} from '../store.js';
+export { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';

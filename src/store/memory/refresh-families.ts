@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { CimdError } from '../errors.js';
-import { REVOKED_GRANT_RETENTION_MS } from './retention.js';
-import type { RefreshFamilyChanges, RefreshFamilyRecord, RotateRefreshResult } from './store.js';
+import { CimdError } from '../../errors.js';
+import { REVOKED_GRANT_RETENTION_MS } from '../retention.js';
+import type { RefreshFamilyChanges, RefreshFamilyRecord, RotateRefreshResult } from '../store.js';
 
 interface FamilyEntry {
   record: RefreshFamilyRecord;

@@ -1,10 +1,10 @@
 /** The memory store: the contract, its options, and its size-bounded cache. */
 import { describe, expect, it } from 'vitest';
-import { isCimdError } from '../../src/errors.js';
-import { createMemoryStore, type MemoryStoreOptions } from '../../src/store/index.js';
-import { TestClock } from './clock.js';
-import { describeStoreContract } from './contract.js';
-import { MINUTE } from './fixtures.js';
+import { isCimdError } from '../../../src/errors.js';
+import { createMemoryStore, type MemoryStoreOptions } from '../../../src/store/index.js';
+import { TestClock } from '../clock.js';
+import { describeStoreContract } from '../contract.js';
+import { MINUTE } from '../fixtures.js';
 
 describeStoreContract('memory', async (now) => ({ store: createMemoryStore({ now }) }));
 
