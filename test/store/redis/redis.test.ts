@@ -9,6 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isCimdError } from '../../../src/errors.js';
 import type { Store } from '../../../src/store/index.js';
 import { createRedisStore, type RedisStoreOptions } from '../../../src/store/redis/index.js';
+import { alternating } from '../alternating.js';
 import { TestClock } from '../clock.js';
 import { describeStoreContract } from '../contract.js';
 import {
@@ -57,6 +58,22 @@ describe.skipIf(REDIS_URL === undefined)('Redis store', () => {
     async (now) => {
       const keyPrefix = uniquePrefix();
       const open = () => createRedisStore({ client: inspector(), keyPrefix, now });
+      return { store: await open(), reopen: open, dispose: () => deletePrefix(inspector(), keyPrefix) };
+    },
+    { persistent: true },
+  );
+
+  describeStoreContract(
+    'Redis, two connections alternating',
+    async (now) => {
+      const keyPrefix = uniquePrefix();
+      const open = async () =>
+        alternating(
+          await Promise.all([
+            createRedisStore({ url: redisUrl(), keyPrefix, now }),
+            createRedisStore({ url: redisUrl(), keyPrefix, now }),
+          ]),
+        );
       return { store: await open(), reopen: open, dispose: () => deletePrefix(inspector(), keyPrefix) };
     },
     { persistent: true },
