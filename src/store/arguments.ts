@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidOptionError } from '../errors.js';
-import type { GrantFilter, Page } from './store.js';
+import type { GrantFilter } from './store.js';
 
 /** The longest delay Node's timers accept (about 24.8 days), in milliseconds. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -58,37 +58,6 @@ export function checkCount(name: string, value: unknown, fallback: number): numb
     throw new InvalidOptionError(`${name} must be a positive whole number; got ${String(value)}`);
   }
   return value;
-}
-
-/** The default of {@link Page.limit}: rows per listing page. */
-export const DEFAULT_PAGE_LIMIT = 100;
-/** The most rows one listing page returns; a larger `limit` is lowered to it. */
-export const MAX_PAGE_LIMIT = 1000;
-
-/** A listing page with its defaults applied. */
-export interface ResolvedPage {
-  limit: number;
-  offset: number;
-}
-
-/**
- * Applies the defaults of a listing page (`limit` 100, `offset` 0) and lowers `limit` to
- * {@link MAX_PAGE_LIMIT}. Throws unless both are whole numbers (`limit` at least 1, `offset` at
- * least 0).
- */
-export function resolvePage(page: Page | undefined): ResolvedPage {
-  if (page === undefined) return { limit: DEFAULT_PAGE_LIMIT, offset: 0 };
-  if (typeof page !== 'object' || page === null) {
-    throw new InvalidOptionError('page must be an object with optional limit and offset');
-  }
-  const { limit = DEFAULT_PAGE_LIMIT, offset = 0 } = page;
-  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) {
-    throw new InvalidOptionError(`page.limit must be a whole number of at least 1; got ${String(limit)}`);
-  }
-  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
-    throw new InvalidOptionError(`page.offset must be a whole number of at least 0; got ${String(offset)}`);
-  }
-  return { limit: Math.min(limit, MAX_PAGE_LIMIT), offset };
 }
 
 /** Throws unless `filter` is an object whose `clientId` and `userId`, when present, are strings. */

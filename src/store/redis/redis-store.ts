@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { CimdError, InvalidOptionError } from '../../errors.js';
-import { assertGrantFilter, assertTtl, checkClock, resolvePage } from '../arguments.js';
+import { CimdError } from '../../errors.js';
+import { assertGrantFilter, assertSeenAt, assertTtl, checkClock } from '../arguments.js';
 import { createLifecycle } from '../lifecycle.js';
+import { resolvePage } from '../paging.js';
 import { REVOKED_GRANT_RETENTION_MS } from '../retention.js';
 import type {
   AuthorizationCodeRecord,
@@ -276,7 +277,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     listRefreshFamilies: (filter, page) =>
       call('listRefreshFamilies', async (time) => {
         assertGrantFilter('listRefreshFamilies', filter);
-        const { limit, offset } = resolvePage(page);
+        const { limit, offset } = resolvePage('listRefreshFamilies', page);
         const index =
           filter.clientId !== undefined
             ? keys.familiesByClient(filter.clientId)
@@ -295,7 +296,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     listConsents: (filter, page) =>
       call('listConsents', async (time) => {
         assertGrantFilter('listConsents', filter);
-        const { limit, offset } = resolvePage(page);
+        const { limit, offset } = resolvePage('listConsents', page);
         const index =
           filter.clientId !== undefined
             ? keys.consentsByClient(filter.clientId)
@@ -308,9 +309,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     recordClientDocument: (record) =>
       call('recordClientDocument', async (time) => {
-        if (typeof record?.seenAt !== 'number' || !Number.isFinite(record.seenAt)) {
-          throw new InvalidOptionError('recordClientDocument: seenAt must be a time in epoch milliseconds');
-        }
+        assertSeenAt(record.seenAt);
         const added = await scripts.run(
           'recordClientDocument',
           time,
@@ -327,7 +326,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     listClientDocuments: (page) =>
       call('listClientDocuments', async (time) => {
-        const { limit, offset } = resolvePage(page);
+        const { limit, offset } = resolvePage('listClientDocuments', page);
         const rows = (await scripts.run(
           'listClientDocuments',
           time,
