@@ -2,7 +2,6 @@
  * The Redis rate-limit counter: fixed windows counted together by every counter on one Redis,
  * exact under concurrency, restarting in a new window, and expired by Redis when a window ends.
  */
-import type { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isCimdError } from '../../../src/errors.js';
 import type { RateLimitCounter } from '../../../src/store/rate-limit.js';
@@ -13,23 +12,17 @@ import {
 import { START_TIME, TestClock } from '../clock.js';
 import { concurrently, MINUTE } from '../fixtures.js';
 import {
-  adminClient,
   closedPort,
+  closeInspector,
   deletePrefix,
+  inspector,
   keysUnder,
   REDIS_URL,
   redisUrl,
   uniquePrefix,
 } from './redis-server.js';
 
-let admin: Redis | undefined;
-function inspector(): Redis {
-  admin ??= adminClient();
-  return admin;
-}
-afterAll(async () => {
-  await admin?.quit();
-});
+afterAll(closeInspector);
 
 describe.skipIf(REDIS_URL === undefined)('Redis rate-limit counter', () => {
   const counters: RateLimitCounter[] = [];

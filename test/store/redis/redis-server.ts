@@ -26,9 +26,23 @@ export function uniquePrefix(): string {
   return `cimd-test:${randomUUID()}:`;
 }
 
-/** A client of the test Redis for inspecting and cleaning up, closed by the caller. */
+/** A client of the test Redis that the caller closes. */
 export function adminClient(): Redis {
   return new Redis(redisUrl(), { lazyConnect: true });
+}
+
+let shared: Redis | undefined;
+
+/** The test file's client for inspecting and cleaning up, opened on first use; see {@link closeInspector}. */
+export function inspector(): Redis {
+  shared ??= adminClient();
+  return shared;
+}
+
+/** Closes the {@link inspector} client, if it was opened (call it in `afterAll`). */
+export async function closeInspector(): Promise<void> {
+  await shared?.quit();
+  shared = undefined;
 }
 
 /** Every key under `prefix` (SCAN, so Redis is never blocked). */

@@ -4,7 +4,6 @@
  * token and one jti; key prefixes keeping stores apart; Redis expiring what the store wrote; and
  * an unreachable or lost Redis failing calls with ERR_STORE_UNAVAILABLE instead of hanging.
  */
-import type { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isCimdError } from '../../../src/errors.js';
 import type { Store } from '../../../src/store/index.js';
@@ -24,7 +23,9 @@ import {
 import {
   adminClient,
   closedPort,
+  closeInspector,
   deletePrefix,
+  inspector,
   keysUnder,
   REDIS_URL,
   redisUrl,
@@ -32,15 +33,7 @@ import {
   uniquePrefix,
 } from './redis-server.js';
 
-let admin: Redis | undefined;
-/** The shared inspection client, connected on first use. */
-function inspector(): Redis {
-  admin ??= adminClient();
-  return admin;
-}
-afterAll(async () => {
-  await admin?.quit();
-});
+afterAll(closeInspector);
 
 describe.skipIf(REDIS_URL === undefined)('Redis store', () => {
   describeStoreContract(
