@@ -73,7 +73,8 @@ export function isUnavailable(error: unknown): boolean {
 
 /** The typed error for a database server that could not serve `action` (its reason in the message). */
 export function unavailableError(action: string, cause: unknown): CimdError {
-  const reason = cause instanceof Error && cause.message !== '' ? cause.message : String(codeOf(cause) ?? cause);
+  const reason =
+    cause instanceof Error && cause.message !== '' ? cause.message : String(codeOf(cause) ?? cause);
   return new CimdError(
     'ERR_STORE_UNAVAILABLE',
     `The PostgreSQL store could not ${action}: the database server is unreachable or dropped the connection (${reason}). Check that it is running and that the connection settings are right, then retry`,

@@ -26,11 +26,7 @@ function raw<R>(db: StoreQueryBuilder, query: RawBuilder<R>): Compilable<R> {
  * so an existing schema needs no CREATE privilege on the database), then brings it to the current
  * version; returns the version found before. Run it inside a write transaction.
  */
-export function* migratePostgres(
-  db: StoreQueryBuilder,
-  schema: string,
-  now: number,
-): Operation<number> {
+export function* migratePostgres(db: StoreQueryBuilder, schema: string, now: number): Operation<number> {
   yield* selectFirst(raw(db, sql`select pg_advisory_xact_lock(hashtext(${migrationLockName(schema)}))`));
   const existing = yield* selectFirst(
     raw(db, sql<{ found: number }>`select 1 as found from pg_catalog.pg_namespace where nspname = ${schema}`),

@@ -6,7 +6,7 @@
  * the cleanup timer.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { isCimdError } from '../../../src/errors.js';
 import { createPostgresStore, type PostgresStoreOptions } from '../../../src/store/postgres/index.js';
@@ -44,7 +44,12 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL store', () => {
     async (now) => {
       const schema = await temporarySchema(adminOf());
       const open = () =>
-        createPostgresStore({ connectionString: databaseUrl(), schema: schema.name, now, cleanupIntervalMs: 0 });
+        createPostgresStore({
+          connectionString: databaseUrl(),
+          schema: schema.name,
+          now,
+          cleanupIntervalMs: 0,
+        });
       return { store: await open(), reopen: open, dispose: schema.drop };
     },
     { persistent: true },
@@ -72,4 +77,156 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL store', () => {
     },
     { persistent: true },
   );
+
+  describe('instances sharing one schema', () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    });
+
+    /** A fresh schema, and a way to open stores on it that the test closes afterwards. */
+    async function sharedSchema() {
+      const schema = await temporarySchema(adminOf());
+      cleanups.push(schema.drop);
+      const clock = new TestClock();
+      const open = async (more: Partial<PostgresStoreOptions> = {}) => {
+        const store = await createPostgresStore({
+          connectionString: databaseUrl(),
+          schema: schema.name,
+          now: clock.now,
+          cleanupIntervalMs: 0,
+          ...more,
+        });
+        cleanups.push(() => store.close());
+        return store;
+      };
+      return { schema: schema.name, open };
+    }
+
+    /** Two stores, each on its own pool, on one schema: two instances of a deployment. */
+    async function twoInstances(): Promise<[Store, Store]> {
+      const { open } = await sharedSchema();
+      return [await open(), await open()];
+    }
+
+    it('PKCE-AS-08: of 1000 concurrent consumptions of one code across two pools exactly one wins', async () => {
+      const [a, b] = await twoInstances();
+      await a.saveCode('hash-1', codeRecord(), MINUTE);
+      const results = await concurrently(1000, (i) => (i % 2 === 0 ? a : b).consumeCode('hash-1'));
+      expect(tally(results, (r) => r.status)).toStrictEqual({ consumed: 1, reused: 999 });
+      expect((await b.consumeCode('hash-1')).status).toBe('reused');
+    });
+
+    it('MCP-AS-13: of 1000 concurrent rotations of one refresh token across two pools exactly one wins', async () => {
+      const [a, b] = await twoInstances();
+      await a.createRefreshFamily(familyRecord(), 'rt-0');
+      const results = await concurrently(1000, (i) =>
+        (i % 2 === 0 ? a : b).rotateRefreshToken('rt-0', `rt-new-${i}`),
+      );
+      const counts = tally(results, (r) => r.status);
+      expect(counts).toStrictEqual({ rotated: 1, reused: 999 });
+      // Reuse revoked the family, so even the winner's new token is refused now.
+      const winner = results.findIndex((r) => r.status === 'rotated');
+      expect((await b.rotateRefreshToken(`rt-new-${winner}`, 'rt-after')).status).toBe('revoked');
+    });
+
+    it('PKJ-09: of 1000 concurrent recordings of one jti across two pools exactly one is new', async () => {
+      const [a, b] = await twoInstances();
+      const results = await concurrently(1000, (i) =>
+        (i % 2 === 0 ? a : b).recordJti('client-a', 'jti-1', MINUTE),
+      );
+      expect(tally(results, String)).toStrictEqual({ true: 1, false: 999 });
+    });
+
+    it('five stores opening one empty schema at once migrate it exactly once, and all work', async () => {
+      const { schema, open } = await sharedSchema();
+      const stores = await Promise.all([1, 2, 3, 4, 5].map(() => open({ maxConnections: 2 })));
+      const versions = await adminOf().query(
+        `select version from "${schema}".cimd_schema_version order by version`,
+      );
+      expect(versions.rows).toStrictEqual(
+        Array.from({ length: SCHEMA_VERSION }, (_, index) => ({ version: index + 1 })),
+      );
+      const results = await Promise.all(stores.map((store) => store.recordJti('client-a', 'jti-1', MINUTE)));
+      expect(tally(results, String)).toStrictEqual({ true: 1, false: 4 });
+      await stores[0]?.cacheSet('k', 'v', MINUTE);
+      for (const store of stores) expect(await store.cacheGet('k')).toBe('v');
+    });
+
+    it('creates a schema that does not exist yet', async () => {
+      const name = randomSchemaName();
+      cleanups.push(() => dropSchema(adminOf(), name));
+      const store = await createPostgresStore({ connectionString: databaseUrl(), schema: name });
+      cleanups.push(() => store.close());
+      expect(await store.recordJti('client-a', 'jti-1', MINUTE)).toBe(true);
+      expect(await rowCount(adminOf(), name, 'cimd_jti')).toBe(1);
+    });
+
+    it('refuses a schema written by a newer version, saying what to do, and changes nothing', async () => {
+      const { schema, open } = await sharedSchema();
+      await (await open()).close();
+      await adminOf().query(
+        `insert into "${schema}".cimd_schema_version (version, applied_at) values ($1, 0)`,
+        [SCHEMA_VERSION + 1],
+      );
+      const error = await open().catch((e: unknown) => e);
+      expect(isCimdError(error, 'ERR_STORE_DRIVER')).toBe(true);
+      expect((error as Error).message).toMatch(
+        new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer .* upgrade mcp-cimd`),
+      );
+      expect(await rowCount(adminOf(), schema, 'cimd_schema_version')).toBe(SCHEMA_VERSION + 1);
+    });
+
+    it('keeps two schemas of one database apart', async () => {
+      const [first, second] = [await sharedSchema(), await sharedSchema()];
+      const [a, b] = [await first.open(), await second.open()];
+      expect(await a.recordJti('client-a', 'jti-1', MINUTE)).toBe(true);
+      expect(await b.recordJti('client-a', 'jti-1', MINUTE)).toBe(true);
+    });
+  });
+});
+
+describe('an unreachable PostgreSQL server', () => {
+  const servers: Server[] = [];
+  const sockets: Socket[] = [];
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  });
+
+  /** A loopback TCP server that accepts connections and never says a word. */
+  async function silentServer(): Promise<number> {
+    const server = createServer((socket) => sockets.push(socket));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as { port: number }).port;
+  }
+
+  /** A loopback port nothing listens on (it was bound a moment ago, then released). */
+  async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  it('a refused connection rejects createPostgresStore with ERR_STORE_UNAVAILABLE', async () => {
+    const port = await closedPort();
+    const error = await createPostgresStore({
+      connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    }).catch((e: unknown) => e);
+    expect(isCimdError(error, 'ERR_STORE_UNAVAILABLE')).toBe(true);
+    expect((error as Error).message).toMatch(/could not connect to the database: .*ECONNREFUSED/);
+  });
+
+  it('a server that never answers rejects with ERR_STORE_UNAVAILABLE after connectionTimeoutMs', async () => {
+    const port = await silentServer();
+    const error = await createPostgresStore({
+      connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      connectionTimeoutMs: 200,
+    }).catch((e: unknown) => e);
+    expect(isCimdError(error, 'ERR_STORE_UNAVAILABLE')).toBe(true);
+    expect((error as Error).message).toMatch(/unreachable/);
+  });
 });
