@@ -8,21 +8,37 @@
  * @module
  */
 
+const NUL = '\u0000';
 const ESCAPE = '\u0001';
-const NEEDS_ESCAPE = /[\u0000\u0001]/;
-const ESCAPABLE = /[\u0000\u0001]/g;
-const ESCAPED = /\u0001([\u0001\u0002])/g;
+/** What follows {@link ESCAPE} for a NUL. */
+const NUL_CODE = '\u0002';
 
 /** `value` as stored: NUL and the escape character escaped. */
 export function escapeText(value: string): string {
-  if (!NEEDS_ESCAPE.test(value)) return value;
-  return value.replace(ESCAPABLE, (char) => (char === ESCAPE ? '\u0001\u0001' : '\u0001\u0002'));
+  if (!value.includes(NUL) && !value.includes(ESCAPE)) return value;
+  let escaped = '';
+  for (const char of value) {
+    if (char === ESCAPE) escaped += ESCAPE + ESCAPE;
+    else if (char === NUL) escaped += ESCAPE + NUL_CODE;
+    else escaped += char;
+  }
+  return escaped;
 }
 
 /** A stored string as it was given to {@link escapeText}. */
 export function unescapeText(value: string): string {
   if (!value.includes(ESCAPE)) return value;
-  return value.replace(ESCAPED, (_, code: string) => (code === ESCAPE ? ESCAPE : '\u0000'));
+  let text = '';
+  for (let index = 0; index < value.length; index++) {
+    const char = value[index];
+    if (char !== ESCAPE) {
+      text += char;
+      continue;
+    }
+    index++;
+    text += value[index] === NUL_CODE ? NUL : ESCAPE;
+  }
+  return text;
 }
 
 /** Query parameters with every string escaped. */

@@ -7,7 +7,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type pg from 'pg';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isCimdError } from '../../../src/errors.js';
 import { createPostgresStore, type PostgresStoreOptions } from '../../../src/store/postgres/index.js';
 import { SCHEMA_VERSION } from '../../../src/store/sql/schema.js';
@@ -18,7 +18,6 @@ import { describeStoreContract } from '../contract.js';
 import { codeRecord, concurrently, familyRecord, MINUTE, tally } from '../fixtures.js';
 import {
   adminPool,
-  DATABASE_URL,
   databaseUrl,
   dropSchema,
   randomSchemaName,
