@@ -77,7 +77,7 @@ export function unavailableError(action: string, cause: unknown): CimdError {
     cause instanceof Error && cause.message !== '' ? cause.message : String(codeOf(cause) ?? cause);
   return new CimdError(
     'ERR_STORE_UNAVAILABLE',
-    `The PostgreSQL store could not ${action}: the database server is unreachable or dropped the connection (${reason}). Check that it is running and that the connection settings are right, then retry`,
+    `The PostgreSQL store could not ${action}: the database server is unreachable, dropped the connection, or no pooled connection became free in time (${reason}). Check that it is running and that the connection settings are right, then retry`,
     { cause },
   );
 }

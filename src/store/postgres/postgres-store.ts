@@ -37,8 +37,9 @@ export interface PostgresStoreOptions {
   /** Most connections the store's own pool opens at once. Default 10. */
   maxConnections?: number;
   /**
-   * How long opening a connection of the store's own pool may take, in milliseconds, before the
-   * call that needed it rejects with `ERR_STORE_UNAVAILABLE`. Default 5 000.
+   * How long a call may wait for a connection of the store's own pool, in milliseconds (opening
+   * one, or waiting for one to become free when all `maxConnections` are busy), before it rejects
+   * with `ERR_STORE_UNAVAILABLE`. Default 5 000.
    */
   connectionTimeoutMs?: number;
   /**

@@ -6,16 +6,21 @@
  * the cleanup timer.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import type pg from 'pg';
+import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isCimdError } from '../../../src/errors.js';
+import { createLifecycle } from '../../../src/store/lifecycle.js';
 import { createPostgresStore, type PostgresStoreOptions } from '../../../src/store/postgres/index.js';
-import { SCHEMA_VERSION } from '../../../src/store/sql/schema.js';
+import { createPostgresQueryBuilder } from '../../../src/store/postgres/query-builder.js';
+import { createPostgresRunner } from '../../../src/store/postgres/runner.js';
+import { createStatementFactory, createTypeParsers } from '../../../src/store/postgres/statements.js';
+import { migrate, SCHEMA_VERSION } from '../../../src/store/sql/schema.js';
+import { createSqlStore } from '../../../src/store/sql/sql-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { alternating } from '../alternating.js';
 import { TestClock } from '../clock.js';
 import { describeStoreContract } from '../contract.js';
-import { codeRecord, concurrently, familyRecord, MINUTE, tally } from '../fixtures.js';
+import { codeRecord, concurrently, consentRecord, familyRecord, MINUTE, tally } from '../fixtures.js';
 import {
   adminPool,
   databaseUrl,
@@ -174,6 +179,43 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL store', () => {
         new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer .* upgrade mcp-cimd`),
       );
       expect(await rowCount(adminOf(), schema, 'cimd_schema_version')).toBe(SCHEMA_VERSION + 1);
+    });
+
+    it('migrates a version-1 schema to the current version while a version-1 instance keeps working', async () => {
+      const { schema, open } = await sharedSchema();
+      const clock = new TestClock();
+      const pool = adminPool({ max: 2 });
+      const runner = createPostgresRunner({
+        pool,
+        ownsPool: true,
+        statement: createStatementFactory(createTypeParsers(pg.types)),
+        maxAttempts: 1,
+      });
+      const db = createPostgresQueryBuilder(schema);
+      expect(await runner.write(() => migrate(db, clock.now(), 1))).toBe(0);
+      const lifecycle = createLifecycle('version-1 store', 'reopen it');
+      const v1 = createSqlStore({ runner, db, now: clock.now, cleanupIntervalMs: 0, lifecycle });
+      cleanups.push(() => v1.close());
+      await v1.recordJti('client-a', 'jti-1', MINUTE);
+      await v1.saveCode('code-1', codeRecord(), MINUTE);
+      await v1.saveCode('code-2', codeRecord(), MINUTE);
+      await v1.createRefreshFamily(familyRecord(), 'rt-0');
+      await v1.saveConsent(consentRecord());
+
+      const store = await open({ now: clock.now });
+      const versions = await adminOf().query(
+        `select version from "${schema}".cimd_schema_version order by version`,
+      );
+      expect(versions.rows.map((row) => row.version)).toStrictEqual(
+        Array.from({ length: SCHEMA_VERSION }, (_, index) => index + 1),
+      );
+      expect(await store.recordJti('client-a', 'jti-1', MINUTE)).toBe(false);
+      expect(await store.consumeCode('code-1')).toStrictEqual({ status: 'consumed', record: codeRecord() });
+      expect(await store.listRefreshFamilies({ userId: 'user-1' })).toStrictEqual([familyRecord()]);
+      expect(await store.listConsents({})).toStrictEqual([consentRecord()]);
+      expect((await v1.consumeCode('code-2')).status).toBe('consumed');
+      expect((await v1.rotateRefreshToken('rt-0', 'rt-1')).status).toBe('rotated');
+      expect((await store.rotateRefreshToken('rt-1', 'rt-2')).status).toBe('rotated');
     });
 
     it('keeps two schemas of one database apart', async () => {
