@@ -5,26 +5,14 @@
  */
 import type { Pool } from 'pg';
 import { CimdError } from '../../errors.js';
+import { type DriverImporter, importDriver } from '../driver-import.js';
 
 /** The `pg` module. */
 export type PgModule = typeof import('pg');
 
-/** Imports the driver module; replaceable in tests. */
-export type PgImporter = () => Promise<{ default: unknown }>;
-
 /** Loads `pg`, or throws an error saying how to install it. */
-export async function loadPgDriver(importer: PgImporter = () => import('pg')): Promise<PgModule> {
-  let driver: unknown;
-  try {
-    driver = (await importer()).default;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CimdError(
-      'ERR_STORE_DRIVER',
-      `The PostgreSQL store needs the pg package, which could not be loaded (${reason}). Install it with \`npm install pg\``,
-      { cause: error },
-    );
-  }
+export async function loadPgDriver(importer: DriverImporter = () => import('pg')): Promise<PgModule> {
+  const driver = await importDriver('PostgreSQL store', 'pg', 'Install it with `npm install pg`', importer);
   const module = driver as Partial<PgModule> | undefined;
   if (typeof module?.Pool !== 'function' || typeof module.types?.getTypeParser !== 'function') {
     throw new CimdError(

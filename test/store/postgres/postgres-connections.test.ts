@@ -5,7 +5,7 @@
  * hold, the cleanup timer, options and the driver.
  */
 import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isCimdError } from '../../../src/errors.js';
 import { loadPgDriver } from '../../../src/store/postgres/driver.js';
 import { createPostgresStore, type PostgresStoreOptions } from '../../../src/store/postgres/index.js';
@@ -13,6 +13,7 @@ import { TestClock } from '../clock.js';
 import { clientRecord, codeRecord, familyRecord, MINUTE } from '../fixtures.js';
 import {
   adminPool,
+  adminPoolForFile,
   databaseUrl,
   randomSchemaName,
   rowCount,
@@ -20,15 +21,8 @@ import {
   temporarySchema,
 } from './postgres-schemas.js';
 
-const admin = SKIP_POSTGRES ? undefined : adminPool();
-afterAll(async () => {
-  await admin?.end();
-});
-
-function adminOf(): pg.Pool {
-  if (admin === undefined) throw new Error('CIMD_TEST_DATABASE_URL is not set');
-  return admin;
-}
+/** The admin pool (only used when the tests run). */
+const adminOf = adminPoolForFile();
 
 describe.skipIf(SKIP_POSTGRES)('PostgreSQL store connections', () => {
   const cleanups: (() => Promise<void>)[] = [];

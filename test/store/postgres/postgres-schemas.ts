@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterAll } from 'vitest';
 
 /** The test server's URL, when set. */
 export const DATABASE_URL = process.env.CIMD_TEST_DATABASE_URL;
@@ -29,6 +30,21 @@ export function adminPool(options: pg.PoolConfig = {}): pg.Pool {
   const pool = new pg.Pool({ connectionString: databaseUrl(), max: 2, ...options });
   pool.on('error', () => undefined);
   return pool;
+}
+
+/**
+ * The admin pool of one test file, opened when the tests run and ended after them; call at the
+ * top level of the file. The returned function throws when the tests are skipped.
+ */
+export function adminPoolForFile(): () => pg.Pool {
+  const pool = SKIP_POSTGRES ? undefined : adminPool();
+  afterAll(async () => {
+    await pool?.end();
+  });
+  return () => {
+    if (pool === undefined) throw new Error('CIMD_TEST_DATABASE_URL is not set');
+    return pool;
+  };
 }
 
 /** A schema name no other test uses. */

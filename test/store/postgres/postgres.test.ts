@@ -7,7 +7,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { isCimdError } from '../../../src/errors.js';
 import { createLifecycle } from '../../../src/store/lifecycle.js';
 import { createPostgresStore, type PostgresStoreOptions } from '../../../src/store/postgres/index.js';
@@ -23,6 +23,7 @@ import { describeStoreContract } from '../contract.js';
 import { codeRecord, concurrently, consentRecord, familyRecord, MINUTE, tally } from '../fixtures.js';
 import {
   adminPool,
+  adminPoolForFile,
   databaseUrl,
   dropSchema,
   randomSchemaName,
@@ -31,16 +32,8 @@ import {
   temporarySchema,
 } from './postgres-schemas.js';
 
-const admin = SKIP_POSTGRES ? undefined : adminPool();
-afterAll(async () => {
-  await admin?.end();
-});
-
 /** The admin pool (only used when the tests run). */
-function adminOf(): pg.Pool {
-  if (admin === undefined) throw new Error('CIMD_TEST_DATABASE_URL is not set');
-  return admin;
-}
+const adminOf = adminPoolForFile();
 
 describe.skipIf(SKIP_POSTGRES)('PostgreSQL store', () => {
   describeStoreContract(
