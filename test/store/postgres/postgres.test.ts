@@ -135,6 +135,19 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL store', () => {
       expect(tally(results, String)).toStrictEqual({ true: 1, false: 999 });
     });
 
+    it('PKCE-AS-08: a grant revoked while its family is being created leaves that family revoked', async () => {
+      const [a, b] = await twoInstances();
+      const grants = Array.from({ length: 300 }, (_, i) => i);
+      await Promise.all(
+        grants.flatMap((i) => [
+          a.createRefreshFamily(familyRecord({ familyId: `f-${i}`, grantId: `g-${i}` }), `rt-${i}`),
+          b.revokeGrant(`g-${i}`),
+        ]),
+      );
+      const results = await Promise.all(grants.map((i) => a.rotateRefreshToken(`rt-${i}`, `rt-${i}-next`)));
+      expect(tally(results, (r) => r.status)).toStrictEqual({ revoked: grants.length });
+    });
+
     it('five stores opening one empty schema at once migrate it exactly once, and all work', async () => {
       const { schema, open } = await sharedSchema();
       const stores = await Promise.all([1, 2, 3, 4, 5].map(() => open({ maxConnections: 2 })));
