@@ -59,7 +59,7 @@ export function demoServeConfig(input: DemoServeConfigInput): ServeConfig {
     upstreamAllow: { users: [], emailDomains: [], organizations: [] },
     sessionTtlSeconds: 12 * 3600,
     userClaims: [],
-    encryptionKey: resolveEncryptionKey(undefined, store, input.upstreamDemo ?? false),
+    encryptionKey: resolveEncryptionKey(undefined, store, input.upstreamDemo ?? false) ?? { kind: 'none' },
     logLevel: 'info',
   };
 }

@@ -26,7 +26,7 @@ import { openEncryptionKey } from './encryption.js';
 import { StartupError } from './errors.js';
 import { type Listener, listen } from './listen.js';
 import { logRequests } from './request-log.js';
-import { openSigningKeys, openStore } from './store.js';
+import { describeStore, openSigningKeys, openStore } from './store.js';
 import { createSignIn } from './upstream.js';
 import { logStartupWarnings, logUpstreamWarnings } from './warnings.js';
 
@@ -146,8 +146,11 @@ export async function startAuthorizationServer(
   const store = await openStore(config.store);
   let listener: Listener | undefined;
   try {
-    const signingKeys = await openSigningKeys(config.signingKeys, config.accessTokenTtlSeconds);
     const encryption = await openEncryptionKey(config.encryptionKey);
+    const signingKeys = await openSigningKeys(config.signingKeys, config.accessTokenTtlSeconds, {
+      store,
+      encryptionKey: encryption.key,
+    });
     if (encryption.description.generated === true) {
       logger.info(
         { event: 'encryption_key_generated', path: encryption.description.path },
@@ -177,8 +180,7 @@ export async function startAuthorizationServer(
         url: listener.origin,
         endpoints,
         resources: config.resources,
-        store:
-          config.store.kind === 'sqlite' ? { kind: 'sqlite', path: config.store.path } : { kind: 'memory' },
+        store: describeStore(config.store),
         signingKeys: config.signingKeys,
         registration: config.registration,
         trustMode: config.trust.mode,

@@ -29,7 +29,10 @@ export function logStartupWarnings(config: ServeConfig, logger: Logger): void {
       'DEVELOPMENT ONLY: dangerouslyAllowHttpClientIds (--dangerously-allow-http-client-ids) is on. http://127.0.0.1, http://[::1] and http://localhost client_ids are fetched over plain http from this machine. Never use it on a server others can reach.',
     );
   }
-  if (!config.demo && (config.store.kind === 'memory' || config.store.path === ':memory:')) {
+  if (
+    !config.demo &&
+    (config.store.kind === 'memory' || (config.store.kind === 'sqlite' && config.store.path === ':memory:'))
+  ) {
     logger.warn(
       { option: 'store', store: 'memory' },
       'the store is in memory: codes, refresh tokens, consents and registered clients are lost when the server stops',

@@ -58,8 +58,9 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
     flag: '--store <kind>',
     env: ['CIMD_STORE'],
     kind: 'choice',
-    description: 'where codes, tokens, replay records and cached documents live: memory or sqlite',
-    defaultText: 'sqlite',
+    description:
+      'where codes, tokens, replay records and cached documents live: memory, or the database --database names (sqlite, postgres, redis)',
+    defaultText: 'sqlite (or what --database names)',
   },
   {
     key: 'database',
@@ -67,7 +68,7 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
     env: ['DATABASE_URL'],
     kind: 'string',
     description:
-      'the SQLite file: a path, sqlite:<path> or file:<path> (postgres: and redis: are not supported yet)',
+      'the store: a SQLite file (a path, sqlite:<path> or file:<path>), a PostgreSQL URL (postgres://…) or a Redis URL (redis://…, rediss://…); PostgreSQL and Redis are shared by many instances and need --encryption-key-file',
     defaultText: './cimd.sqlite',
   },
   {

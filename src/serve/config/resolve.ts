@@ -18,11 +18,11 @@ import type { LogLevel } from '../logging.js';
 import {
   DEFAULT_DATABASE,
   defaultSigningKeys,
-  parseDatabase,
+  parseStoreLocation,
   type SigningKeysConfig,
   type StoreConfig,
 } from './database.js';
-import { type EncryptionKeyConfig, resolveEncryptionKey } from './encryption-key.js';
+import { type EncryptionKeyConfig, resolveEncryptionKey, SHARED_STORE_NEEDS_KEY } from './encryption-key.js';
 import type { KeyedProblem } from './errors.js';
 import { originOf } from './origin.js';
 import type { ServeSettings } from './schema.js';
@@ -229,12 +229,18 @@ function resolveResources(settings: ServeSettings, problems: KeyedProblem[]): st
 
 function resolveStore(settings: ServeSettings, cwd: string, problems: KeyedProblem[]): StoreConfig {
   if (settings.store === 'memory') return { kind: 'memory' };
-  const parsed = parseDatabase(settings.database ?? DEFAULT_DATABASE, cwd);
+  const parsed = parseStoreLocation(settings.database ?? DEFAULT_DATABASE, cwd);
   if (!parsed.ok) {
     problems.push({ key: 'database', message: parsed.problem });
     return { kind: 'memory' };
   }
-  return { kind: 'sqlite', path: parsed.path };
+  if (settings.store !== 'sqlite' && parsed.store.kind !== settings.store) {
+    problems.push({
+      key: 'store',
+      message: `--store ${settings.store} needs --database (or DATABASE_URL) to name a ${settings.store} URL`,
+    });
+  }
+  return parsed.store;
 }
 
 function resolveTrust(settings: ServeSettings, problems: KeyedProblem[]): TrustConfig {
@@ -365,9 +371,12 @@ export function resolveServeConfig(
     upstreamAllow: resolveUpstreamAllow(settings),
     sessionTtlSeconds: settings.sessionTtl,
     userClaims: resolveUserClaims(settings, problems),
-    encryptionKey: resolveEncryptionKey(secrets.encryptionKey, store, upstreamSignIn),
+    encryptionKey: resolveEncryptionKey(secrets.encryptionKey, store, upstreamSignIn) ?? { kind: 'none' },
     logLevel: settings.logLevel,
   };
+  if (resolveEncryptionKey(secrets.encryptionKey, store, upstreamSignIn) === undefined) {
+    problems.push({ key: 'encryptionKeyFile', message: SHARED_STORE_NEEDS_KEY });
+  }
   const allowClientCredentials = resolveClientCredentials(settings, problems);
   if (allowClientCredentials.length > 0) config.allowClientCredentials = allowClientCredentials;
   const trustedAssertionIssuers = resolveAssertionIssuers(settings, problems);

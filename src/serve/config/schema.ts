@@ -133,7 +133,7 @@ export const serveSettingsSchema = z.strictObject({
   issuer: text(),
   resources: list(COMMAS),
   demo: boolean(false),
-  store: choice(['memory', 'sqlite'], 'sqlite'),
+  store: choice(['memory', 'sqlite', 'postgres', 'redis'], 'sqlite'),
   database: text(),
   registration: boolean(true),
   trustMode: choice(['open', 'allowlist'], 'open'),
