@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DnsResolver } from '../../src/fetch/dns.js';
 import { createSafeFetcher, FetchError } from '../../src/fetch/index.js';
+import { type ConnectProxy, startConnectProxy } from '../helpers/connect-proxy.js';
 import { type HttpsHost, json, startHttpsHost } from '../helpers/https-host.js';
 import { createTestCa, type TestCa } from '../helpers/test-ca.js';
-import { type ConnectProxy, startConnectProxy } from './connect-proxy.js';
 
 /** A public unicast address (nothing connects to it: the proxy tunnels to the local host). */
 const PUBLIC_ADDRESS = '93.184.215.14';
