@@ -7,9 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isCimdError } from '../../../src/errors.js';
 import {
   type AuthorizationServer,
-  type AuthorizationServerOptions,
   createAuthorizationServer,
   devLogin,
+  type RegistrationOptions,
 } from '../../../src/server/index.js';
 import { createMemoryStore } from '../../../src/store/index.js';
 
@@ -27,7 +27,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-function start(registration: AuthorizationServerOptions['registration']): AuthorizationServer {
+function start(registration: boolean | RegistrationOptions): AuthorizationServer {
   server = createAuthorizationServer({
     issuer: ISSUER,
     resources: ['https://mcp.example.com/mcp'],
