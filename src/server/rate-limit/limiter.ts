@@ -8,7 +8,7 @@
  * @module
  */
 
-import { readBodyBytes } from '../http/body.js';
+import { joinChunks } from '../../net/bytes.js';
 import { MAX_FORM_BYTES } from '../http/params.js';
 import { clientAddressFromEnv } from '../http/peer.js';
 import type { Logger } from '../logger.js';
@@ -53,19 +53,41 @@ function clientIdIn(params: URLSearchParams): string | undefined {
   return assertion === null ? undefined : subjectOf(assertion);
 }
 
+/**
+ * The bytes of a copy of `request`'s body, or `undefined` past {@link MAX_FORM_BYTES} or on a
+ * broken body (the endpoint reads the body itself and says what is wrong with it). The copy is
+ * cancelled without waiting: a cancelled copy settles only once the original is consumed too.
+ */
+async function copyOfBody(request: Request): Promise<Uint8Array | undefined> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (!(declared <= MAX_FORM_BYTES)) return undefined;
+  const reader = (request.clone().body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return joinChunks(chunks, size);
+      size += value.byteLength;
+      if (size > MAX_FORM_BYTES) {
+        reader.cancel().catch(() => undefined);
+        return undefined;
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 /** The `client_id` a request names: in the query, or in a form body (read from a copy). */
 async function clientIdOf(request: Request): Promise<string | undefined> {
   const fromQuery = clientIdIn(new URL(request.url).searchParams);
   if (fromQuery !== undefined || request.method !== 'POST' || request.body === null) return fromQuery;
   const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') return undefined;
-  try {
-    const tooLarge = () => new Error('too large');
-    const bytes = await readBodyBytes(request.clone(), MAX_FORM_BYTES, tooLarge);
-    return clientIdIn(new URLSearchParams(new TextDecoder().decode(bytes)));
-  } catch {
-    return undefined; // the endpoint reads the body itself and says what is wrong with it
-  }
+  const bytes = await copyOfBody(request);
+  return bytes === undefined ? undefined : clientIdIn(new URLSearchParams(new TextDecoder().decode(bytes)));
 }
 
 /** Creates the limiter of `settings`; `now` (epoch ms) gives the `Retry-After`. */
