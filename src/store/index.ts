@@ -15,8 +15,13 @@ export {
 export type { RateLimitCounter, RateLimitWindow } from './rate-limit.js';
 export type {
   AuthorizationCodeRecord,
+  ClientDocumentChanges,
+  ClientDocumentRecord,
+  ClientSummary,
   ConsentRecord,
   ConsumeCodeResult,
+  GrantFilter,
+  Page,
   RefreshFamilyChanges,
   RefreshFamilyRecord,
   RegisteredClientRecord,

@@ -5,10 +5,16 @@
  * @module
  */
 import { CimdError } from '../../errors.js';
+import type { ResolvedPage } from '../paging.js';
 import { REVOKED_GRANT_RETENTION_MS } from '../retention.js';
-import type { RefreshFamilyChanges, RefreshFamilyRecord, RotateRefreshResult } from '../store.js';
+import type {
+  GrantFilter,
+  RefreshFamilyChanges,
+  RefreshFamilyRecord,
+  RotateRefreshResult,
+} from '../store.js';
 import { decodeFamily, encodeFamily } from './codecs.js';
-import { execute, type Operation, selectFirst } from './steps.js';
+import { execute, type Operation, selectFirst, selectRows } from './steps.js';
 import type { StoreQueryBuilder } from './tables.js';
 
 /** The live family of `tokenHash` and whether that token was rotated away. */
@@ -50,8 +56,30 @@ function* insertToken(
 }
 
 /**
+ * Holds the grant's `cimd_revoked_grant` row until the transaction ends, inserting an
+ * already-expired placeholder when there is none (the sweep deletes it; as expired it revokes
+ * nothing). {@link createRefreshFamily} and {@link revokeGrant} both start with it, so on a
+ * database whose transactions interleave (PostgreSQL's READ COMMITTED) one waits for the other's
+ * commit and then sees what it wrote: a family created while its grant is revoked cannot miss
+ * both the revocation's update and its record.
+ */
+function* lockGrant(db: StoreQueryBuilder, grantId: string, now: number): Operation<void> {
+  yield* execute(
+    db
+      .insertInto('cimd_revoked_grant')
+      .values({ grant_id: grantId, expires_at: now })
+      .onConflict((conflict) =>
+        conflict
+          .column('grant_id')
+          .doUpdateSet({ expires_at: (eb) => eb.ref('cimd_revoked_grant.expires_at') }),
+      ),
+  );
+}
+
+/**
  * Creates a family whose current token is `tokenHash`. A family of a grant revoked within
- * {@link REVOKED_GRANT_RETENTION_MS} is created revoked. Throws when a live family has the id.
+ * {@link REVOKED_GRANT_RETENTION_MS} is created revoked, also when the revocation runs at the
+ * same time (see {@link lockGrant}). Throws when a live family has the id.
  */
 export function* createRefreshFamily(
   db: StoreQueryBuilder,
@@ -71,6 +99,7 @@ export function* createRefreshFamily(
       .where('family_id', '=', family.familyId)
       .where('expires_at', '<=', now),
   );
+  yield* lockGrant(db, family.grantId, now);
   const grantRevoked = yield* selectFirst(
     db
       .selectFrom('cimd_revoked_grant')
@@ -174,13 +203,7 @@ export function* revokeRefreshFamily(db: StoreQueryBuilder, familyId: string, no
 
 /** Revokes every family of a grant, and remembers the grant so families created later are revoked too. */
 export function* revokeGrant(db: StoreQueryBuilder, grantId: string, now: number): Operation<void> {
-  yield* execute(
-    db
-      .updateTable('cimd_refresh_family')
-      .set({ revoked_at: now })
-      .where('grant_id', '=', grantId)
-      .where('revoked_at', 'is', null),
-  );
+  // The grant's record first: it takes the row lock createRefreshFamily waits on (see lockGrant).
   yield* execute(
     db
       .insertInto('cimd_revoked_grant')
@@ -189,4 +212,31 @@ export function* revokeGrant(db: StoreQueryBuilder, grantId: string, now: number
         conflict.column('grant_id').doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') }),
       ),
   );
+  yield* execute(
+    db
+      .updateTable('cimd_refresh_family')
+      .set({ revoked_at: now })
+      .where('grant_id', '=', grantId)
+      .where('revoked_at', 'is', null),
+  );
+}
+
+/** One page of the live families (not revoked, not expired) matching `filter`, newest first. */
+export function* listRefreshFamilies(
+  db: StoreQueryBuilder,
+  filter: GrantFilter,
+  page: ResolvedPage,
+  now: number,
+): Operation<RefreshFamilyRecord[]> {
+  let query = db
+    .selectFrom('cimd_refresh_family')
+    .selectAll()
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now);
+  if (filter.clientId !== undefined) query = query.where('client_id', '=', filter.clientId);
+  if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+  const rows = yield* selectRows(
+    query.orderBy('created_at', 'desc').orderBy('family_id', 'asc').limit(page.limit).offset(page.offset),
+  );
+  return rows.map(decodeFamily);
 }
