@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import { defaultSigningKeys, type StoreConfig } from '../serve/config/database.js';
+import { DEFAULT_DPOP_NONCE_WINDOW_SECONDS } from '../serve/config/dpop.js';
 import { resolveEncryptionKey } from '../serve/config/encryption-key.js';
 import type { ServeConfig } from '../serve/config/resolve.js';
 
@@ -47,6 +48,7 @@ export function demoServeConfig(input: DemoServeConfigInput): ServeConfig {
     signingKeys: defaultSigningKeys(store),
     registration: true,
     trust: { mode: 'open', allow: [], deny: [], trusted: [] },
+    dpop: { required: false, nonce: false, nonceWindowSeconds: DEFAULT_DPOP_NONCE_WINDOW_SECONDS },
     accessTokenTtlSeconds: 600,
     refreshTokenTtlSeconds: 30 * 86_400,
     scopes: undefined,

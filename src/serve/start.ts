@@ -87,7 +87,18 @@ function serverOptions(
     ...(config.scopes === undefined ? {} : { scopesSupported: config.scopes }),
     ...(config.allowClientCredentials === undefined
       ? {}
-      : { clientCredentials: { allow: config.allowClientCredentials } }),
+      : {
+          clientCredentials: {
+            allow: config.allowClientCredentials,
+            ...(config.clientCredentialsResources === undefined
+              ? {}
+              : { resources: config.clientCredentialsResources }),
+          },
+        }),
+    dpop: {
+      required: config.dpop.required,
+      nonce: config.dpop.nonce ? { windowMs: config.dpop.nonceWindowSeconds * 1000 } : false,
+    },
     ...(config.trustedAssertionIssuers === undefined
       ? {}
       : { trustedAssertionIssuers: config.trustedAssertionIssuers }),
@@ -182,6 +193,7 @@ export async function startAuthorizationServer(
         signingKeys: config.signingKeys,
         registration: config.registration,
         trustMode: config.trust.mode,
+        dpop: { required: config.dpop.required, nonce: config.dpop.nonce },
         trustProxy: config.trustProxy,
         login: signIn.upstream === undefined ? 'dev-login' : 'upstream',
         ...(upstream === undefined

@@ -41,6 +41,7 @@ describe('cimd serve configuration: defaults', () => {
       signingKeys: { kind: 'file', path: join(dir, 'cimd.signing-keys.json') },
       registration: true,
       trust: { mode: 'open', allow: [], deny: [], trusted: [] },
+      dpop: { required: false, nonce: false, nonceWindowSeconds: 300 },
       accessTokenTtlSeconds: 600,
       refreshTokenTtlSeconds: 2_592_000,
       scopes: undefined,

@@ -124,6 +124,16 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
     defaultText: 'none (grant off)',
   },
   {
+    key: 'clientCredentialsResources',
+    flag: '--client-credentials-resource <uri>',
+    repeatable: true,
+    env: ['CIMD_CLIENT_CREDENTIALS_RESOURCES'],
+    kind: 'list',
+    description:
+      'a resource (one of --resource) client_credentials tokens may be issued for; repeatable; needs --allow-client-credentials',
+    defaultText: 'every --resource',
+  },
+  {
     key: 'trustedAssertionIssuers',
     flag: '--trusted-assertion-issuer <issuer=jwks-uri>',
     repeatable: true,
@@ -132,6 +142,33 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
     description:
       'an enterprise identity provider whose ID-JAGs (jwt-bearer grant) are accepted: its issuer, "=", its JWKS URL; repeatable',
     defaultText: 'none (grant off)',
+  },
+  {
+    key: 'dpopRequired',
+    flag: '--dpop-required',
+    env: ['CIMD_DPOP_REQUIRED'],
+    kind: 'boolean',
+    description:
+      'issue DPoP-bound tokens only (RFC 9449): refuse every token request without a DPoP proof (invalid_dpop_proof)',
+    defaultText: 'off (a proof is accepted, not required)',
+  },
+  {
+    key: 'dpopNonce',
+    flag: '--dpop-nonce',
+    env: ['CIMD_DPOP_NONCE'],
+    kind: 'boolean',
+    description:
+      'require server-issued nonces in DPoP proofs at /token (RFC 9449 §8: use_dpop_nonce, then the DPoP-Nonce header)',
+    defaultText: 'off',
+  },
+  {
+    key: 'dpopNonceWindow',
+    flag: '--dpop-nonce-window <seconds>',
+    env: ['CIMD_DPOP_NONCE_WINDOW'],
+    kind: 'integer',
+    description: 'with --dpop-nonce: how often a new nonce is issued (10 to 3600); a nonce is accepted for 1 to 2 windows',
+    defaultText: '300',
+    unit: 'seconds',
   },
   {
     key: 'accessTokenTtl',
