@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDpopKey, type DpopKey, makeProof } from '../server/dpop/helpers.js';
 import { requireBuiltBin } from '../helpers/run-cli.js';
 import {
   type Agent,
@@ -21,6 +20,7 @@ import {
   tokenEndpoint,
 } from '../serve/agent-client.js';
 import { freePort, killAll, type Served, serve } from '../serve/served.js';
+import { createDpopKey, type DpopKey, makeProof } from '../server/dpop/helpers.js';
 
 const RESOURCE = 'http://127.0.0.1:4001/mcp';
 const dir = mkdtempSync(join(tmpdir(), 'cimd-serve-dpop-'));

@@ -58,9 +58,9 @@ describe('cimd serve DPoP options', () => {
   });
 
   it('a nonce window out of range, or without --dpop-nonce, is a startup problem naming the option', async () => {
-    expect(
-      await problem(['--resource', RESOURCE, '--dpop-nonce', '--dpop-nonce-window', '5']),
-    ).toMatch(/--dpop-nonce-window: expected a whole number of seconds from 10 to 3600; got "5"/);
+    expect(await problem(['--resource', RESOURCE, '--dpop-nonce', '--dpop-nonce-window', '5'])).toMatch(
+      /--dpop-nonce-window: expected a whole number of seconds from 10 to 3600; got "5"/,
+    );
     expect(await problem(['--resource', RESOURCE, '--dpop-nonce-window', '60'])).toMatch(
       /--dpop-nonce-window.*add --dpop-nonce/,
     );

@@ -166,7 +166,8 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
     flag: '--dpop-nonce-window <seconds>',
     env: ['CIMD_DPOP_NONCE_WINDOW'],
     kind: 'integer',
-    description: 'with --dpop-nonce: how often a new nonce is issued (10 to 3600); a nonce is accepted for 1 to 2 windows',
+    description:
+      'with --dpop-nonce: how often a new nonce is issued (10 to 3600); a nonce is accepted for 1 to 2 windows',
     defaultText: '300',
     unit: 'seconds',
   },

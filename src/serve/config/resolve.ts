@@ -22,8 +22,8 @@ import {
   type SigningKeysConfig,
   type StoreConfig,
 } from './database.js';
-import { type EncryptionKeyConfig, resolveEncryptionKey } from './encryption-key.js';
 import { type DpopConfig, resolveDpop } from './dpop.js';
+import { type EncryptionKeyConfig, resolveEncryptionKey } from './encryption-key.js';
 import type { KeyedProblem } from './errors.js';
 import { originOf } from './origin.js';
 import type { ServeSettings } from './schema.js';

@@ -133,16 +133,19 @@ describe('/register with client_credentials', () => {
     ['a public client (token_endpoint_auth_method "none")', { token_endpoint_auth_method: 'none' }],
     ['client_secret_basic', { token_endpoint_auth_method: 'client_secret_basic' }],
     ['client_secret_post', { token_endpoint_auth_method: 'client_secret_post' }],
-  ])('%s listing client_credentials is invalid_client_metadata, naming private_key_jwt', async (_name, change) => {
-    const store = createMemoryStore();
-    try {
-      const response = await register(await server(store), { ...AGENT, ...change });
-      const body = await expectOAuthError(response, 'invalid_client_metadata');
-      expect(body.error_description).toMatch(/client_credentials grant needs .*private_key_jwt/);
-    } finally {
-      await store.close();
-    }
-  });
+  ])(
+    '%s listing client_credentials is invalid_client_metadata, naming private_key_jwt',
+    async (_name, change) => {
+      const store = createMemoryStore();
+      try {
+        const response = await register(await server(store), { ...AGENT, ...change });
+        const body = await expectOAuthError(response, 'invalid_client_metadata');
+        expect(body.error_description).toMatch(/client_credentials grant needs .*private_key_jwt/);
+      } finally {
+        await store.close();
+      }
+    },
+  );
 
   it('a client_secret with client_credentials is invalid_client_metadata (no shared secrets)', async () => {
     const store = createMemoryStore();

@@ -78,9 +78,7 @@ async function expectReplayRefused(first: string, second: string): Promise<void>
   const replay = await call(second, proof);
   expect(replay.status).toBe(401);
   expect(replay.headers.get('www-authenticate')).toMatch(/^DPoP .*error="invalid_dpop_proof"/);
-  expect(((await replay.json()) as { error_description: string }).error_description).toMatch(
-    /already used/,
-  );
+  expect(((await replay.json()) as { error_description: string }).error_description).toMatch(/already used/);
   // A fresh proof still passes at either instance.
   const fresh = await makeProof(key, { htu: RESOURCE, accessToken: bound });
   expect((await call(second, fresh)).status).toBe(200);
