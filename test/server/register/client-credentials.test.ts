@@ -6,7 +6,7 @@
  * (`clientCredentials.allow`) naming the registered `client_id`.
  */
 import { decodeJwt } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ClientCredentialsOptions } from '../../../src/server/clients/client-credentials-policy.js';
 import { createMemoryStore } from '../../../src/store/index.js';
 import type { Store } from '../../../src/store/store.js';
@@ -25,7 +25,7 @@ import {
 
 let host: CimdHost;
 let key: TestKey;
-let t: TestServer | undefined;
+let store: Store;
 const servers: TestServer[] = [];
 
 beforeAll(async () => {
@@ -35,9 +35,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await host.close();
 });
+beforeEach(() => {
+  store = createMemoryStore();
+});
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
-  t = undefined;
+  await store.close();
 });
 
 const AGENT = {
@@ -48,12 +51,15 @@ const AGENT = {
   scope: 'mcp:tools',
 };
 
-async function server(store: Store, clientCredentials?: ClientCredentialsOptions): Promise<TestServer> {
+async function server(clientCredentials?: ClientCredentialsOptions): Promise<TestServer> {
   // Servers share `store`; the test closes it once, so each server gets it with a no-op close.
   const shared: Store = { ...store, close: async () => {} };
-  t = await createTestServer(host, { store: shared, ...(clientCredentials ? { clientCredentials } : {}) });
-  servers.push(t);
-  return t;
+  const s = await createTestServer(host, {
+    store: shared,
+    ...(clientCredentials ? { clientCredentials } : {}),
+  });
+  servers.push(s);
+  return s;
 }
 
 function register(s: TestServer, body: unknown): Promise<Response> {
@@ -86,46 +92,31 @@ async function askToken(s: TestServer, clientId: string): Promise<Response> {
 
 describe('/register with client_credentials', () => {
   it('a private_key_jwt client with jwks registers client_credentials; once the policy names it, it gets a token with sub = its client_id', async () => {
-    const store = createMemoryStore();
-    try {
-      const clientId = await registerAgent(await server(store));
-      const allowed = await server(store, { allow: [clientId] });
-      const body = await expectTokens(await askToken(allowed, clientId));
-      expect(body.refresh_token).toBeUndefined();
-      expect(decodeJwt(body.access_token)).toMatchObject({
-        sub: clientId,
-        client_id: clientId,
-        aud: RESOURCE,
-        scope: 'mcp:tools',
-      });
-    } finally {
-      await store.close();
-    }
+    const clientId = await registerAgent(await server());
+    const allowed = await server({ allow: [clientId] });
+    const body = await expectTokens(await askToken(allowed, clientId));
+    expect(body.refresh_token).toBeUndefined();
+    expect(decodeJwt(body.access_token)).toMatchObject({
+      sub: clientId,
+      client_id: clientId,
+      aud: RESOURCE,
+      scope: 'mcp:tools',
+    });
   });
 
   it('registering grants nothing by itself: with the grant off it is unsupported_grant_type; with a policy not naming the client, unauthorized_client', async () => {
-    const store = createMemoryStore();
-    try {
-      const s = await server(store);
-      const clientId = await registerAgent(s);
-      await expectOAuthError(await askToken(s, clientId), 'unsupported_grant_type');
-      const other = await server(store, { allow: ['dcr_someoneelse'] });
-      await expectOAuthError(await askToken(other, clientId), 'unauthorized_client');
-    } finally {
-      await store.close();
-    }
+    const s = await server();
+    const clientId = await registerAgent(s);
+    await expectOAuthError(await askToken(s, clientId), 'unsupported_grant_type');
+    const other = await server({ allow: ['dcr_someoneelse'] });
+    await expectOAuthError(await askToken(other, clientId), 'unauthorized_client');
   });
 
   it('a jwks_uri client may register it too', async () => {
-    const store = createMemoryStore();
-    try {
-      const s = await server(store);
-      const jwksPath = `${host.path()}.jwks`;
-      host.serve(jwksPath, { keys: [key.publicJwk] });
-      await registerAgent(s, { jwks: undefined, jwks_uri: host.url(jwksPath) });
-    } finally {
-      await store.close();
-    }
+    const s = await server();
+    const jwksPath = `${host.path()}.jwks`;
+    host.serve(jwksPath, { keys: [key.publicJwk] });
+    await registerAgent(s, { jwks: undefined, jwks_uri: host.url(jwksPath) });
   });
 
   it.each([
@@ -136,41 +127,26 @@ describe('/register with client_credentials', () => {
   ])(
     '%s listing client_credentials is invalid_client_metadata, naming private_key_jwt',
     async (_name, change) => {
-      const store = createMemoryStore();
-      try {
-        const response = await register(await server(store), { ...AGENT, ...change });
-        const body = await expectOAuthError(response, 'invalid_client_metadata');
-        expect(body.error_description).toMatch(/client_credentials grant needs .*private_key_jwt/);
-      } finally {
-        await store.close();
-      }
+      const response = await register(await server(), { ...AGENT, ...change });
+      const body = await expectOAuthError(response, 'invalid_client_metadata');
+      expect(body.error_description).toMatch(/client_credentials grant needs .*private_key_jwt/);
     },
   );
 
   it('a client_secret with client_credentials is invalid_client_metadata (no shared secrets)', async () => {
-    const store = createMemoryStore();
-    try {
-      const response = await register(await server(store), {
-        ...AGENT,
-        token_endpoint_auth_method: 'client_secret_basic',
-        client_secret: 'shared',
-      });
-      await expectOAuthError(response, 'invalid_client_metadata');
-    } finally {
-      await store.close();
-    }
+    const response = await register(await server(), {
+      ...AGENT,
+      token_endpoint_auth_method: 'client_secret_basic',
+      client_secret: 'shared',
+    });
+    await expectOAuthError(response, 'invalid_client_metadata');
   });
 
   it('private_key_jwt without jwks or jwks_uri is invalid_client_metadata', async () => {
-    const store = createMemoryStore();
-    try {
-      const response = await register(await server(store), {
-        ...AGENT,
-        token_endpoint_auth_method: 'private_key_jwt',
-      });
-      await expectOAuthError(response, 'invalid_client_metadata');
-    } finally {
-      await store.close();
-    }
+    const response = await register(await server(), {
+      ...AGENT,
+      token_endpoint_auth_method: 'private_key_jwt',
+    });
+    await expectOAuthError(response, 'invalid_client_metadata');
   });
 });
