@@ -97,7 +97,14 @@ function serverOptions(
         }),
     dpop: {
       required: config.dpop.required,
-      nonce: config.dpop.nonce ? { windowMs: config.dpop.nonceWindowSeconds * 1000 } : false,
+      nonce: config.dpop.nonce
+        ? {
+            windowMs: config.dpop.nonceWindowSeconds * 1000,
+            ...(config.dpop.nonceSecret === undefined
+              ? {}
+              : { secret: config.dpop.nonceSecret.secret.reveal() }),
+          }
+        : false,
     },
     ...(config.trustedAssertionIssuers === undefined
       ? {}
@@ -193,7 +200,13 @@ export async function startAuthorizationServer(
         signingKeys: config.signingKeys,
         registration: config.registration,
         trustMode: config.trust.mode,
-        dpop: { required: config.dpop.required, nonce: config.dpop.nonce },
+        dpop: {
+          required: config.dpop.required,
+          nonce: config.dpop.nonce,
+          ...(config.dpop.nonce
+            ? { nonceSecret: config.dpop.nonceSecret === undefined ? 'random per start' : 'given' }
+            : {}),
+        },
         trustProxy: config.trustProxy,
         login: signIn.upstream === undefined ? 'dev-login' : 'upstream',
         ...(upstream === undefined

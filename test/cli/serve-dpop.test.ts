@@ -2,7 +2,8 @@
  * `cimd serve --dpop-required` and `--dpop-nonce` (the built bin; RFC 9449): with DPoP required,
  * a token request without a proof is refused (`invalid_dpop_proof`) and one with a proof gets a
  * DPoP-bound token; with nonces on, a proof without the server's nonce gets `use_dpop_nonce` and
- * a `DPoP-Nonce`, and the retry with it succeeds. The token requests are an agent's
+ * a `DPoP-Nonce`, and the retry with it succeeds; two instances given one nonce secret accept
+ * each other's nonces. The token requests are an agent's
  * client-credentials requests (registered at /register, allowed by the operator).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,7 +43,13 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function start(args: string[], env: Record<string, string> = {}): Promise<Served> {
-  served = await serve(
+  served = await instance(args, env);
+  return served;
+}
+
+/** One `cimd serve` on the shared database, allowing the agent (the caller stops it). */
+async function instance(args: string[], env: Record<string, string> = {}): Promise<Served> {
+  return serve(
     [
       '--port',
       String(await freePort()),
@@ -55,7 +62,6 @@ async function start(args: string[], env: Record<string, string> = {}): Promise<
     ],
     { cwd: dir, env },
   );
-  return served;
 }
 
 const proofFor = (s: Served, nonce?: string) => makeProof(key, { htu: tokenEndpoint(s), nonce });
@@ -100,11 +106,31 @@ describe('cimd serve --dpop-nonce', () => {
 
   it('CIMD_DPOP_NONCE and CIMD_DPOP_REQUIRED turn both on from the environment', async () => {
     const s = await start([], { CIMD_DPOP_NONCE: 'true', CIMD_DPOP_REQUIRED: 'true' });
-    expect(s.listening.dpop).toEqual({ required: true, nonce: true });
+    expect(s.listening.dpop).toEqual({ required: true, nonce: true, nonceSecret: 'random per start' });
     expect((await tokenBody(await askClientCredentials(s, agent), 400)).error).toBe('invalid_dpop_proof');
     const first = await askClientCredentials(s, agent, { dpop: await proofFor(s) });
     expect((await tokenBody(first, 400)).error).toBe('use_dpop_nonce');
     const nonce = first.headers.get('dpop-nonce') ?? '';
     await expectBound(await askClientCredentials(s, agent, { dpop: await proofFor(s, nonce) }));
   });
+
+  it('two instances given one CIMD_DPOP_NONCE_SECRET accept the nonces of each other; with a random secret each, they do not', async () => {
+    const env = { CIMD_DPOP_NONCE_SECRET: 'a-shared-secret-of-more-than-32-bytes-0123456789' };
+    const nonceOf = async (s: Served) =>
+      (await askClientCredentials(s, agent, { dpop: await proofFor(s) })).headers.get('dpop-nonce') ?? '';
+    const [a, b] = [await instance(['--dpop-nonce'], env), await instance(['--dpop-nonce'], env)];
+    try {
+      expect(a.listening.dpop).toMatchObject({ nonceSecret: 'given' });
+      await expectBound(await askClientCredentials(b, agent, { dpop: await proofFor(b, await nonceOf(a)) }));
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    const [c, d] = [await instance(['--dpop-nonce']), await instance(['--dpop-nonce'])];
+    try {
+      const refused = await askClientCredentials(d, agent, { dpop: await proofFor(d, await nonceOf(c)) });
+      expect((await tokenBody(refused, 400)).error).toBe('use_dpop_nonce');
+    } finally {
+      await Promise.all([c.stop(), d.stop()]);
+    }
+  }, 60_000);
 });

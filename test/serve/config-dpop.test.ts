@@ -1,9 +1,10 @@
 /**
- * `cimd serve`'s DPoP options (RFC 9449): `--dpop-required`, `--dpop-nonce` and
- * `--dpop-nonce-window`, with their environment variables and config-file keys: off by default,
- * checked at startup, and passed to the authorization server's `dpop` option.
+ * `cimd serve`'s DPoP options (RFC 9449): `--dpop-required`, `--dpop-nonce`,
+ * `--dpop-nonce-window` and the nonce secret (`CIMD_DPOP_NONCE_SECRET` or
+ * `--dpop-nonce-secret-file`), with their environment variables and config-file keys: off by
+ * default, checked at startup, and passed to the authorization server's `dpop` option.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,40 @@ describe('cimd serve DPoP options', () => {
     );
     expect(await problem(['--resource', RESOURCE], { CIMD_DPOP_REQUIRED: 'maybe' })).toMatch(
       /--dpop-required \(from CIMD_DPOP_REQUIRED\): expected true or false/,
+    );
+  });
+
+  it('the nonce secret comes from CIMD_DPOP_NONCE_SECRET or a file, is never printed, and has at least 32 bytes', async () => {
+    const secret = 'a-shared-secret-of-more-than-32-bytes-0123456789';
+    const fromEnv = await load(['--resource', RESOURCE, '--dpop-nonce'], { CIMD_DPOP_NONCE_SECRET: secret });
+    expect(fromEnv.dpop.nonceSecret?.secret.reveal()).toBe(secret);
+    expect(fromEnv.dpop.nonceSecret?.source).toBe('CIMD_DPOP_NONCE_SECRET');
+    expect(JSON.stringify(fromEnv)).not.toContain(secret);
+    const file = join(dir, 'nonce.secret');
+    writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+    const fromFile = await load(['--resource', RESOURCE, '--dpop-nonce', '--dpop-nonce-secret-file', file]);
+    expect(fromFile.dpop.nonceSecret).toMatchObject({ source: file });
+    expect(fromFile.dpop.nonceSecret?.secret.reveal()).toBe(secret);
+    const short = await problem(['--resource', RESOURCE, '--dpop-nonce'], {
+      CIMD_DPOP_NONCE_SECRET: 'short',
+    });
+    expect(short).toMatch(/CIMD_DPOP_NONCE_SECRET.*shorter than 32 bytes/);
+    expect(short).not.toMatch(/"short"/);
+  });
+
+  it('the nonce secret without --dpop-nonce, or in the config file, is a startup problem', async () => {
+    expect(
+      await problem(['--resource', RESOURCE], {
+        CIMD_DPOP_NONCE_SECRET: 'a-shared-secret-of-more-than-32-bytes-0123456789',
+      }),
+    ).toMatch(/CIMD_DPOP_NONCE_SECRET.*add --dpop-nonce/);
+    const file = writeConfig('nonce-secret.json', {
+      resources: [RESOURCE],
+      dpopNonce: true,
+      dpopNonceSecret: 'a-shared-secret-of-more-than-32-bytes-0123456789',
+    });
+    expect(await problem(['--config', file])).toMatch(
+      /keep secrets out of the config file; use "dpopNonceSecretFile"/,
     );
   });
 });

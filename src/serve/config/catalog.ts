@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { UPSTREAM_OPTIONS } from './catalog-upstream.js';
+import { UPSTREAM_OPTIONS, UPSTREAM_SECRET_PAIRS } from './catalog-upstream.js';
 import type { ConfigKey, ServeOptionSpec } from './option-spec.js';
 
 export type { ConfigKey, OptionKind, ServeOptionSpec, UpstreamConfigKey } from './option-spec.js';
@@ -172,6 +172,23 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
     unit: 'seconds',
   },
   {
+    key: 'dpopNonceSecretFile',
+    flag: '--dpop-nonce-secret-file <file>',
+    env: ['CIMD_DPOP_NONCE_SECRET_FILE'],
+    kind: 'string',
+    description:
+      'with --dpop-nonce: a file holding the secret nonces are made with (at least 32 bytes); give every instance behind one load balancer the same',
+    defaultText: 'a random secret per start',
+  },
+  {
+    key: 'dpopNonceSecret',
+    env: ['CIMD_DPOP_NONCE_SECRET'],
+    secret: true,
+    kind: 'string',
+    description: 'the DPoP nonce secret itself, from the environment only (never logged)',
+    defaultText: 'none',
+  },
+  {
     key: 'accessTokenTtl',
     flag: '--access-token-ttl <seconds>',
     env: ['CIMD_ACCESS_TOKEN_TTL'],
@@ -252,6 +269,15 @@ export const SERVE_OPTIONS: readonly ServeOptionSpec[] = Object.freeze([
     defaultText: 'info',
   },
 ] satisfies ServeOptionSpec[]);
+
+/**
+ * A secret read from the environment and its file twin (a flag, an environment variable or a
+ * config key): at most one of them is used, the one from the higher layer.
+ */
+export const SECRET_PAIRS: readonly { secret: ConfigKey; file: ConfigKey }[] = Object.freeze([
+  ...UPSTREAM_SECRET_PAIRS,
+  { secret: 'dpopNonceSecret', file: 'dpopNonceSecretFile' },
+]);
 
 /** The flag and environment variable of the config file itself (not a key of the file). */
 export const CONFIG_FILE_OPTION = Object.freeze({

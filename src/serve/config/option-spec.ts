@@ -55,6 +55,8 @@ export type ConfigKey =
   | 'dpopRequired'
   | 'dpopNonce'
   | 'dpopNonceWindow'
+  | 'dpopNonceSecretFile'
+  | 'dpopNonceSecret'
   | 'accessTokenTtl'
   | 'refreshTokenTtl'
   | 'scopes'

@@ -324,7 +324,7 @@ export function resolveServeConfig(
     signingKeys,
     registration: settings.registration,
     trust: resolveTrust(settings, problems),
-    dpop: resolveDpop(settings, problems),
+    dpop: resolveDpop(settings, secrets, problems),
     accessTokenTtlSeconds: settings.accessTokenTtl,
     refreshTokenTtlSeconds: settings.refreshTokenTtl,
     scopes: resolveScopes(settings, problems),

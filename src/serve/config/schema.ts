@@ -151,6 +151,8 @@ export const serveSettingsSchema = z.strictObject({
   dpopRequired: boolean(false),
   dpopNonce: boolean(false),
   dpopNonceWindow: optionalInteger(10, 3600, 'seconds'),
+  dpopNonceSecretFile: text(),
+  dpopNonceSecret: text({ secret: true }),
   accessTokenTtl: integer(600, 1, DAY_SECONDS, 'seconds'),
   refreshTokenTtl: integer(30 * DAY_SECONDS, 1, YEAR_SECONDS, 'seconds'),
   scopes: list(COMMAS_OR_SPACES),
