@@ -17,7 +17,7 @@ import { createDpopProofVerifier, type DpopReplayStore } from './proof.js';
 /** DPoP options of the resource middleware (`dpop` of `BearerAuthOptions`). */
 export interface DpopResourceOptions {
   /**
-   * Where proof `jti`s are recorded: any `Store` from `mcp-cimd/store` (memory, SQLite, ...) or
+   * Where proof `jti`s are recorded: any `Store` from `mcp-cimd/store` (memory, SQLite, Redis, ...) or
    * anything with its atomic `recordJti`. Instances of the MCP server given one shared store share
    * replay detection: a proof used at one is refused at every other (RFC 9449 §11.1). The
    * authorization server's own store will do (proofs are recorded per key thumbprint under a DPoP

@@ -2,8 +2,9 @@
  * DPoP proof replay across instances of one MCP server (RFC 9449 §11.1): two resource
  * middleware instances, each on its own loopback listener behind one public URL
  * (`publicOrigin`), as behind a load balancer. Given one `Store` as `replayStore` (the memory
- * store shared in process, or two SQLite stores opening one file as two processes would), a
- * proof used at one instance is refused at the other. Without it, each instance keeps its own
+ * store shared in process, two SQLite stores opening one file, or two Redis stores on connections
+ * of their own with one key prefix, as two processes would), a proof used at one instance is
+ * refused at the other. Without it, each instance keeps its own
  * record, which is why the option exists.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,8 +17,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DpopReplayStore } from '../../../src/server/dpop/proof.js';
 import { type BearerAuthEnv, bearerAuth } from '../../../src/server/resource/hono.js';
 import { createMemoryStore } from '../../../src/store/index.js';
+import { createRedisStore } from '../../../src/store/redis/index.js';
 import { createSqliteStore } from '../../../src/store/sqlite/index.js';
 import type { Store } from '../../../src/store/store.js';
+import {
+  closeInspector,
+  deletePrefix,
+  inspector,
+  REDIS_URL,
+  redisUrl,
+  uniquePrefix,
+} from '../../store/redis/redis-server.js';
 import { createDpopKey, type DpopKey, makeProof } from '../dpop/helpers.js';
 import {
   type AuthorizationServerFixture,
@@ -43,6 +53,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const server of servers.splice(0)) await close(server);
+  await closeInspector();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -107,6 +118,24 @@ describe('DPoP jti replay across instances sharing a Store (replayStore)', () =>
       for (const store of stores) await store.close();
     }
   });
+
+  it.skipIf(REDIS_URL === undefined)(
+    '§11.1: two Redis Stores on connections of their own, one key prefix: the replay is refused',
+    async () => {
+      const keyPrefix = uniquePrefix();
+      const stores: Store[] = [
+        await createRedisStore({ url: redisUrl(), keyPrefix }),
+        await createRedisStore({ url: redisUrl(), keyPrefix }),
+      ];
+      try {
+        const [a, b] = stores as [Store, Store];
+        await expectReplayRefused(await instance(a), await instance(b));
+      } finally {
+        for (const store of stores) await store.close();
+        await deletePrefix(inspector(), keyPrefix);
+      }
+    },
+  );
 
   it('without a shared replayStore each instance keeps its own record: the other instance does not see the proof', async () => {
     const proof = await makeProof(key, { htu: RESOURCE, accessToken: bound });
