@@ -4,7 +4,9 @@
  * metadata (RFC 9728) and its own metadata (RFC 8414), as the SDK does; a token is requested with
  * a `private_key_jwt` assertion (`aud` = the issuer, `typ` `client-authentication+jwt`) and the
  * `resource`; every MCP request carries it, and a new one is requested when it is about to expire
- * or the MCP server answers 401.
+ * or the MCP server answers 401. With a DPoP key (`dpop`), token requests carry a proof, the
+ * tokens are bound to the key (`token_type: DPoP`) and MCP requests present them as
+ * `Authorization: DPoP` with a fresh proof (RFC 9449), nonces retried.
  *
  * @module
  */
@@ -14,6 +16,7 @@ import {
   assertPrivateKeyJwtSupported,
   toAssertionSigner,
 } from './client-auth.js';
+import { createDpopClientFetch, type DpopKeyPair } from './dpop.js';
 import { SignInError } from './errors.js';
 import type { FetchLike } from './sign-in-fetch.js';
 
@@ -33,6 +36,11 @@ export interface ClientCredentialsOptions {
   scope?: string;
   /** The fetch used for discovery, token requests and MCP requests. Default `globalThis.fetch`. */
   fetch?: FetchLike;
+  /**
+   * A DPoP key (RFC 9449): token requests carry a proof by it and the tokens are bound to it.
+   * Default: none (Bearer tokens; a server that issues only DPoP tokens refuses the request).
+   */
+  dpop?: DpopKeyPair | Promise<DpopKeyPair>;
   /** Request a new token this long before the current one expires (at most half its lifetime), in ms. Default 30 000. */
   renewBeforeMs?: number;
   /** The clock, epoch ms. Default `Date.now`. */
@@ -93,7 +101,17 @@ function describeError(body: unknown): string {
  * to the SDK's Streamable HTTP transport.
  */
 export function createClientCredentialsFetch(options: ClientCredentialsOptions): ClientCredentialsFetch {
-  const baseFetch: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const plainFetch: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  /** The DPoP-bound access tokens held (sent as `Authorization: DPoP` with a proof). */
+  const bound = new Set<string>();
+  const baseFetch: FetchLike =
+    options.dpop === undefined
+      ? plainFetch
+      : createDpopClientFetch({
+          keyPair: options.dpop,
+          isBound: (token) => bound.has(token),
+          fetch: plainFetch,
+        });
   const now = options.now ?? Date.now;
   const renewBeforeMs = options.renewBeforeMs ?? 30_000;
   const signer = toAssertionSigner(options.signer);
@@ -184,10 +202,14 @@ export function createClientCredentialsFetch(options: ClientCredentialsOptions):
     if (typeof token.access_token !== 'string' || typeof token.token_type !== 'string') {
       throw new SignInError('ERR_SIGNIN_FAILED', `${server.tokenEndpoint} answered without an access token`);
     }
-    if (token.token_type.toLowerCase() !== 'bearer') {
+    const type = token.token_type.toLowerCase();
+    if (type === 'dpop' && options.dpop !== undefined) {
+      bound.clear();
+      bound.add(token.access_token);
+    } else if (type !== 'bearer') {
       throw new SignInError(
         'ERR_SIGNIN_FAILED',
-        `${server.tokenEndpoint} issued a ${token.token_type} token; this client sends Bearer tokens only`,
+        `${server.tokenEndpoint} issued a ${token.token_type} token; this client sends ${options.dpop === undefined ? 'Bearer tokens only' : 'Bearer and DPoP tokens only'}`,
       );
     }
     const expiresIn = typeof token.expires_in === 'number' ? token.expires_in * 1000 : undefined;

@@ -8,10 +8,12 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { VERSION } from '../version.js';
 import { createClientCredentialsFetch } from './client-credentials.js';
+import { loadDpopKeyPair } from './dpop.js';
 import { SignInError } from './errors.js';
 import { CimdOAuthClientProvider } from './provider.js';
 import type { CimdClientProviderOptions } from './provider-options.js';
 import { createSignInFetch, type FetchLike, type SdkAuth } from './sign-in-fetch.js';
+import { MemoryTokenStore } from './token-store.js';
 
 /** Options of {@link connect}: the provider's (without `serverUrl`), or a provider, plus the client's. */
 export interface ConnectOptions extends Omit<CimdClientProviderOptions, 'serverUrl' | 'clientMetadataUrl'> {
@@ -82,12 +84,16 @@ async function connectAsAgent(sdk: Sdk, serverUrl: string | URL, options: Connec
       "connect({ grant: 'client_credentials' }) needs clientMetadataUrl (the agent's client_id) and signer (createAssertionSigner(keySet) from mcp-cimd/keys).",
     );
   }
+  // One DPoP key per token store, as for the browser sign-in; a failure surfaces at the first token request.
+  const dpopKey = options.dpop ? loadDpopKeyPair(options.store ?? new MemoryTokenStore()) : undefined;
+  dpopKey?.catch(() => {});
   const agentFetch = createClientCredentialsFetch({
     serverUrl,
     clientId,
     signer: options.signer,
     ...(options.clientCredentialsScope === undefined ? {} : { scope: options.clientCredentialsScope }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(dpopKey === undefined ? {} : { dpop: dpopKey }),
   });
   await agentFetch.authorize();
   const transport = new sdk.StreamableHTTPClientTransport(new URL(String(serverUrl)), { fetch: agentFetch });

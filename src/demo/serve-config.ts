@@ -9,6 +9,7 @@
 
 import { join } from 'node:path';
 import { defaultSigningKeys, type StoreConfig } from '../serve/config/database.js';
+import { DEFAULT_DPOP_NONCE_WINDOW_SECONDS } from '../serve/config/dpop.js';
 import { resolveEncryptionKey } from '../serve/config/encryption-key.js';
 import type { ServeConfig } from '../serve/config/resolve.js';
 import { DEFAULT_RATE_LIMIT_PER_CLIENT, DEFAULT_RATE_LIMIT_PER_IP } from '../server/rate-limit/options.js';
@@ -55,6 +56,7 @@ export function demoServeConfig(input: DemoServeConfigInput): ServeConfig {
     },
     fetchProxy: undefined,
     trust: { mode: 'open', allow: [], deny: [], trusted: [] },
+    dpop: { required: false, nonce: false, nonceWindowSeconds: DEFAULT_DPOP_NONCE_WINDOW_SECONDS },
     accessTokenTtlSeconds: 600,
     refreshTokenTtlSeconds: 30 * 86_400,
     scopes: undefined,

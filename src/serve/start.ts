@@ -102,7 +102,25 @@ function serverOptions(
     ...(config.scopes === undefined ? {} : { scopesSupported: config.scopes }),
     ...(config.allowClientCredentials === undefined
       ? {}
-      : { clientCredentials: { allow: config.allowClientCredentials } }),
+      : {
+          clientCredentials: {
+            allow: config.allowClientCredentials,
+            ...(config.clientCredentialsResources === undefined
+              ? {}
+              : { resources: config.clientCredentialsResources }),
+          },
+        }),
+    dpop: {
+      required: config.dpop.required,
+      nonce: config.dpop.nonce
+        ? {
+            windowMs: config.dpop.nonceWindowSeconds * 1000,
+            ...(config.dpop.nonceSecret === undefined
+              ? {}
+              : { secret: config.dpop.nonceSecret.secret.reveal() }),
+          }
+        : false,
+    },
     ...(config.trustedAssertionIssuers === undefined
       ? {}
       : { trustedAssertionIssuers: config.trustedAssertionIssuers }),
@@ -210,6 +228,13 @@ export async function startAuthorizationServer(
         rateLimit: config.rateLimit,
         ...(config.fetchProxy === undefined ? {} : { fetchProxy: describeProxy(new URL(config.fetchProxy)) }),
         trustMode: config.trust.mode,
+        dpop: {
+          required: config.dpop.required,
+          nonce: config.dpop.nonce,
+          ...(config.dpop.nonce
+            ? { nonceSecret: config.dpop.nonceSecret === undefined ? 'random per start' : 'given' }
+            : {}),
+        },
         trustProxy: config.trustProxy,
         login: signIn.upstream === undefined ? 'dev-login' : 'upstream',
         ...(upstream === undefined

@@ -58,3 +58,51 @@ describe('cimd serve --allow-client-credentials', () => {
     expect(message).toMatch(/allow-client-credentials/);
   });
 });
+
+describe('cimd serve --client-credentials-resource', () => {
+  const OTHER = 'http://127.0.0.1:4002/mcp';
+  const AGENT = 'https://agent.example.com/client.json';
+
+  it('is absent by default: every --resource', async () => {
+    const config = await load(['--resource', RESOURCE, '--allow-client-credentials', AGENT]);
+    expect(config.clientCredentialsResources).toBeUndefined();
+  });
+
+  it('is repeatable; CIMD_CLIENT_CREDENTIALS_RESOURCES and the config file key set it too', async () => {
+    const base = ['--resource', RESOURCE, '--resource', OTHER, '--allow-client-credentials', AGENT];
+    const config = await load([
+      ...base,
+      '--client-credentials-resource',
+      OTHER,
+      '--client-credentials-resource',
+      RESOURCE,
+    ]);
+    expect(config.clientCredentialsResources).toEqual([OTHER, RESOURCE]);
+    expect(
+      (await load(base, { CIMD_CLIENT_CREDENTIALS_RESOURCES: OTHER })).clientCredentialsResources,
+    ).toEqual([OTHER]);
+    const file = writeConfig('cc-resources.json', {
+      resources: [RESOURCE, OTHER],
+      allowClientCredentials: [AGENT],
+      clientCredentialsResources: [RESOURCE],
+    });
+    expect((await load(['--config', file])).clientCredentialsResources).toEqual([RESOURCE]);
+  });
+
+  it('a resource that is not one of --resource is a startup problem naming the option', async () => {
+    const message = await problem([
+      '--resource',
+      RESOURCE,
+      '--allow-client-credentials',
+      AGENT,
+      '--client-credentials-resource',
+      OTHER,
+    ]);
+    expect(message).toMatch(/--client-credentials-resource.*127\.0\.0\.1:4002.*is not one of the resources/);
+  });
+
+  it('without --allow-client-credentials it is a startup problem (the grant is off)', async () => {
+    const message = await problem(['--resource', RESOURCE, '--client-credentials-resource', RESOURCE]);
+    expect(message).toMatch(/--client-credentials-resource.*--allow-client-credentials/);
+  });
+});

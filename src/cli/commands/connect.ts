@@ -26,6 +26,7 @@ interface ConnectFlags {
   key?: string;
   clientCredentials?: boolean;
   scope?: string;
+  dpop?: boolean;
   printUrl?: boolean;
   call?: string;
   args?: string;
@@ -59,6 +60,10 @@ export function connectCommand(io: CliIo, setExit: (code: number) => void): Comm
     .option(
       '--scope <scope>',
       'with --client-credentials: the scope to ask for (default: the document scope)',
+    )
+    .option(
+      '--dpop',
+      'ask for DPoP-bound tokens (RFC 9449): a key per token store, a proof with every request',
     )
     .option('--print-url', 'print the sign-in URL on stderr instead of opening the browser')
     .option('--call <tool>', 'call this tool instead of listing the tools')
@@ -215,6 +220,7 @@ async function runConnect(rawServerUrl: string, flags: ConnectFlags, io: CliIo):
       messages: io.stderr,
       callbackTimeoutMs,
       ...(signer === undefined ? {} : { signer }),
+      ...(flags.dpop ? { dpop: true } : {}),
       ...(flags.allowPrivateNetwork ? { allowPrivateNetwork: true } : {}),
     });
   } catch (error) {

@@ -224,11 +224,8 @@ export const UPSTREAM_OPTIONS: readonly ServeOptionSpec[] = [
   },
 ];
 
-/**
- * A secret read from the environment and its file twin (a flag, an environment variable or a
- * config key): at most one of them is used, the one from the higher layer.
- */
-export const SECRET_PAIRS: readonly { secret: UpstreamConfigKey; file: UpstreamConfigKey }[] = [
+/** The upstream secrets and their file twins (see `SECRET_PAIRS` in `catalog.ts`). */
+export const UPSTREAM_SECRET_PAIRS: readonly { secret: UpstreamConfigKey; file: UpstreamConfigKey }[] = [
   { secret: 'upstreamClientSecret', file: 'upstreamClientSecretFile' },
   { secret: 'encryptionKey', file: 'encryptionKeyFile' },
 ];

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { UPSTREAM_OPTIONS } from './catalog-upstream.js';
+import { UPSTREAM_OPTIONS, UPSTREAM_SECRET_PAIRS } from './catalog-upstream.js';
 import type { ConfigKey, ServeOptionSpec } from './option-spec.js';
 
 export type { ConfigKey, OptionKind, ServeOptionSpec, UpstreamConfigKey } from './option-spec.js';
@@ -155,6 +155,16 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
     defaultText: 'none (grant off)',
   },
   {
+    key: 'clientCredentialsResources',
+    flag: '--client-credentials-resource <uri>',
+    repeatable: true,
+    env: ['CIMD_CLIENT_CREDENTIALS_RESOURCES'],
+    kind: 'list',
+    description:
+      'a resource (one of --resource) client_credentials tokens may be issued for; repeatable; needs --allow-client-credentials',
+    defaultText: 'every --resource',
+  },
+  {
     key: 'trustedAssertionIssuers',
     flag: '--trusted-assertion-issuer <issuer=jwks-uri>',
     repeatable: true,
@@ -163,6 +173,51 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
     description:
       'an enterprise identity provider whose ID-JAGs (jwt-bearer grant) are accepted: its issuer, "=", its JWKS URL; repeatable',
     defaultText: 'none (grant off)',
+  },
+  {
+    key: 'dpopRequired',
+    flag: '--dpop-required',
+    env: ['CIMD_DPOP_REQUIRED'],
+    kind: 'boolean',
+    description:
+      'issue DPoP-bound tokens only (RFC 9449): refuse every token request without a DPoP proof (invalid_dpop_proof)',
+    defaultText: 'off (a proof is accepted, not required)',
+  },
+  {
+    key: 'dpopNonce',
+    flag: '--dpop-nonce',
+    env: ['CIMD_DPOP_NONCE'],
+    kind: 'boolean',
+    description:
+      'require server-issued nonces in DPoP proofs at /token (RFC 9449 §8: use_dpop_nonce, then the DPoP-Nonce header)',
+    defaultText: 'off',
+  },
+  {
+    key: 'dpopNonceWindow',
+    flag: '--dpop-nonce-window <seconds>',
+    env: ['CIMD_DPOP_NONCE_WINDOW'],
+    kind: 'integer',
+    description:
+      'with --dpop-nonce: how often a new nonce is issued (10 to 3600); a nonce is accepted for 1 to 2 windows',
+    defaultText: '300',
+    unit: 'seconds',
+  },
+  {
+    key: 'dpopNonceSecretFile',
+    flag: '--dpop-nonce-secret-file <file>',
+    env: ['CIMD_DPOP_NONCE_SECRET_FILE'],
+    kind: 'string',
+    description:
+      'with --dpop-nonce: a file holding the secret nonces are made with (at least 32 bytes); give every instance behind one load balancer the same',
+    defaultText: 'a random secret per start',
+  },
+  {
+    key: 'dpopNonceSecret',
+    env: ['CIMD_DPOP_NONCE_SECRET'],
+    secret: true,
+    kind: 'string',
+    description: 'the DPoP nonce secret itself, from the environment only (never logged)',
+    defaultText: 'none',
   },
   {
     key: 'accessTokenTtl',
@@ -254,6 +309,15 @@ export const SERVE_OPTIONS: readonly ServeOptionSpec[] = Object.freeze([
     defaultText: 'info',
   },
 ] satisfies ServeOptionSpec[]);
+
+/**
+ * A secret read from the environment and its file twin (a flag, an environment variable or a
+ * config key): at most one of them is used, the one from the higher layer.
+ */
+export const SECRET_PAIRS: readonly { secret: ConfigKey; file: ConfigKey }[] = Object.freeze([
+  ...UPSTREAM_SECRET_PAIRS,
+  { secret: 'dpopNonceSecret', file: 'dpopNonceSecretFile' },
+]);
 
 /** The flag and environment variable of the config file itself (not a key of the file). */
 export const CONFIG_FILE_OPTION = Object.freeze({

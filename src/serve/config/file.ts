@@ -2,7 +2,7 @@
  * The config-file layer of `cimd serve`: one JSON object whose keys are the camelCase keys of
  * the docs/configuration.md table (`{"port": 4000, "resources": ["https://mcp.example.com/mcp"]}`). Relative
  * file paths in it (`database`, `signingKeys`, `tlsCert`, `tlsKey`, `upstreamClientSecretFile`,
- * `upstreamKey`, `encryptionKeyFile`) are relative to the file.
+ * `upstreamKey`, `encryptionKeyFile`, `dpopNonceSecretFile`) are relative to the file.
  *
  * @module
  */
@@ -20,6 +20,7 @@ const PATH_KEYS: ReadonlySet<string> = new Set([
   'upstreamClientSecretFile',
   'upstreamKey',
   'encryptionKeyFile',
+  'dpopNonceSecretFile',
 ]);
 
 /** True for a file path (not `:memory:`, not a URL such as `sqlite:x` or `postgres://…`). */

@@ -10,12 +10,12 @@
 import { resolve as resolvePath } from 'node:path';
 import { InvalidOptionError } from '../../errors.js';
 import { parseProxyUrl } from '../../fetch/proxy.js';
-import { compileTrustedAssertionIssuers } from '../../server/auth/trusted-assertion-issuers.js';
 import { checkIssuer, checkResource } from '../../server/authorization-server/options.js';
-import { compileClientEntries, createTrustPolicy } from '../../server/clients/trust-policy.js';
+import { createTrustPolicy } from '../../server/clients/trust-policy.js';
 import { isLoopbackHostname } from '../../server/http/loopback.js';
 import { parseHttpsUrl } from '../../server/resource/https-url.js';
 import type { LogLevel } from '../logging.js';
+import { resolveAssertionIssuers, resolveClientCredentials } from './agent-grants.js';
 import {
   DEFAULT_DATABASE,
   defaultSigningKeys,
@@ -23,6 +23,7 @@ import {
   type SigningKeysConfig,
   type StoreConfig,
 } from './database.js';
+import { type DpopConfig, resolveDpop } from './dpop.js';
 import { type EncryptionKeyConfig, resolveEncryptionKey, SHARED_STORE_NEEDS_KEY } from './encryption-key.js';
 import type { KeyedProblem } from './errors.js';
 import { originOf } from './origin.js';
@@ -78,10 +79,17 @@ export interface ServeConfig {
    */
   allowClientCredentials?: string[];
   /**
+   * The resources `client_credentials` tokens may be issued for (with `allowClientCredentials`);
+   * absent: every resource.
+   */
+  clientCredentialsResources?: string[];
+  /**
    * Enterprise identity providers whose ID-JAGs the JWT bearer grant accepts, with their JWKS
    * URLs; absent: the grant is off.
    */
   trustedAssertionIssuers?: { issuer: string; jwksUri: string }[];
+  /** DPoP at the token endpoint: required or not, server nonces. */
+  dpop: DpopConfig;
   /** Access token lifetime, in seconds. */
   accessTokenTtlSeconds: number;
   /** Refresh token family lifetime, in seconds. */
@@ -273,44 +281,6 @@ function resolveTrust(settings: ServeSettings, problems: KeyedProblem[]): TrustC
   return trust;
 }
 
-function resolveClientCredentials(settings: ServeSettings, problems: KeyedProblem[]): string[] {
-  const entries = [...new Set(settings.allowClientCredentials ?? [])];
-  try {
-    compileClientEntries(entries, '--allow-client-credentials');
-  } catch (error) {
-    if (!(error instanceof InvalidOptionError)) throw error;
-    problems.push({ key: 'allowClientCredentials', message: error.message });
-  }
-  return entries;
-}
-
-function resolveAssertionIssuers(
-  settings: ServeSettings,
-  problems: KeyedProblem[],
-): { issuer: string; jwksUri: string }[] {
-  const issuers: { issuer: string; jwksUri: string }[] = [];
-  for (const entry of new Set(settings.trustedAssertionIssuers ?? [])) {
-    const at = entry.indexOf('=');
-    const issuer = at < 0 ? '' : entry.slice(0, at).trim();
-    const jwksUri = at < 0 ? '' : entry.slice(at + 1).trim();
-    if (issuer === '' || jwksUri === '') {
-      problems.push({
-        key: 'trustedAssertionIssuers',
-        message: `--trusted-assertion-issuer takes <issuer>=<jwks-uri>, e.g. https://idp.example.com=https://idp.example.com/jwks; got ${JSON.stringify(entry)}`,
-      });
-      continue;
-    }
-    issuers.push({ issuer, jwksUri });
-  }
-  try {
-    compileTrustedAssertionIssuers(issuers);
-  } catch (error) {
-    if (!(error instanceof InvalidOptionError)) throw error;
-    problems.push({ key: 'trustedAssertionIssuers', message: error.message });
-  }
-  return issuers;
-}
-
 function resolveScopes(settings: ServeSettings, problems: KeyedProblem[]): string[] | undefined {
   if (settings.scopes === undefined) return undefined;
   const bad = settings.scopes.find((scope) => !SCOPE_TOKEN.test(scope));
@@ -396,11 +366,12 @@ export function resolveServeConfig(
     settings.signingKeys === undefined
       ? defaultSigningKeys(store)
       : { kind: 'file', path: resolvePath(cwd, settings.signingKeys) };
+  const resources = resolveResources(settings, problems);
   const config: ServeConfig = {
     host,
     port: settings.port,
     issuer,
-    resources: resolveResources(settings, problems),
+    resources,
     demo: settings.demo || settings.upstreamDemo,
     store,
     signingKeys,
@@ -409,6 +380,7 @@ export function resolveServeConfig(
     rateLimit: resolveRateLimit(settings, problems),
     fetchProxy: resolveFetchProxy(settings, problems),
     trust: resolveTrust(settings, problems),
+    dpop: resolveDpop(settings, secrets, problems),
     accessTokenTtlSeconds: settings.accessTokenTtl,
     refreshTokenTtlSeconds: settings.refreshTokenTtl,
     scopes: resolveScopes(settings, problems),
@@ -427,8 +399,10 @@ export function resolveServeConfig(
   if (resolveEncryptionKey(secrets.encryptionKey, store, upstreamSignIn) === undefined) {
     problems.push({ key: 'encryptionKeyFile', message: SHARED_STORE_NEEDS_KEY });
   }
-  const allowClientCredentials = resolveClientCredentials(settings, problems);
-  if (allowClientCredentials.length > 0) config.allowClientCredentials = allowClientCredentials;
+  const clientCredentials = resolveClientCredentials(settings, resources, problems);
+  if (clientCredentials.allow.length > 0) config.allowClientCredentials = clientCredentials.allow;
+  if (clientCredentials.resources !== undefined)
+    config.clientCredentialsResources = clientCredentials.resources;
   const trustedAssertionIssuers = resolveAssertionIssuers(settings, problems);
   if (trustedAssertionIssuers.length > 0) config.trustedAssertionIssuers = trustedAssertionIssuers;
   return { config, problems };

@@ -23,13 +23,13 @@ function fail(ctx: z.RefinementCtx, message: string): never {
   return z.NEVER;
 }
 
-/** A whole number within `[min, max]`, from a number or a string of digits. */
-function integer(fallback: number, min: number, max: number, unit?: string) {
+/** A whole number within `[min, max]`, from a number or a string of digits; `undefined` when unset. */
+function optionalInteger(min: number, max: number, unit?: string) {
   return z
     .unknown()
     .optional()
-    .transform((value, ctx): number => {
-      if (value === undefined) return fallback;
+    .transform((value, ctx): number | undefined => {
+      if (value === undefined) return undefined;
       const number =
         typeof value === 'number'
           ? value
@@ -44,6 +44,11 @@ function integer(fallback: number, min: number, max: number, unit?: string) {
       }
       return number;
     });
+}
+
+/** A whole number within `[min, max]`, `fallback` when unset. */
+function integer(fallback: number, min: number, max: number, unit?: string) {
+  return optionalInteger(min, max, unit).transform((value): number => value ?? fallback);
 }
 
 /** A boolean, or `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off` (any case). */
@@ -129,20 +134,6 @@ const YEAR_SECONDS = 365 * DAY_SECONDS;
 /** The highest rate limit accepted, in requests per minute. */
 const MAX_RATE = 1_000_000;
 
-/** A whole number within `[min, max]`, or `undefined` when unset. */
-function optionalInteger(min: number, max: number, unit: string) {
-  const bounded = integer(min, min, max, unit);
-  return z
-    .unknown()
-    .optional()
-    .transform((value, ctx): number | undefined => {
-      if (value === undefined) return undefined;
-      const parsed = bounded.safeParse(value);
-      if (parsed.success) return parsed.data;
-      return fail(ctx, parsed.error.issues[0]?.message ?? `expected a whole number of ${unit}`);
-    });
-}
-
 /**
  * `--rate-limit`: requests per minute (default 600), or off: `false` (`--no-rate-limit`), `off`,
  * `false`, `no` or `0`.
@@ -184,7 +175,13 @@ export const serveSettingsSchema = z.strictObject({
   deny: list(COMMAS),
   trusted: list(COMMAS),
   allowClientCredentials: list(COMMAS),
+  clientCredentialsResources: list(COMMAS),
   trustedAssertionIssuers: list(COMMAS),
+  dpopRequired: boolean(false),
+  dpopNonce: boolean(false),
+  dpopNonceWindow: optionalInteger(10, 3600, 'seconds'),
+  dpopNonceSecretFile: text(),
+  dpopNonceSecret: text({ secret: true }),
   accessTokenTtl: integer(600, 1, DAY_SECONDS, 'seconds'),
   refreshTokenTtl: integer(30 * DAY_SECONDS, 1, YEAR_SECONDS, 'seconds'),
   scopes: list(COMMAS_OR_SPACES),

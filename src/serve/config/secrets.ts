@@ -1,7 +1,8 @@
 /**
  * The secrets of `cimd serve`'s configuration, read and checked before anything starts: the
  * upstream client secret (`CIMD_UPSTREAM_CLIENT_SECRET`, or a file), the encryption key
- * (`CIMD_ENCRYPTION_KEY`, or a file) and the `private_key_jwt` key for the upstream. Secrets are
+ * (`CIMD_ENCRYPTION_KEY`, or a file), the `private_key_jwt` key for the upstream and the DPoP
+ * nonce secret (`CIMD_DPOP_NONCE_SECRET`, or a file). Secrets are
  * never quoted in a message, and come out wrapped in {@link Secret}.
  *
  * A secret and its file twin: the one from the higher layer is used (a flag beats the
@@ -13,8 +14,7 @@
 import { resolve } from 'node:path';
 import { checkInitialAccessTokens } from '../../server/registration/initial-access-token.js';
 import { parseEncryptionKey } from '../../server/secrets/secret-box.js';
-import { type ConfigKey, optionName, specOf } from './catalog.js';
-import { SECRET_PAIRS } from './catalog-upstream.js';
+import { type ConfigKey, optionName, SECRET_PAIRS, specOf } from './catalog.js';
 import type { KeyedProblem } from './errors.js';
 import type { ConfigLayer } from './layers.js';
 import type { ServeSettings } from './schema.js';
@@ -27,6 +27,8 @@ export interface ReadSecrets {
   /** The encryption key given (32 bytes), and where it came from (a variable name or a path). */
   encryptionKey: { key: Secret<Uint8Array>; source: string } | undefined;
   upstreamKey: (UpstreamSigningKey & { path: string }) | undefined;
+  /** The DPoP nonce secret (at least 32 bytes of UTF-8), and where it came from. */
+  dpopNonceSecret: { secret: Secret; source: string } | undefined;
   /** The initial access tokens of `/register` (`--registration-token-file`), and their file. */
   registrationTokens: RegistrationTokens | undefined;
 }
@@ -37,6 +39,9 @@ export interface RegistrationTokens {
   path: string;
   tokens: Secret<readonly string[]>;
 }
+
+/** The shortest DPoP nonce secret, in bytes (an HMAC-SHA-256 key). */
+const MIN_DPOP_NONCE_SECRET_BYTES = 32;
 
 /**
  * Keeps one of each secret and its file twin in `merged` (removing the other): the one from the
@@ -130,6 +135,35 @@ async function registrationTokensOf(
   }
 }
 
+async function dpopNonceSecretOf(
+  settings: ServeSettings,
+  cwd: string,
+  problems: KeyedProblem[],
+): Promise<ReadSecrets['dpopNonceSecret']> {
+  const fromFile = settings.dpopNonceSecret === undefined;
+  const key: ConfigKey = fromFile ? 'dpopNonceSecretFile' : 'dpopNonceSecret';
+  let value = settings.dpopNonceSecret;
+  let source = 'CIMD_DPOP_NONCE_SECRET';
+  if (value === undefined && settings.dpopNonceSecretFile !== undefined) {
+    source = resolve(cwd, settings.dpopNonceSecretFile);
+    try {
+      value = await readSecretFile(source);
+    } catch (error) {
+      problems.push({ key, message: (error as Error).message });
+      return undefined;
+    }
+  }
+  if (value === undefined) return undefined;
+  if (Buffer.byteLength(value, 'utf8') < MIN_DPOP_NONCE_SECRET_BYTES) {
+    problems.push({
+      key,
+      message: `the DPoP nonce secret${fromFile ? ` in ${source}` : ''} is shorter than ${MIN_DPOP_NONCE_SECRET_BYTES} bytes: use a long random value, e.g. the output of \`openssl rand -base64 32\``,
+    });
+    return undefined;
+  }
+  return { secret: new Secret(value), source };
+}
+
 /** Reads every configured secret; a secret that cannot be read or is malformed is a problem. */
 export async function readSecrets(
   settings: ServeSettings,
@@ -150,5 +184,6 @@ export async function readSecrets(
     encryptionKey: await encryptionKeyOf(settings, cwd, problems),
     upstreamKey,
     registrationTokens: await registrationTokensOf(settings, cwd, problems),
+    dpopNonceSecret: await dpopNonceSecretOf(settings, cwd, problems),
   };
 }

@@ -17,8 +17,11 @@ import { createDpopProofVerifier, type DpopReplayStore } from './proof.js';
 /** DPoP options of the resource middleware (`dpop` of `BearerAuthOptions`). */
 export interface DpopResourceOptions {
   /**
-   * Where proof `jti`s are recorded: the shared `Store` (or anything with its atomic `recordJti`)
-   * when the MCP server runs as several instances. Default: a per-process memory record.
+   * Where proof `jti`s are recorded: any `Store` from `mcp-cimd/store` (memory, SQLite, Redis, ...) or
+   * anything with its atomic `recordJti`. Instances of the MCP server given one shared store share
+   * replay detection: a proof used at one is refused at every other (RFC 9449 §11.1). The
+   * authorization server's own store will do (proofs are recorded per key thumbprint under a DPoP
+   * namespace). Default: a per-process memory record, which another instance never sees.
    */
   replayStore?: DpopReplayStore;
   /**

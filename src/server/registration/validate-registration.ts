@@ -17,6 +17,10 @@
  *   `requireApplicationType` is `false`, in which case a missing one is recorded as `native`
  *   (what an MCP client on the user's machine is). A `web` client may not register a private-use
  *   scheme redirect URI: those are for native apps (RFC 8252 §7.1).
+ * - `client_credentials` in `grant_types` (an agent acting as itself, with no user) only with
+ *   `private_key_jwt` and its keys (`jwks` or `jwks_uri`): listed by a public client it is refused
+ *   (`invalid_client_metadata`), never dropped. Registering it grants nothing by itself: the token
+ *   endpoint still needs the server's `clientCredentials` policy to name the client.
  * - Only registered RFC 7591 members are kept; grant types this server does not implement are
  *   dropped; a malformed display URL (`client_uri`, `logo_uri`, `tos_uri`, `policy_uri`) is
  *   dropped rather than refused (RFC 7591 §3.2.1 lets the server replace values); defaults are
@@ -32,6 +36,7 @@ import type { Finding } from '../../document/findings.js';
 import { lintClientMetadata } from '../../document/lint.js';
 import { clientMetadataSchema } from '../../document/schema.js';
 import { SUPPORTED_GRANT_TYPES } from '../clients/validate-document.js';
+import { CLIENT_CREDENTIALS_GRANT } from '../grants/client-credentials.js';
 import { InvalidClientMetadataWireError, InvalidRedirectUriError, type OAuthError } from '../oauth-errors.js';
 
 /** What the validation needs from the server. */
@@ -56,6 +61,9 @@ export const APPLICATION_TYPES = ['native', 'web'] as const;
 
 /** An `application_type` value. */
 export type ApplicationType = (typeof APPLICATION_TYPES)[number];
+
+/** The grant types a registered client may list: the redirect-based ones and `client_credentials`. */
+const REGISTRABLE_GRANT_TYPES: readonly string[] = [...SUPPORTED_GRANT_TYPES, CLIENT_CREDENTIALS_GRANT];
 
 /** Request members the server assigns or does not support: ignored. */
 const IGNORED_MEMBERS = [
@@ -153,6 +161,18 @@ function checkWebRedirects(type: ApplicationType, uris: unknown): void {
   }
 }
 
+/**
+ * `client_credentials` is for clients that prove a key they hold (`private_key_jwt`): a public
+ * client has nothing to authenticate with, and this server issues no shared secrets.
+ */
+function checkClientCredentials(grants: unknown, method: unknown): void {
+  if (!Array.isArray(grants) || !grants.includes(CLIENT_CREDENTIALS_GRANT) || method === 'private_key_jwt')
+    return;
+  throw new InvalidClientMetadataWireError(
+    `the client_credentials grant needs token_endpoint_auth_method "private_key_jwt" with jwks or jwks_uri (the client signs its token requests with its key); ${JSON.stringify(String(method).slice(0, 50))} cannot use it. Remove client_credentials from grant_types, or register the client's public keys with private_key_jwt`,
+  );
+}
+
 function checkScope(scope: unknown, policy: RegistrationPolicy): void {
   const supported = policy.scopesSupported;
   if (typeof scope !== 'string' || supported === undefined) return;
@@ -188,6 +208,7 @@ export function validateRegistration(
   }
   checkRequired(input);
   const method = input.token_endpoint_auth_method ?? 'none';
+  checkClientCredentials(input.grant_types, method);
   const kept: Record<string, unknown> = {};
   for (const member of KNOWN_MEMBERS) {
     if (input[member] !== undefined && !(IGNORED_MEMBERS as readonly string[]).includes(member)) {
@@ -214,7 +235,7 @@ export function validateRegistration(
   );
   for (const member of dropped) delete kept[member];
   const grants = (kept.grant_types as string[] | undefined) ?? ['authorization_code'];
-  kept.grant_types = SUPPORTED_GRANT_TYPES.filter((grant) => grants.includes(grant));
+  kept.grant_types = REGISTRABLE_GRANT_TYPES.filter((grant) => grants.includes(grant));
   kept.response_types = ['code'];
   return kept;
 }

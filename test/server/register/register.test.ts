@@ -167,7 +167,7 @@ describe('successful registration', () => {
     t = await createTestServer(host);
     const json = JSON.stringify({
       ...BASE,
-      grant_types: ['authorization_code', 'client_credentials', 'refresh_token'],
+      grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
       logo_uri: 'javascript:alert(1)',
       client_uri: 'https://app.example.com',
       is_admin: true,
