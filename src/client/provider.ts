@@ -361,7 +361,7 @@ export class CimdOAuthClientProvider {
    * validated issuer), then leaves the parameters to the SDK (undefined: `authorization_code`
    * with the code, this sign-in's PKCE verifier and this provider's redirect URI). This provider
    * has no non-interactive grant of its own: agents use `connect({ grant: 'client_credentials' })`
-   * or {@link requestIdJag} and {@link requestJwtBearerToken} (mcp-cimd/client).
+   * or `signInWithIdJag` (enterprise-managed authorization).
    *
    * @throws SignInError `ERR_SIGNIN_ISSUER_MISMATCH` when the discovery moved to another issuer
    *   since the sign-in started; `ERR_SIGNIN_FAILED` when no sign-in was started.
