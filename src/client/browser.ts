@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { SignInError } from './errors.js';
+import { isSecureOrLoopback } from './token-request.js';
 
 /** Receives the authorization URL of a sign-in (headless use, tests, custom UIs). */
 export type AuthorizationUrlHandler = (url: URL) => void | Promise<void>;
@@ -23,8 +24,6 @@ export function openerFor(platform: NodeJS.Platform, url: string): { command: st
   return { command: 'xdg-open', args: [url] };
 }
 
-const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /**
  * Refuses to hand out an authorization URL that is not https (or http on loopback, for local
  * development): the endpoint comes from the server's metadata, and an opener given `file:` or a
@@ -33,8 +32,7 @@ const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
  * @throws SignInError `ERR_SIGNIN_SERVER_UNSUPPORTED`.
  */
 export function assertOpenableUrl(url: URL): void {
-  if (url.protocol === 'https:') return;
-  if (url.protocol === 'http:' && LOOPBACK_HOSTNAMES.has(url.hostname)) return;
+  if (isSecureOrLoopback(url)) return;
   throw new SignInError(
     'ERR_SIGNIN_SERVER_UNSUPPORTED',
     `the authorization endpoint ${url.origin === 'null' ? url.protocol : url.origin} is not an https URL; refusing to open it.`,

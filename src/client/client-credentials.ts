@@ -10,15 +10,12 @@
  *
  * @module
  */
-import {
-  type AssertionSignerLike,
-  applyClientAuthentication,
-  assertPrivateKeyJwtSupported,
-  toAssertionSigner,
-} from './client-auth.js';
+import { type AssertionSignerLike, applyClientAuthentication, toAssertionSigner } from './client-auth.js';
+import { type DiscoveredServer, discoverAuthorizationServer } from './discover-server.js';
 import { createDpopClientFetch, type DpopKeyPair } from './dpop.js';
 import { SignInError } from './errors.js';
 import type { FetchLike } from './sign-in-fetch.js';
+import { postTokenRequest } from './token-request.js';
 
 /** Options of {@link createClientCredentialsFetch}. */
 export interface ClientCredentialsOptions {
@@ -54,46 +51,10 @@ interface HeldToken {
   renewAt: number | undefined;
 }
 
-/** What discovery found. */
-interface Discovered {
-  issuer: string;
-  tokenEndpoint: string;
-  resource: string;
-}
-
-type SdkAuthModule = typeof import('@modelcontextprotocol/sdk/client/auth.js');
-type SdkAuthUtils = typeof import('@modelcontextprotocol/sdk/shared/auth-utils.js');
-
-async function loadSdk(): Promise<{ auth: SdkAuthModule; utils: SdkAuthUtils }> {
-  try {
-    const [auth, utils] = await Promise.all([
-      import('@modelcontextprotocol/sdk/client/auth.js'),
-      import('@modelcontextprotocol/sdk/shared/auth-utils.js'),
-    ]);
-    return { auth, utils };
-  } catch (error) {
-    throw new SignInError(
-      'ERR_SIGNIN_FAILED',
-      'the client_credentials grant needs @modelcontextprotocol/sdk (1.24 or later) for discovery: npm install @modelcontextprotocol/sdk',
-      { cause: error },
-    );
-  }
-}
-
 /** A fetch for MCP requests that carries a client_credentials token; see {@link createClientCredentialsFetch}. */
 export interface ClientCredentialsFetch extends FetchLike {
   /** Requests a token now (discovering first, once); resolves with nothing secret. */
   authorize(): Promise<void>;
-}
-
-function describeError(body: unknown): string {
-  if (typeof body === 'object' && body !== null) {
-    const { error, error_description: description } = body as Record<string, unknown>;
-    if (typeof error === 'string') {
-      return typeof description === 'string' ? `${error}: ${description}` : error;
-    }
-  }
-  return 'no OAuth error in the response';
 }
 
 /**
@@ -116,68 +77,31 @@ export function createClientCredentialsFetch(options: ClientCredentialsOptions):
   const renewBeforeMs = options.renewBeforeMs ?? 30_000;
   const signer = toAssertionSigner(options.signer);
   const alg = typeof options.signer === 'function' ? undefined : options.signer.alg;
-  let discovered: Promise<Discovered> | undefined;
+  let discovered: Promise<DiscoveredServer> | undefined;
   let held: HeldToken | undefined;
   let pending: Promise<HeldToken> | undefined;
   let resourceMetadataUrl: URL | undefined;
 
-  async function discover(): Promise<Discovered> {
-    const sdk = await loadSdk();
-    const info = await sdk.auth.discoverOAuthServerInfo(options.serverUrl, {
-      fetchFn: baseFetch,
-      ...(resourceMetadataUrl === undefined ? {} : { resourceMetadataUrl }),
+  function discover(): Promise<DiscoveredServer> {
+    return discoverAuthorizationServer({
+      serverUrl: options.serverUrl,
+      grantType: 'client_credentials',
+      signingAlg: alg,
+      resourceMetadataUrl,
+      fetch: baseFetch,
     });
-    if (info.resourceMetadata === undefined) {
-      throw new SignInError(
-        'ERR_SIGNIN_SERVER_UNSUPPORTED',
-        `the MCP server at ${String(options.serverUrl)} publishes no protected-resource metadata (RFC 9728), so its authorization server cannot be found`,
-      );
-    }
-    const configured = sdk.utils.resourceUrlFromServerUrl(options.serverUrl);
-    const resource = info.resourceMetadata.resource;
-    if (!sdk.utils.checkResourceAllowed({ requestedResource: configured, configuredResource: resource })) {
-      throw new SignInError(
-        'ERR_SIGNIN_RESOURCE_MISMATCH',
-        `the protected-resource metadata names the resource ${resource}, which does not cover ${configured.href}`,
-      );
-    }
-    const metadata = info.authorizationServerMetadata;
-    if (metadata === undefined) {
-      throw new SignInError(
-        'ERR_SIGNIN_SERVER_UNSUPPORTED',
-        `the authorization server ${info.authorizationServerUrl} publishes no metadata (RFC 8414)`,
-      );
-    }
-    if (metadata.issuer !== info.authorizationServerUrl) {
-      throw new SignInError(
-        'ERR_SIGNIN_ISSUER_MISMATCH',
-        `the authorization server metadata says issuer ${JSON.stringify(metadata.issuer)}, not ${JSON.stringify(info.authorizationServerUrl)} (RFC 8414 §3.3); its endpoints are not used`,
-      );
-    }
-    const grants = metadata.grant_types_supported;
-    if (grants !== undefined && !grants.includes('client_credentials')) {
-      throw new SignInError(
-        'ERR_SIGNIN_SERVER_UNSUPPORTED',
-        `${metadata.issuer} does not offer the client_credentials grant (grant_types_supported: ${grants.join(', ')}); ask its operator to allow this agent`,
-      );
-    }
-    assertPrivateKeyJwtSupported(metadata, alg);
-    return { issuer: metadata.issuer, tokenEndpoint: metadata.token_endpoint, resource };
   }
 
   async function requestToken(): Promise<HeldToken> {
     discovered ??= discover();
-    let server: Discovered;
+    let server: DiscoveredServer;
     try {
       server = await discovered;
     } catch (error) {
       discovered = undefined;
       throw error;
     }
-    const headers = new Headers({
-      'content-type': 'application/x-www-form-urlencoded',
-      accept: 'application/json',
-    });
+    const headers = new Headers();
     const params = new URLSearchParams({ grant_type: 'client_credentials', resource: server.resource });
     if (options.scope !== undefined && options.scope !== '') params.set('scope', options.scope);
     await applyClientAuthentication(
@@ -186,18 +110,13 @@ export function createClientCredentialsFetch(options: ClientCredentialsOptions):
       params,
     );
     const started = now();
-    const response = await baseFetch(server.tokenEndpoint, {
-      method: 'POST',
+    const body = await postTokenRequest({
+      endpoint: server.tokenEndpoint,
+      params,
       headers,
-      body: params.toString(),
+      fetch: baseFetch,
+      what: 'token request (client_credentials)',
     });
-    const body: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) {
-      throw new SignInError(
-        'ERR_SIGNIN_FAILED',
-        `the token request (client_credentials) to ${server.tokenEndpoint} failed with ${response.status}: ${describeError(body)}`,
-      );
-    }
     const token = body as { access_token?: unknown; token_type?: unknown; expires_in?: unknown };
     if (typeof token.access_token !== 'string' || typeof token.token_type !== 'string') {
       throw new SignInError('ERR_SIGNIN_FAILED', `${server.tokenEndpoint} answered without an access token`);

@@ -44,12 +44,16 @@ export interface DpopProver {
   readonly alg: string;
   /** The RFC 7638 thumbprint of the key (the `cnf.jkt` of tokens bound to it). */
   thumbprint(): Promise<string>;
+  /** The public JWK put in every proof's `jwk` header (its public members only). */
+  publicJwk(): Promise<JWK>;
   /** A fresh proof for `method` `url`. */
   proof(method: string, url: string | URL, options?: DpopProofOptions): Promise<string>;
   /** The nonce last received from `url`'s origin. */
   nonceFor(url: string | URL): string | undefined;
   /** Remembers the `DPoP-Nonce` of `response` for `url`'s origin. */
   rememberNonce(url: string | URL, response: Response): void;
+  /** Remembers `nonce` for `url`'s origin (the newest wins). */
+  setNonce(url: string | URL, nonce: string): void;
 }
 
 function htuOf(url: string | URL): string {
@@ -75,6 +79,7 @@ export function createDpopProver(keyPair: DpopKeyPair, alg = 'ES256'): DpopProve
   return {
     alg,
     thumbprint: async () => calculateJwkThumbprint(await publicJwk(), 'sha256'),
+    publicJwk,
     async proof(method, url, options = {}) {
       const nonce = options.nonce ?? nonces.get(new URL(String(url)).origin);
       const claims: Record<string, unknown> = {
@@ -93,6 +98,9 @@ export function createDpopProver(keyPair: DpopKeyPair, alg = 'ES256'): DpopProve
     rememberNonce(url, response) {
       const nonce = response.headers.get('dpop-nonce');
       if (nonce !== null && nonce !== '') nonces.set(new URL(String(url)).origin, nonce);
+    },
+    setNonce(url, nonce) {
+      if (nonce !== '') nonces.set(new URL(String(url)).origin, nonce);
     },
   };
 }
@@ -173,10 +181,12 @@ export async function loadDpopKeyPair(store: KeyStore): Promise<DpopKeyPair> {
   return { privateKey: privateKey as CryptoKey, publicKey: publicKey as CryptoKey };
 }
 
-/** Options of {@link createDpopClientFetch}. */
+/** Options of {@link createDpopClientFetch}. Give `keyPair` or `prover`. */
 export interface DpopClientFetchOptions {
-  /** The key pair (e.g. from {@link loadDpopKeyPair}). */
-  keyPair: DpopKeyPair | Promise<DpopKeyPair>;
+  /** The key pair (e.g. from {@link loadDpopKeyPair}); a prover (ES256) is made for it. */
+  keyPair?: DpopKeyPair | Promise<DpopKeyPair>;
+  /** A prover to share (its key and remembered nonces), instead of `keyPair`. */
+  prover?: DpopProver | Promise<DpopProver>;
   /** Whether `accessToken` was issued as a DPoP token (`token_type: DPoP`). */
   isBound(accessToken: string): boolean | Promise<boolean>;
   /** The underlying fetch. Default `globalThis.fetch`. */
@@ -194,19 +204,30 @@ function isTokenRequest(method: string, body: unknown): boolean {
  * requests: token requests (a form with `grant_type`) get a proof; a request carrying
  * `Authorization: Bearer <token>` for a DPoP-bound token is sent as `Authorization: DPoP <token>`
  * with a proof (`ath`); each origin's `DPoP-Nonce` is remembered and a `use_dpop_nonce` answer is
- * retried once. Everything else passes through unchanged.
+ * retried once. A request that already carries a `DPoP` proof (SDK 2.x's `auth()` makes its own
+ * with the provider's `dpop()` session) and everything else pass through unchanged.
+ *
+ * @throws TypeError when neither `keyPair` nor `prover` is given.
  */
 export function createDpopClientFetch(options: DpopClientFetchOptions): FetchLike {
   const base: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  let prover: Promise<DpopProver> | undefined;
+  const { keyPair } = options;
+  if (options.prover === undefined && keyPair === undefined) {
+    throw new TypeError('createDpopClientFetch needs keyPair or prover');
+  }
+  let prover: Promise<DpopProver> | undefined =
+    options.prover === undefined ? undefined : Promise.resolve(options.prover);
   const proverOf = (): Promise<DpopProver> => {
-    prover ??= Promise.resolve(options.keyPair).then((keyPair) => createDpopProver(keyPair));
+    prover ??= Promise.resolve(keyPair as DpopKeyPair | Promise<DpopKeyPair>).then((pair) =>
+      createDpopProver(pair),
+    );
     return prover;
   };
   return async (input, init = {}) => {
     const url = String(input);
     const method = (init.method ?? 'GET').toUpperCase();
     const headers = new Headers(init.headers);
+    if (headers.has('dpop')) return base(input, init);
     const bearer = /^\s*bearer\s+(\S+)\s*$/i.exec(headers.get('authorization') ?? '')?.[1];
     let accessToken: string | undefined;
     if (bearer !== undefined && (await options.isBound(bearer))) accessToken = bearer;

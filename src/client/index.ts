@@ -56,6 +56,23 @@ export {
   isUseDpopNonce,
   loadDpopKeyPair,
 } from './dpop.js';
+export { createDpopSession, type DpopProofRequestLike, type DpopSessionLike } from './dpop-session.js';
+export {
+  type GrantClient,
+  ID_JAG_TOKEN_TYPE,
+  ID_TOKEN_TYPE,
+  type IdJag,
+  type IdJagRequest,
+  type IdJagSignIn,
+  type IdJagSignInOptions,
+  type IdpClient,
+  JWT_BEARER_GRANT_TYPE,
+  type JwtBearerTokenRequest,
+  requestIdJag,
+  requestJwtBearerToken,
+  signInWithIdJag,
+  TOKEN_EXCHANGE_GRANT_TYPE,
+} from './enterprise.js';
 export { isSignInError, SignInError, type SignInErrorCode } from './errors.js';
 export {
   CREDENTIALS_FILE_NAME,

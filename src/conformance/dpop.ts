@@ -1,14 +1,14 @@
 /**
  * The conformance suite's DPoP scenarios (`auth/dpop`, `auth/dpop-nonce`; SEP-1932, RFC 9449):
- * the CIMD provider signs in as usual, with a DPoP session from `@modelcontextprotocol/client`
- * 2.x added (`dpop()`), and the SDK's own transport presents the bound token with the `DPoP`
+ * the CIMD provider signs in as usual with `dpop: true`, so its `dpop()` hook gives
+ * `@modelcontextprotocol/client` 2.x a DPoP session (the token store's key), and the SDK's own transport presents the bound token with the `DPoP`
  * scheme and a fresh proof per request, retrying on `use_dpop_nonce` at the token endpoint and
  * at the MCP server. Interactive: after the transport's `UnauthorizedError`, the code from our
  * loopback listener goes to `transport.finishAuth(code, iss)` and the client connects again.
  *
  * @module
  */
-import type { DpopSession, OAuthClientProvider } from '@modelcontextprotocol/client';
+import type { OAuthClientProvider } from '@modelcontextprotocol/client';
 import { CimdOAuthClientProvider } from '../client/provider.js';
 import type { CimdClientProviderOptions } from '../client/provider-options.js';
 import { exerciseAndClose } from './exercise.js';
@@ -21,20 +21,6 @@ export function isDpopScenario(scenario: string | undefined): boolean {
   return (DPOP_SCENARIOS as readonly (string | undefined)[]).includes(scenario);
 }
 
-/** The CIMD provider with one DPoP session for its life (one key, the nonces the servers gave). */
-class DpopCimdProvider extends CimdOAuthClientProvider {
-  readonly #session: Promise<DpopSession>;
-
-  constructor(options: CimdClientProviderOptions, session: Promise<DpopSession>) {
-    super(options);
-    this.#session = session;
-  }
-
-  dpop(): Promise<DpopSession> {
-    return this.#session;
-  }
-}
-
 /** Runs a DPoP scenario: sign in (once), list the tools, call `test-tool` when there is one. */
 export async function runDpopScenario(
   serverUrl: string,
@@ -42,7 +28,7 @@ export async function runDpopScenario(
   clientInfo: { name: string; version: string },
 ): Promise<void> {
   const sdk = await import('@modelcontextprotocol/client');
-  const provider = new DpopCimdProvider({ ...options, serverUrl }, sdk.DpopSession.create());
+  const provider = new CimdOAuthClientProvider({ ...options, serverUrl, dpop: true });
   await provider.prepare();
   const authProvider = provider as unknown as OAuthClientProvider;
   const open = async () => {

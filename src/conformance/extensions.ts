@@ -2,13 +2,15 @@
  * The conformance suite's extension scenarios that involve no user: OAuth client credentials
  * (SEP-1046, with `client_secret_basic` or `private_key_jwt`), enterprise-managed authorization
  * (SEP-990: an RFC 8693 exchange of the IdP's ID token for an ID-JAG at the enterprise IdP, then
- * the RFC 7523 jwt-bearer grant at the authorization server) and workload identity (SEP-1933:
- * the jwt-bearer grant with a workload JWT). They run on `@modelcontextprotocol/client` 2.x: its
- * transport obtains the token when the server answers 401.
+ * the RFC 7523 jwt-bearer grant at the authorization server, both by `signInWithIdJag` of
+ * mcp-cimd/client) and workload identity (SEP-1933: the jwt-bearer grant with a workload JWT).
+ * They run on `@modelcontextprotocol/client` 2.x: except for enterprise-managed authorization,
+ * its transport obtains the token when the server answers 401.
  *
  * @module
  */
 import type { OAuthClientProvider } from '@modelcontextprotocol/client';
+import { signInWithIdJag } from '../client/enterprise.js';
 import { exerciseAndClose } from './exercise.js';
 
 /** The scenarios this module runs. */
@@ -100,29 +102,6 @@ function providerFor(sdk: Sdk2, scenario: string, context: Record<string, unknow
         privateKey: text(context, 'private_key_pem'),
         algorithm: text(context, 'signing_algorithm'),
       });
-    case 'auth/enterprise-managed-authorization': {
-      const idToken = text(context, 'idp_id_token');
-      const idpClientId = text(context, 'idp_client_id');
-      const idpTokenEndpoint = text(context, 'idp_token_endpoint');
-      const idpSecret = context.idp_client_secret;
-      return new sdk.CrossAppAccessProvider({
-        clientId,
-        clientSecret: text(context, 'client_secret'),
-        assertion: async (ctx) => {
-          const grant = await sdk.requestJwtAuthorizationGrant({
-            tokenEndpoint: idpTokenEndpoint,
-            audience: ctx.authorizationServerUrl,
-            resource: ctx.resourceUrl,
-            idToken,
-            clientId: idpClientId,
-            ...(typeof idpSecret === 'string' ? { clientSecret: idpSecret } : {}),
-            ...(ctx.scope === undefined ? {} : { scope: ctx.scope }),
-            fetchFn: ctx.fetchFn,
-          });
-          return grant.jwtAuthGrant;
-        },
-      });
-    }
     case 'auth/wif-jwt-bearer':
       return new WorkloadIdentityProvider(clientId, text(context, 'valid_jwt'));
     default:
@@ -146,9 +125,42 @@ export async function runExtensionScenario(
   clientInfo: { name: string; version: string },
 ): Promise<void> {
   const sdk = await import('@modelcontextprotocol/client');
-  const authProvider = providerFor(sdk, scenario, context);
-  const transport = new sdk.StreamableHTTPClientTransport(new URL(serverUrl), { authProvider });
+  const transport =
+    scenario === 'auth/enterprise-managed-authorization'
+      ? new sdk.StreamableHTTPClientTransport(new URL(serverUrl), {
+          fetch: await enterpriseFetch(serverUrl, context),
+        })
+      : new sdk.StreamableHTTPClientTransport(new URL(serverUrl), {
+          authProvider: providerFor(sdk, scenario, context),
+        });
   const client = new sdk.Client(clientInfo);
   await client.connect(transport);
   await exerciseAndClose(client);
+}
+
+/**
+ * Enterprise-managed authorization: the ID-JAG from the scenario's IdP for the user's ID token,
+ * exchanged at the authorization server (client_secret_basic, the scenario's credentials); a
+ * fetch that sends the access token.
+ */
+async function enterpriseFetch(
+  serverUrl: string,
+  context: Record<string, unknown>,
+): Promise<(url: string | URL, init?: RequestInit) => Promise<Response>> {
+  const idpSecret = context.idp_client_secret;
+  const { tokens } = await signInWithIdJag({
+    serverUrl,
+    idToken: text(context, 'idp_id_token'),
+    idp: {
+      tokenEndpoint: text(context, 'idp_token_endpoint'),
+      clientId: text(context, 'idp_client_id'),
+      ...(typeof idpSecret === 'string' ? { clientSecret: idpSecret } : {}),
+    },
+    client: { clientId: text(context, 'client_id'), clientSecret: text(context, 'client_secret') },
+  });
+  return (url, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set('authorization', `Bearer ${tokens.access_token}`);
+    return fetch(url, { ...init, headers });
+  };
 }

@@ -2,6 +2,7 @@
  * The provider on its own: construction checks (CIMD-URL-01/02, the document, the signer), the
  * registration order it gives the SDK (MCP-C-10), storage keyed by server (MCP-C-21) and state.
  */
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { AuthorizationServerMetadataLike } from '../../src/client/oauth-types.js';
 import { CimdOAuthClientProvider } from '../../src/client/provider.js';
@@ -261,5 +262,49 @@ describe('tokens: keyed by issuer, MCP server and client id (MCP-C-21)', () => {
     await p.invalidateCredentials('all');
     expect(store.keys()).toEqual([]);
     expect(await p.discoveryState()).toBeUndefined();
+  });
+});
+
+describe('SDK 2.x hooks: prepareTokenRequest, dpop, the issuer context', () => {
+  it('prepareTokenRequest leaves the code exchange to the SDK, at the issuer the sign-in started at only', () => {
+    const p = provider();
+    expect(() => p.prepareTokenRequest()).toThrow(expect.objectContaining({ code: 'ERR_SIGNIN_FAILED' }));
+    p.saveDiscoveryState({ authorizationServerUrl: AS, authorizationServerMetadata: metadata() });
+    p.saveCodeVerifier('verifier');
+    expect(p.prepareTokenRequest('mcp:tools')).toBeUndefined();
+    p.saveDiscoveryState({
+      authorizationServerUrl: 'https://new-as.example.com/',
+      authorizationServerMetadata: metadata({ issuer: 'https://new-as.example.com' }),
+    });
+    expect(() => p.prepareTokenRequest()).toThrow(
+      expect.objectContaining({ code: 'ERR_SIGNIN_ISSUER_MISMATCH' }),
+    );
+  });
+
+  it('dpop() is undefined unless dpop is on; on, one session per provider with the store key', async () => {
+    expect(await provider().dpop()).toBeUndefined();
+    const store = new MemoryTokenStore();
+    const p = provider({ store, dpop: true });
+    const session = await p.dpop();
+    expect(await p.dpop()).toBe(session);
+    expect(session?.alg).toBe('ES256');
+    expect(session?.thumbprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const proof = await session?.buildProof({ htm: 'post', htu: 'https://as.example.com/token?x=1' });
+    const header = decodeProtectedHeader(proof ?? '');
+    const payload = decodeJwt(proof ?? '');
+    expect(header).toMatchObject({ typ: 'dpop+jwt', alg: 'ES256', jwk: session?.publicJwk });
+    expect(payload).toMatchObject({ htm: 'POST', htu: 'https://as.example.com/token' });
+    session?.rememberNonce('https://as.example.com/anything', 'n-1');
+    expect(session?.nonceFor('https://as.example.com/token')).toBe('n-1');
+  });
+
+  it('saveTokens with only the SDK 2.x issuer context (no discovery seen) keys the tokens by that issuer', async () => {
+    const store = new MemoryTokenStore();
+    const p = provider({ store, preRegistered: { clientId: 'pre-1', issuer: 'https://as.example.com' } });
+    await p.prepare();
+    await p.clientInformation({ issuer: 'https://as.example.com' });
+    await p.saveTokens({ access_token: 't', token_type: 'Bearer' }, { issuer: 'https://as.example.com' });
+    expect((await p.tokens({ issuer: 'https://as.example.com' }))?.access_token).toBe('t');
+    expect((await provider({ store }).tokens())?.issuer).toBe('https://as.example.com');
   });
 });
