@@ -20,6 +20,7 @@ import {
   type Validators,
   validatorsOf,
 } from '../cache/http-freshness.js';
+import type { EmitEvent } from '../events.js';
 import { createSharedKeySetTier } from './jwks-store-tier.js';
 import { buildKeySet, type ClientKeySet } from './key-set.js';
 
@@ -65,6 +66,8 @@ export interface JwksCacheOptions {
   maxEntries?: number;
   /** The clock, epoch ms. Default `Date.now`. */
   now?: () => number;
+  /** Receives `fetch.completed` and `cache.lookup` events (target `jwks`). Default: none. */
+  emit?: EmitEvent;
 }
 
 /** A key set loaded from a `jwks_uri`. */
@@ -137,6 +140,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
   const cooldownMs = options.kidRefetchCooldownMs ?? DEFAULT_KID_REFETCH_COOLDOWN_MS;
   const maxBytes = options.maxBytes ?? JWKS_MAX_BYTES;
   const now = options.now ?? Date.now;
+  const emit: EmitEvent = options.emit ?? (() => {});
   const entries = new LRUCache<string, Entry>({ max: options.maxEntries ?? DEFAULT_MAX_CACHED_KEY_SETS });
   const inFlight = new Map<string, Promise<Entry>>();
 
@@ -177,12 +181,30 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
 
   const fetchFromHost = async (url: string, previous: Entry | undefined): Promise<Entry> => {
     const headers = previous === undefined ? {} : conditionalHeaders(previous.validators);
-    const response = await fetcher.fetch(url, {
-      maxBytes,
-      headers,
-      allowNotModified: previous !== undefined,
+    let response: SafeFetchResponse;
+    let entry: Entry;
+    try {
+      response = await fetcher.fetch(url, {
+        maxBytes,
+        headers,
+        allowNotModified: previous !== undefined,
+      });
+      entry = entryFrom(url, response, previous);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      emit({
+        type: 'fetch.completed',
+        target: 'jwks',
+        outcome: 'failure',
+        ...(typeof code === 'string' ? { code } : {}),
+      });
+      throw error;
+    }
+    emit({
+      type: 'fetch.completed',
+      target: 'jwks',
+      outcome: response.status === 304 ? 'not_modified' : 'success',
     });
-    const entry = entryFrom(url, response, previous);
     entries.set(url, entry);
     await writeShared(url, entry);
     return entry;
@@ -198,8 +220,10 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
         const fromStore = await readShared(url);
         if (fromStore !== undefined && now() < fromStore.freshUntil) {
           entries.set(url, fromStore);
+          emit({ type: 'cache.lookup', target: 'jwks', result: 'hit' });
           return fromStore;
         }
+        emit({ type: 'cache.lookup', target: 'jwks', result: 'miss' });
       }
       return fetchFromHost(url, previous);
     })().finally(() => inFlight.delete(url));
@@ -210,7 +234,10 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
   return {
     async get(url) {
       const cached = entries.get(url);
-      if (cached !== undefined && now() < cached.freshUntil) return cached;
+      if (cached !== undefined && now() < cached.freshUntil) {
+        emit({ type: 'cache.lookup', target: 'jwks', result: 'hit' });
+        return cached;
+      }
       return load(url, false);
     },
     async refreshForUnknownKid(url) {

@@ -9,6 +9,7 @@ import type { SafeFetcher } from '../../fetch/types.js';
 import type { Store } from '../../store/store.js';
 import type { ClientAssertionVerifier } from '../auth/private-key-jwt.js';
 import type { ClientRegistry } from '../clients/registry.js';
+import type { EmitEvent } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator } from '../login/authenticator.js';
 import type { SigningKeyManager } from '../tokens/signing-keys.js';
@@ -24,6 +25,7 @@ export const ENDPOINT_PATHS = Object.freeze({
   revocation: '/revoke',
   jwks: '/jwks',
   health: '/health',
+  ready: '/ready',
   logo: '/logo',
 });
 
@@ -57,6 +59,8 @@ export interface ServerContext {
   /** The SSRF-safe fetcher for key sets and logos (64 KiB cap, the clients' network opt-ins and CAs). */
   readonly fetcher: SafeFetcher;
   readonly logger: Logger;
+  /** Reports an event to the observers (metrics, audit); a no-op without any. */
+  readonly emit: EmitEvent;
   /** The clock, epoch ms. */
   readonly now: () => number;
 }

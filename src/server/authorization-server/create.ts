@@ -12,7 +12,14 @@ import { createSafeFetcher } from '../../fetch/safe-fetch.js';
 import { createClientAssertionVerifier } from '../auth/private-key-jwt.js';
 import { createClientRegistry } from '../clients/registry.js';
 import { registerAuthorizeRoutes } from '../endpoints/authorize.js';
-import { registerJwksAndHealthRoutes } from '../endpoints/jwks.js';
+import { auditObserver } from '../audit/sinks.js';
+import {
+  checkReadiness,
+  createReadinessState,
+  type Readiness,
+  registerHealthRoutes,
+} from '../endpoints/health.js';
+import { registerJwksRoutes } from '../endpoints/jwks.js';
 import { registerMetadataRoutes } from '../endpoints/metadata.js';
 import { registerRegistrationRoutes } from '../endpoints/register.js';
 import { registerRevocationRoutes } from '../endpoints/revoke.js';
@@ -20,6 +27,7 @@ import { registerTokenRoutes } from '../endpoints/token.js';
 import { isLoopbackHostname } from '../http/loopback.js';
 import { peerAddressFromEnv, rememberPeerAddress } from '../http/peer.js';
 import { oauthErrorResponse } from '../http/responses.js';
+import { createEmitter, type ServerObserver } from '../events.js';
 import { silentLogger } from '../logger.js';
 import { isOAuthError } from '../oauth-errors.js';
 import { createSigningKeyManager } from '../tokens/signing-keys.js';
@@ -40,7 +48,22 @@ export interface AuthorizationServer {
   fetch(request: Request, env?: unknown): Promise<Response>;
   /** What the endpoints share (for embedding and tests). */
   readonly context: ServerContext;
-  /** Releases the client registry's fetchers and caches. The store is the caller's to close. */
+  /**
+   * Whether the server should receive traffic (what `/ready` answers): the store answers a cheap
+   * read, the signing keys are loaded, and {@link AuthorizationServer.drain} was not called.
+   */
+  readiness(): Promise<Readiness>;
+  /** Marks the server as draining (a graceful shutdown began): `/ready` answers 503 from now on. */
+  drain(): void;
+  /**
+   * Revokes `userId`'s remembered consent for `clientId` (the consent page shows again) and
+   * reports `consent.revoked`. Grants already issued are not touched.
+   */
+  revokeConsent(userId: string, clientId: string): Promise<void>;
+  /**
+   * Releases the client registry's fetchers and caches. The store and the audit sink are the
+   * caller's to close.
+   */
   close(): Promise<void>;
 }
 
@@ -67,8 +90,11 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   }
   const now = options.now ?? Date.now;
   const logger = options.logger ?? silentLogger;
+  const observers: ServerObserver[] = [...(options.observers ?? [])];
+  if (options.audit !== undefined) observers.push(auditObserver(options.audit, now, logger));
+  const emit = createEmitter(observers, logger);
   const clientOptions = options.clients ?? {};
-  const registry = createClientRegistry({ ...clientOptions, store: options.store, now });
+  const registry = createClientRegistry({ ...clientOptions, store: options.store, now, emit });
   const keyFetcher = createSafeFetcher({
     allowPrivateNetwork: clientOptions.allowPrivateNetwork ?? false,
     maxBytes: JWKS_MAX_BYTES,
@@ -82,6 +108,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     store: options.store,
     fetcher: keyFetcher,
     now,
+    emit,
     ...(assertionOptions.audience ? { audience: assertionOptions.audience } : {}),
     ...(assertionOptions.maxLifetimeMs ? { maxLifetimeMs: assertionOptions.maxLifetimeMs } : {}),
     ...(assertionOptions.clockSkewMs !== undefined ? { clockSkewMs: assertionOptions.clockSkewMs } : {}),
@@ -105,14 +132,25 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     authenticator: options.authenticator,
     fetcher: keyFetcher,
     logger,
+    emit,
     now,
   };
+  const readiness = createReadinessState();
 
   const app = new Hono();
   app.use('*', async (c, next) => {
+    const started = performance.now();
     const peer = peerAddressFromEnv(c.env);
     if (peer !== undefined) rememberPeerAddress(c.req.raw, peer);
     await next();
+    const route = c.req.routePath;
+    emit({
+      type: 'http.request',
+      method: c.req.method,
+      route: route === '/*' || route === '*' ? 'unmatched' : route,
+      status: c.res.status,
+      durationMs: performance.now() - started,
+    });
   });
   app.onError((error) => {
     if (isOAuthError(error)) return oauthErrorResponse(error);
@@ -123,7 +161,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     return oauthErrorResponse(error);
   });
   registerMetadataRoutes(app, context);
-  registerJwksAndHealthRoutes(app, context);
+  registerJwksRoutes(app, context);
+  registerHealthRoutes(app, context, readiness);
   registerAuthorizeRoutes(app, context);
   registerTokenRoutes(app, context);
   if (resolved.registration) registerRegistrationRoutes(app, context);
@@ -135,6 +174,12 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     app,
     context,
     fetch: async (request, env) => app.fetch(request, env),
+    readiness: () => checkReadiness(context, readiness),
+    drain: () => readiness.drain(),
+    revokeConsent: async (userId, clientId) => {
+      await options.store.revokeConsent(userId, clientId);
+      emit({ type: 'consent.revoked', clientId, sub: userId });
+    },
     close: async () => {
       await registry.close();
       await keyFetcher.close();

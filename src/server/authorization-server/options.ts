@@ -24,6 +24,8 @@ import {
   resolveDpopServerOptions,
 } from '../dpop/server-options.js';
 import { isLoopbackHostname } from '../http/loopback.js';
+import type { AuditSink } from '../audit/sinks.js';
+import type { ServerObserver } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator } from '../login/authenticator.js';
 import type { SigningKeyManager } from '../tokens/signing-keys.js';
@@ -69,7 +71,7 @@ export interface AuthorizationServerOptions {
   /** The server's signing keys. Default: a new ES256 key manager kept in memory. */
   signingKeys?: SigningKeyManager;
   /** Client resolution: trust policy, caches, budgets, private-network opt-ins (the store and clock are shared). */
-  clients?: Omit<ClientRegistryOptions, 'store' | 'now'>;
+  clients?: Omit<ClientRegistryOptions, 'store' | 'now' | 'emit'>;
   /**
    * Dynamic Client Registration (RFC 7591) at `/register`. Default `true`; `false` for CIMD-only
    * servers. DCR is deprecated in favour of CIMD (MCP 2026-07-28); an object turns it on with
@@ -132,6 +134,17 @@ export interface AuthorizationServerOptions {
   userClaims?: readonly UserClaim[];
   /** Receives structured logs; the server never logs otherwise. Default: silent. */
   logger?: Logger;
+  /**
+   * Receive the server's events (requests by route, fetches, cache lookups, budget refusals,
+   * tokens issued and refused, replays, consents, client document changes), e.g.
+   * `prometheusObserver` from `mcp-cimd/server/metrics`. Default: none.
+   */
+  observers?: readonly ServerObserver[];
+  /**
+   * Where audit events go (docs/audit.md): `functionAuditSink(fn)`, `streamAuditSink()`
+   * (stdout) or `await fileAuditSink(path)`. Default: none. The sink is the caller's to close.
+   */
+  audit?: AuditSink;
   /** The clock, epoch ms. Default `Date.now`. */
   now?: () => number;
 }

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { markReplay } from '../events.js';
 import type { AuthorizationCodeRecord, RefreshFamilyRecord } from '../../store/store.js';
 import type { ServerContext } from '../authorization-server/context.js';
 import { hasClientChanged } from '../clients/fingerprint.js';
@@ -134,6 +135,7 @@ export async function redeemAuthorizationCode(
         { event: 'code_replayed', clientId: client.clientId, grantId: record.grantId },
         'an authorization code was redeemed twice; the tokens issued from it are revoked',
       );
+      throw markReplay(new InvalidGrantError(INVALID_CODE), 'code', client.clientId);
     }
     throw new InvalidGrantError(INVALID_CODE);
   }

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { markReplay } from '../events.js';
 import type { RefreshFamilyChanges, RefreshFamilyRecord } from '../../store/store.js';
 import type { ServerContext } from '../authorization-server/context.js';
 import { sha256Base64url } from '../crypto.js';
@@ -103,6 +104,7 @@ export async function refreshTokens(
       'a refresh token was used twice; its family is revoked',
     );
     await grantEnded(context, result.family.grantId, 'refresh_token_reused');
+    throw markReplay(new InvalidGrantError(INVALID_TOKEN), 'refresh_token', auth.client.clientId);
   }
   if (result.status !== 'rotated') throw new InvalidGrantError(INVALID_TOKEN);
   const authTime = result.family.extra?.authTime;
