@@ -9,8 +9,13 @@
 export { createMemoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
 export type {
   AuthorizationCodeRecord,
+  ClientDocumentChanges,
+  ClientDocumentRecord,
+  ClientSummary,
   ConsentRecord,
   ConsumeCodeResult,
+  GrantFilter,
+  Page,
   RefreshFamilyChanges,
   RefreshFamilyRecord,
   RegisteredClientRecord,

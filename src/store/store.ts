@@ -111,6 +111,62 @@ export interface ConsentRecord {
   expiresAt: number;
 }
 
+/**
+ * What changed in a client's document compared with the fingerprint seen before it, computed by
+ * the server when it records a new fingerprint (see {@link Store.recordClientDocument}).
+ */
+export interface ClientDocumentChanges {
+  /** The fingerprint this document replaced (absent for the first document of a client). */
+  previousFingerprint?: string;
+  /** The top-level metadata fields whose value changed, sorted (e.g. `['client_name', 'redirect_uris']`). */
+  fields: string[];
+  /** RFC 7638 thumbprints of keys present now and not before. */
+  keysAdded: string[];
+  /** RFC 7638 thumbprints of keys present before and not now. */
+  keysRemoved: string[];
+}
+
+/** One document fingerprint of one client, as the server saw it. */
+export interface ClientDocumentRecord {
+  clientId: string;
+  /** The document's fingerprint (SHA-256 of its canonical JSON, base64url). */
+  fingerprint: string;
+  /** Epoch ms the server first accepted a document with this fingerprint. */
+  firstSeen: number;
+  /** Epoch ms the server last accepted it (recorded at most as often as the caller chooses). */
+  lastSeen: number;
+  /** `client_name` of this document, when it has one (for listings). */
+  clientName?: string;
+  /** What changed against the fingerprint before it (absent for a client's first document). */
+  changes?: ClientDocumentChanges;
+}
+
+/** One row of {@link Store.listClientDocuments}: a client and its newest document. */
+export interface ClientSummary {
+  clientId: string;
+  /** The fingerprint last recorded as new (the newest `firstSeen`). */
+  fingerprint: string;
+  clientName?: string;
+  /** Epoch ms of the client's earliest document. */
+  firstSeen: number;
+  /** Epoch ms of the latest sighting of any of its documents. */
+  lastSeen: number;
+  /** How many distinct fingerprints were recorded. */
+  documents: number;
+}
+
+/** Narrows a listing to one client, one user, or both (an empty filter lists everything). */
+export interface GrantFilter {
+  clientId?: string;
+  userId?: string;
+}
+
+/** Paging of listings: at most `limit` rows (default 100, at most 1000) after skipping `offset`. */
+export interface Page {
+  limit?: number;
+  offset?: number;
+}
+
 /** The storage every authorization-server instance shares. Every method is atomic. */
 export interface Store {
   /**
@@ -173,6 +229,52 @@ export interface Store {
   /** Stores `value` under `key` for `ttlMs`. */
   cacheSet(key: string, value: string, ttlMs: number): Promise<void>;
   cacheDelete(key: string): Promise<void>;
+
+  /**
+   * Lists the live refresh token families (not revoked, not expired) matching `filter`, newest
+   * first: what an operator sees as the grants of a client or a user.
+   */
+  listRefreshFamilies(filter: GrantFilter, page?: Page): Promise<RefreshFamilyRecord[]>;
+
+  /** Lists unexpired consents matching `filter`, newest first. */
+  listConsents(filter: GrantFilter, page?: Page): Promise<ConsentRecord[]>;
+
+  /**
+   * Records that the server accepted `clientId`'s document with `fingerprint` at `seenAt`
+   * (epoch ms). A new (client, fingerprint) pair is inserted with `firstSeen = lastSeen = seenAt`
+   * and `changes`, and the call resolves `true`; a known pair only moves `lastSeen` forward (never
+   * back) and resolves `false`. Of concurrent first calls for one pair exactly one resolves
+   * `true`. Records never expire on their own: they are the clients' history.
+   */
+  recordClientDocument(
+    record: Omit<ClientDocumentRecord, 'firstSeen' | 'lastSeen'> & { seenAt: number },
+  ): Promise<boolean>;
+  /** Every recorded document of `clientId`, oldest `firstSeen` first (empty when unknown). */
+  getClientDocuments(clientId: string): Promise<ClientDocumentRecord[]>;
+  /** Clients with at least one recorded document, most recently seen first. */
+  listClientDocuments(page?: Page): Promise<ClientSummary[]>;
+
+  /**
+   * Reads a durable server value (such as the sealed signing key set), or `undefined`. Unlike
+   * the cache, values never expire and are never evicted.
+   */
+  getState(name: string): Promise<string | undefined>;
+  /**
+   * Writes a durable server value. With `expected`, writes only when the current value is
+   * exactly `expected` (`null`: only when there is none) and resolves whether it wrote: a
+   * compare-and-set, so two instances cannot both replace one value. Without it, always writes
+   * and resolves `true`.
+   */
+  putState(name: string, value: string, expected?: string | null): Promise<boolean>;
+
+  /**
+   * Takes the lock `name` for `owner` for `ttlMs`. Resolves `true` when the lock was free (or
+   * expired) or already held by `owner` (whose hold is then extended), `false` while another
+   * owner holds it. Of concurrent calls by different owners for a free lock exactly one wins.
+   */
+  acquireLock(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Releases `name` when `owner` holds it; does nothing otherwise. */
+  releaseLock(name: string, owner: string): Promise<void>;
 
   /** Releases connections and timers. The store is unusable afterwards. */
   close(): Promise<void>;
