@@ -46,6 +46,26 @@ function integer(fallback: number, min: number, max: number, unit?: string) {
     });
 }
 
+/** A whole number within `[min, max]`, or `undefined` when unset. */
+function optionalInteger(min: number, max: number) {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): number | undefined => {
+      if (value === undefined) return undefined;
+      const number =
+        typeof value === 'number'
+          ? value
+          : typeof value === 'string' && /^\s*\d+\s*$/.test(value)
+            ? Number(value)
+            : Number.NaN;
+      if (!Number.isSafeInteger(number) || number < min || number > max) {
+        return fail(ctx, `expected a whole number from ${min} to ${max}; got ${show(value)}`);
+      }
+      return number;
+    });
+}
+
 /** A boolean, or `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off` (any case). */
 function boolean(fallback: boolean) {
   return z
@@ -173,6 +193,10 @@ export const serveSettingsSchema = z.strictObject({
   sessionTtl: integer(12 * 3600, 60, 30 * DAY_SECONDS, 'seconds'),
   encryptionKeyFile: text(),
   encryptionKey: text({ secret: true }),
+  metricsPort: optionalInteger(0, 65_535),
+  metricsHost: text(),
+  shutdownTimeout: integer(10, 0, 3600, 'seconds'),
+  audit: text(),
   logLevel: choice<LogLevel>(LOG_LEVELS, 'info'),
 });
 

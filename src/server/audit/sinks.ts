@@ -23,7 +23,8 @@ export interface AuditSink {
 
 /** A sink that hands every event to `receive` (e.g. to forward it to your log pipeline). */
 export function functionAuditSink(receive: (event: AuditEvent) => void): AuditSink {
-  if (typeof receive !== 'function') throw new InvalidOptionError('the audit sink function must be a function');
+  if (typeof receive !== 'function')
+    throw new InvalidOptionError('the audit sink function must be a function');
   return { write: receive };
 }
 

@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { markReplay } from '../events.js';
+
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { ResolvedClient } from '../clients/types.js';
+import { markReplay } from '../events.js';
 import { InvalidClientError } from '../oauth-errors.js';
 import { allowedAlgorithmsFor, checkAssertionAlgorithm } from './assertion-algorithms.js';
 import { checkAssertionClaims, checkAssertionType } from './assertion-claims.js';

@@ -9,10 +9,10 @@ import { Hono } from 'hono';
 import { InvalidOptionError } from '../../errors.js';
 import { JWKS_MAX_BYTES } from '../../fetch/limits.js';
 import { createSafeFetcher } from '../../fetch/safe-fetch.js';
+import { auditObserver } from '../audit/sinks.js';
 import { createClientAssertionVerifier } from '../auth/private-key-jwt.js';
 import { createClientRegistry } from '../clients/registry.js';
 import { registerAuthorizeRoutes } from '../endpoints/authorize.js';
-import { auditObserver } from '../audit/sinks.js';
 import {
   checkReadiness,
   createReadinessState,
@@ -24,10 +24,10 @@ import { registerMetadataRoutes } from '../endpoints/metadata.js';
 import { registerRegistrationRoutes } from '../endpoints/register.js';
 import { registerRevocationRoutes } from '../endpoints/revoke.js';
 import { registerTokenRoutes } from '../endpoints/token.js';
+import { createEmitter, type ServerObserver } from '../events.js';
 import { isLoopbackHostname } from '../http/loopback.js';
 import { peerAddressFromEnv, rememberPeerAddress } from '../http/peer.js';
 import { oauthErrorResponse } from '../http/responses.js';
-import { createEmitter, type ServerObserver } from '../events.js';
 import { silentLogger } from '../logger.js';
 import { isOAuthError } from '../oauth-errors.js';
 import { createSigningKeyManager } from '../tokens/signing-keys.js';

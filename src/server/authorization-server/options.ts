@@ -5,6 +5,7 @@
  */
 import { InvalidOptionError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
+import type { AuditSink } from '../audit/sinks.js';
 import type { AssertionAudienceMode } from '../auth/assertion-claims.js';
 import {
   compileTrustedAssertionIssuers,
@@ -23,9 +24,8 @@ import {
   type ResolvedDpopServerOptions,
   resolveDpopServerOptions,
 } from '../dpop/server-options.js';
-import { isLoopbackHostname } from '../http/loopback.js';
-import type { AuditSink } from '../audit/sinks.js';
 import type { ServerObserver } from '../events.js';
+import { isLoopbackHostname } from '../http/loopback.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator } from '../login/authenticator.js';
 import type { SigningKeyManager } from '../tokens/signing-keys.js';

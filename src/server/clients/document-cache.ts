@@ -66,7 +66,10 @@ export interface CacheEntry {
 }
 
 /** Reports a failed store operation; the cache carries on as if the shared tier had missed. */
-export type StoreErrorListener = (error: unknown, operation: 'cacheGet' | 'cacheSet' | 'cacheDelete') => void;
+export type StoreErrorListener = (
+  error: unknown,
+  operation: 'cacheGet' | 'cacheSet' | 'cacheDelete' | 'recordClientDocument',
+) => void;
 
 /** The subset of response headers a record keeps. */
 export function keepHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {

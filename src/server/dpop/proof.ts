@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { markReplay } from '../events.js';
+
 import {
   base64url,
   calculateJwkThumbprint,
@@ -20,6 +20,7 @@ import {
 } from 'jose';
 import { InvalidOptionError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
+import { markReplay } from '../events.js';
 import { ASYMMETRIC_JWS_ALGORITHMS } from '../tokens/signing-algorithms.js';
 import { InvalidDpopProofError, UseDpopNonceError } from './errors.js';
 import type { DpopNonceSource } from './nonce.js';
@@ -259,7 +260,9 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions): Dpop
     // §11.1: a proof is used once (jti recorded for as long as its iat would be accepted).
     if (!(await replayStore.recordJti(`${DPOP_JTI_NAMESPACE}:${jkt}`, jti, 2 * iatWindowMs + 1000))) {
       throw markReplay(
-        new InvalidDpopProofError('the DPoP proof was already used (its jti was seen before); make a fresh proof'),
+        new InvalidDpopProofError(
+          'the DPoP proof was already used (its jti was seen before); make a fresh proof',
+        ),
         'dpop',
       );
     }

@@ -46,7 +46,10 @@ export function createReadinessState(): ReadinessState {
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not answer within ${READY_TIMEOUT_MS} ms`)),
+      READY_TIMEOUT_MS,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -71,9 +74,7 @@ export async function checkReadiness(context: ServerContext, state: ReadinessSta
 
 /** The HTTP answer of `/ready` for `readiness`. */
 export function readinessResponse(readiness: Readiness): Response {
-  const body = readiness.ready
-    ? { status: 'ready' }
-    : { status: 'unavailable', reasons: readiness.reasons };
+  const body = readiness.ready ? { status: 'ready' } : { status: 'unavailable', reasons: readiness.reasons };
   return Response.json(body, {
     status: readiness.ready ? 200 : 503,
     headers: { 'cache-control': 'no-store' },

@@ -11,12 +11,12 @@
  * @module
  */
 
-import { markReplay } from '../events.js';
 import type { AuthorizationCodeRecord, RefreshFamilyRecord } from '../../store/store.js';
 import type { ServerContext } from '../authorization-server/context.js';
 import { hasClientChanged } from '../clients/fingerprint.js';
 import { CODE_VERIFIER_PATTERN, pkceS256Matches, sha256Base64url } from '../crypto.js';
 import { DPOP_JKT_EXTRA } from '../dpop/refresh-binding.js';
+import { markReplay } from '../events.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidGrantError } from '../oauth-errors.js';
 import type { AuthenticatedClient } from './client-authentication.js';

@@ -26,10 +26,11 @@
  *
  * @module
  */
-import { markReplay } from '../events.js';
+
 import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
 import { CLIENT_ASSERTION_ALGORITHMS } from '../auth/assertion-algorithms.js';
 import type { ServerContext } from '../authorization-server/context.js';
+import { markReplay } from '../events.js';
 import type { OAuthParams } from '../http/params.js';
 import {
   InvalidGrantError,
