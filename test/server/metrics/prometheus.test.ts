@@ -4,6 +4,9 @@
  * refusals by error code, replays by kind, document fetches and cache lookups, each on a
  * registry of its own.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { register as globalRegistry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../../../src/server/metrics/index.js';
@@ -109,5 +112,30 @@ describe('Prometheus metrics of an in-process server', () => {
       values: [],
     });
     expect(globalRegistry.getSingleMetric('cimd_http_requests_total')).toBeUndefined();
+  });
+});
+
+describe('prom-client stays out of the server library', () => {
+  it('only src/server/metrics imports it, and the package exports it as mcp-cimd/server/metrics', () => {
+    const root = fileURLToPath(new URL('../../../src/server/', import.meta.url));
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory()
+          ? files(join(dir, entry.name))
+          : entry.name.endsWith('.ts')
+            ? [join(dir, entry.name)]
+            : [],
+      );
+    const importers = files(root)
+      .filter((file) => /from 'prom-client'/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(root, file));
+    expect(importers).toEqual(['metrics/prometheus.ts']);
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      exports: Record<string, unknown>;
+    };
+    expect(pkg.exports['./server/metrics']).toEqual({
+      types: './dist/server/metrics/index.d.ts',
+      default: './dist/server/metrics/index.js',
+    });
   });
 });
