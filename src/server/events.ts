@@ -123,16 +123,26 @@ export interface ClientDocumentChangedEvent {
   readonly keysRemoved: readonly string[];
 }
 
-/** A client's inline keys changed (RFC 7638 thumbprints), or its `jwks_uri` moved. */
+/**
+ * A client's keys changed: its document's inline keys or `jwks_uri` (with the document
+ * fingerprints), or the key set served at its `jwks_uri` (with `jwksUri`, reported by the
+ * instance that fetched the new set).
+ */
 export interface ClientKeysChangedEvent {
   readonly type: 'client.keys_changed';
   readonly clientId: string;
-  readonly previousFingerprint: string;
-  readonly fingerprint: string;
+  /** The document fingerprint before, when the document changed. */
+  readonly previousFingerprint?: string;
+  /** The document fingerprint now, when the document changed. */
+  readonly fingerprint?: string;
+  /** RFC 7638 SHA-256 thumbprints of keys added. */
   readonly keysAdded: readonly string[];
+  /** Thumbprints of keys removed. */
   readonly keysRemoved: readonly string[];
-  /** Set when the change is a new `jwks_uri`. */
+  /** Set when the document now names another `jwks_uri`. */
   readonly jwksUriChanged?: boolean;
+  /** The `jwks_uri` whose served key set changed (the document itself did not). */
+  readonly jwksUri?: string;
 }
 
 /** Every event the server emits. */

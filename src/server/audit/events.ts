@@ -71,11 +71,12 @@ function fieldsOf(event: ServerEvent): [AuditEventType, Record<string, unknown>]
         event.type,
         {
           client_id: event.clientId,
-          previous_fingerprint: event.previousFingerprint,
-          fingerprint: event.fingerprint,
+          ...optional('previous_fingerprint', event.previousFingerprint),
+          ...optional('fingerprint', event.fingerprint),
           keys_added: [...event.keysAdded],
           keys_removed: [...event.keysRemoved],
           jwks_uri_changed: event.jwksUriChanged === true,
+          ...optional('jwks_uri', event.jwksUri),
         },
       ];
     case 'consent.granted':
