@@ -108,8 +108,8 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('cimd serve operations (the built bin)', () => {
-  it('serves metrics on their own listener, counting by route pattern and refusal code', async () => {
-    const served = await serve([]);
+  it('serves metrics on their own listener, counting by route pattern and refusal code; audit to stdout', async () => {
+    const served = await serve(['--audit', 'stdout']);
     const main = served.listening.url;
     expect(metricsUrl(served)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     expect(new URL(metricsUrl(served)).port).not.toBe(new URL(main).port);
@@ -142,6 +142,15 @@ describe('cimd serve operations (the built bin)', () => {
     ).toBe(1);
     expect(sample(after, 'cimd_tokens_refused_total', { error: 'unsupported_grant_type' })).toBe(1);
     expect(after).not.toContain('thing-7f3e9a');
+
+    // --audit stdout: the audit event is a JSON line beside the logs.
+    for (let i = 0; i < 200 && !served.lines.some((line) => line.type === 'token.refused'); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(served.lines.find((line) => line.type === 'token.refused')).toMatchObject({
+      version: 1,
+      error: 'unsupported_grant_type',
+    });
 
     // The metrics listener answers /health and /ready, and nothing else.
     const metricsOrigin = new URL(metricsUrl(served)).origin;
