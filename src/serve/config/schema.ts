@@ -23,13 +23,13 @@ function fail(ctx: z.RefinementCtx, message: string): never {
   return z.NEVER;
 }
 
-/** A whole number within `[min, max]`, from a number or a string of digits. */
-function integer(fallback: number, min: number, max: number, unit?: string) {
+/** A whole number within `[min, max]`, from a number or a string of digits; `undefined` when unset. */
+function optionalInteger(min: number, max: number, unit?: string) {
   return z
     .unknown()
     .optional()
-    .transform((value, ctx): number => {
-      if (value === undefined) return fallback;
+    .transform((value, ctx): number | undefined => {
+      if (value === undefined) return undefined;
       const number =
         typeof value === 'number'
           ? value
@@ -46,24 +46,9 @@ function integer(fallback: number, min: number, max: number, unit?: string) {
     });
 }
 
-/** A whole number within `[min, max]`, or `undefined` when unset. */
-function optionalInteger(min: number, max: number) {
-  return z
-    .unknown()
-    .optional()
-    .transform((value, ctx): number | undefined => {
-      if (value === undefined) return undefined;
-      const number =
-        typeof value === 'number'
-          ? value
-          : typeof value === 'string' && /^\s*\d+\s*$/.test(value)
-            ? Number(value)
-            : Number.NaN;
-      if (!Number.isSafeInteger(number) || number < min || number > max) {
-        return fail(ctx, `expected a whole number from ${min} to ${max}; got ${show(value)}`);
-      }
-      return number;
-    });
+/** A whole number within `[min, max]`, `fallback` when unset. */
+function integer(fallback: number, min: number, max: number, unit?: string) {
+  return optionalInteger(min, max, unit).transform((value): number => value ?? fallback);
 }
 
 /** A boolean, or `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off` (any case). */
