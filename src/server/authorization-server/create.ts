@@ -138,11 +138,14 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const readiness = createReadinessState();
 
   const app = new Hono();
+  const observed = observers.length > 0;
   app.use('*', async (c, next) => {
-    const started = performance.now();
+    const started = observed ? performance.now() : 0;
     const peer = peerAddressFromEnv(c.env);
     if (peer !== undefined) rememberPeerAddress(c.req.raw, peer);
     await next();
+    if (!observed) return;
+    // The route pattern that answered (never the raw path); the catch-all is this middleware.
     const route = c.req.routePath;
     emit({
       type: 'http.request',

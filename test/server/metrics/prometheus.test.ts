@@ -101,6 +101,24 @@ describe('Prometheus metrics of an in-process server', () => {
     expect(await sample('cimd_tokens_refused_total', { error: 'invalid_grant' })).toBe(1);
   });
 
+  it('counts document fetches refused by the per-origin budget, by limit', async () => {
+    metrics = createPrometheusMetrics();
+    t = await createTestServer(host, {
+      observers: [metrics.observer],
+      clients: {
+        allowPrivateNetwork: true,
+        fetchOptions: { ca: host.ca.caCert },
+        fetchBudget: { requestsPerMinute: 1 },
+      },
+    });
+    await t.server.context.registry.resolveClient(publicClient(host).clientId);
+    await expect(t.server.context.registry.resolveClient(publicClient(host).clientId)).rejects.toMatchObject({
+      code: 'ERR_CIMD_FETCH_BUDGET',
+    });
+    expect(await sample('cimd_fetch_budget_refusals_total', { limit: 'rate' })).toBe(1);
+    expect(await sample('cimd_client_cache_lookups_total', { target: 'document', result: 'miss' })).toBe(2);
+  });
+
   it('keeps each server on its own registry, never the global one', async () => {
     await start();
     const other = createPrometheusMetrics();
