@@ -8,6 +8,7 @@ import { calculateJwkThumbprint } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../../../src/server/index.js';
 import { createMemoryStore } from '../../../src/store/index.js';
+import { createSqliteStore } from '../../../src/store/sqlite/index.js';
 import {
   type CimdHost,
   createClock,
@@ -167,5 +168,31 @@ describe('the client document history', () => {
     expect(later?.lastSeen).toBe(t.clock.now());
     expect(later?.firstSeen).toBe(first?.firstSeen);
     expect(documentEvents(events)).toHaveLength(1);
+  });
+
+  it('works the same on the SQLite store', async () => {
+    const store = await createSqliteStore({ path: ':memory:' });
+    const events: ServerEvent[] = [];
+    const t = await start(events, store);
+    const client = publicClient(host);
+    const first = await t.server.context.registry.resolveClient(client.clientId);
+    client.update({ redirect_uris: ['http://127.0.0.1/moved'] });
+    t.clock.advance(PAST_CACHE);
+    await t.server.context.registry.invalidate(client.clientId);
+    const second = await t.server.context.registry.resolveClient(client.clientId);
+    expect(documentEvents(events)).toMatchObject([
+      { type: 'client.first_seen', fingerprint: first.fingerprint },
+      {
+        type: 'client.document_changed',
+        previousFingerprint: first.fingerprint,
+        fingerprint: second.fingerprint,
+        fields: ['redirect_uris'],
+      },
+    ]);
+    expect((await store.getClientDocuments(client.clientId)).map((record) => record.fingerprint)).toEqual([
+      first.fingerprint,
+      second.fingerprint,
+    ]);
+    await store.close();
   });
 });
