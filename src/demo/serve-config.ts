@@ -70,6 +70,9 @@ export function demoServeConfig(input: DemoServeConfigInput): ServeConfig {
     sessionTtlSeconds: 12 * 3600,
     userClaims: [],
     encryptionKey: resolveEncryptionKey(undefined, store, input.upstreamDemo ?? false) ?? { kind: 'none' },
+    metrics: undefined,
+    shutdownTimeoutSeconds: 10,
+    audit: { kind: 'off' },
     logLevel: 'info',
   };
 }

@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidOptionError } from '../errors.js';
 import { describeProxy } from '../fetch/proxy.js';
+import type { AuditSink } from '../server/audit/sinks.js';
 import {
   type AuthorizationServer,
   createAuthorizationServer,
@@ -27,7 +28,8 @@ import type { ServeConfig } from './config/resolve.js';
 import type { UpstreamConfig } from './config/upstream.js';
 import { openEncryptionKey } from './encryption.js';
 import { StartupError } from './errors.js';
-import { type Listener, listen } from './listen.js';
+import { ListenError, type Listener, listen } from './listen.js';
+import { createServeMetrics, listenForMetrics, openAuditSink } from './operations.js';
 import { logRequests } from './request-log.js';
 import { describeStore, openSigningKeys, openStore } from './store.js';
 import { createSignIn } from './upstream.js';
@@ -73,18 +75,35 @@ export interface RunningAuthorizationServer {
   readonly endpoints: Readonly<Record<string, string>>;
   /** The upstream sign-in (its `getUpstreamTokens` for tools in this process), when configured. */
   readonly upstream: UpstreamAuthenticator | undefined;
-  /** Stops accepting, waits for requests in flight, and closes the registry and the store. */
+  /** The metrics listener's origin (`/metrics`, `/health`, `/ready`), when `--metrics-port` is set. */
+  readonly metricsOrigin: string | undefined;
+  /**
+   * Drains: `/ready` answers 503, the listener stops accepting and waits up to
+   * `--shutdown-timeout` for requests in flight, then cuts what is left; then closes the metrics
+   * listener, the registry, the audit sink and the store.
+   */
   close(): Promise<void>;
+}
+
+/** What the server is built from besides the configuration. */
+interface ServerParts {
+  store: Store;
+  signingKeys: SigningKeyManager;
+  authenticator: Authenticator;
+  observers: AuthorizationServerOptions['observers'];
+  audit: AuditSink | undefined;
 }
 
 function serverOptions(
   config: ServeConfig,
   issuer: string,
-  parts: { store: Store; signingKeys: SigningKeyManager; authenticator: Authenticator },
+  parts: ServerParts,
   options: StartOptions,
 ): AuthorizationServerOptions {
   const { logger } = options;
   return {
+    ...(parts.observers === undefined ? {} : { observers: parts.observers }),
+    ...(parts.audit === undefined ? {} : { audit: parts.audit }),
     issuer,
     resources: config.resources,
     store: parts.store,
@@ -134,7 +153,9 @@ function serverOptions(
       onStoreError: (error, operation) =>
         logger.warn(
           { err: error, operation },
-          'the shared document cache is unavailable; carrying on without it',
+          operation === 'recordClientDocument'
+            ? 'the client document history could not be recorded; carrying on'
+            : 'the shared document cache is unavailable; carrying on without it',
         ),
     },
     logger,
@@ -158,6 +179,7 @@ function endpointsOf(server: AuthorizationServer): Record<string, string> {
     revocation_endpoint: endpoints.revocation.url,
     jwks_uri: endpoints.jwks.url,
     health: endpoints.health.url,
+    ready: endpoints.ready.url,
   };
   if (options.registration) list.registration_endpoint = endpoints.registration.url;
   return list;
@@ -186,7 +208,20 @@ export async function startAuthorizationServer(
   const tls = await readTls(config);
   const store = await openStore(config.store);
   let listener: Listener | undefined;
+  let metricsListener: Listener | undefined;
+  let audit: AuditSink | undefined;
   try {
+    audit = await openAuditSink(config.audit);
+    const metrics = config.metrics === undefined ? undefined : createServeMetrics();
+    let started: AuthorizationServer | undefined;
+    if (config.metrics !== undefined && metrics !== undefined) {
+      metricsListener = await listenForMetrics(config.metrics, metrics, () => started).catch((error) => {
+        if (!(error instanceof ListenError)) throw error;
+        throw new ListenError(
+          `${error.message.replace(/--port|--host/g, (flag) => `--metrics-${flag.slice(2)}`)}`,
+        );
+      });
+    }
     const encryption = await openEncryptionKey(config.encryptionKey);
     const signingKeys = await openSigningKeys(config.signingKeys, config.accessTokenTtlSeconds, {
       store,
@@ -205,13 +240,20 @@ export async function startAuthorizationServer(
     const signIn = createSignIn(config, upstream, { issuer, store, encryptionKey: encryption.key, logger });
     let server: AuthorizationServer;
     try {
-      const parts = { store, signingKeys, authenticator: signIn.authenticator };
+      const parts: ServerParts = {
+        store,
+        signingKeys,
+        authenticator: signIn.authenticator,
+        observers: metrics === undefined ? undefined : [metrics.observer],
+        audit,
+      };
       server = createAuthorizationServer(serverOptions(config, issuer, parts, options));
     } catch (error) {
       if (error instanceof InvalidOptionError) throw new StartupError(error.message);
       throw error;
     }
     listener.setHandler(logRequests(server.fetch, logger));
+    started = server;
     const endpoints = endpointsOf(server);
     const redirectUri = signIn.upstream?.callbackUrl;
     logger.info(
@@ -220,6 +262,9 @@ export async function startAuthorizationServer(
         issuer,
         url: listener.origin,
         endpoints,
+        ...(metricsListener === undefined ? {} : { metrics: `${metricsListener.origin}/metrics` }),
+        audit: config.audit.kind,
+        shutdownTimeoutSeconds: config.shutdownTimeoutSeconds,
         resources: config.resources,
         store: describeStore(config.store),
         signingKeys: config.signingKeys,
@@ -258,6 +303,8 @@ export async function startAuthorizationServer(
       );
     }
     const running = listener;
+    const runningMetrics = metricsListener;
+    const sink = audit;
     let closing: Promise<void> | undefined;
     return {
       issuer,
@@ -265,10 +312,14 @@ export async function startAuthorizationServer(
       server,
       endpoints,
       upstream: signIn.upstream,
+      metricsOrigin: runningMetrics?.origin,
       close: () => {
         closing ??= (async () => {
-          await running.close();
+          server.drain();
+          await running.close(config.shutdownTimeoutSeconds * 1000);
+          await runningMetrics?.close(0);
           await server.close();
+          await sink?.close?.();
           await store.close();
         })();
         return closing;
@@ -276,6 +327,8 @@ export async function startAuthorizationServer(
     };
   } catch (error) {
     await listener?.close(0);
+    await metricsListener?.close(0);
+    await audit?.close?.();
     await store.close();
     throw error;
   }

@@ -9,6 +9,16 @@
  */
 
 export type { UpstreamErrorCode } from '../error-codes/upstream.js';
+export {
+  AUDIT_EVENT_TYPES,
+  AUDIT_EVENT_VERSION,
+  type AuditEvent,
+  type AuditEventType,
+  type AuditSink,
+  fileAuditSink,
+  functionAuditSink,
+  streamAuditSink,
+} from './audit/index.js';
 // private_key_jwt client authentication
 export {
   type AssertionAudienceMode,
@@ -106,7 +116,27 @@ export {
   UseDpopNonceError,
   type VerifiedDpopProof,
 } from './dpop/index.js';
+export type { Readiness } from './endpoints/health.js';
 export { authorizationServerMetadata } from './endpoints/metadata.js';
+export type {
+  BudgetRefusalEvent,
+  CacheEvent,
+  ClientDocumentChangedEvent,
+  ClientFirstSeenEvent,
+  ClientKeysChangedEvent,
+  ConsentGrantedEvent,
+  ConsentRevokedEvent,
+  FetchEvent,
+  FetchTarget,
+  ReplayEvent,
+  ReplayKind,
+  RequestEvent,
+  ServerEvent,
+  ServerEventType,
+  ServerObserver,
+  TokenIssuedEvent,
+  TokenRefusedEvent,
+} from './events.js';
 export { ID_JAG_TYP, JWT_BEARER_GRANT } from './grants/jwt-bearer.js';
 export { isLoopbackAddress, peerAddressOf } from './http/peer.js';
 export { type Logger, silentLogger } from './logger.js';

@@ -1,118 +1,71 @@
 /**
- * `cimd serve`'s operations options in its configuration: `--rate-limit` / `--no-rate-limit` /
- * `--rate-limit-per-client` (flags, environment, config file), `--fetch-proxy` and
- * `--registration-token-file`, each with its checks.
+ * The operations options of `cimd serve`: `--metrics-port` / `--metrics-host`, `--shutdown-timeout`
+ * and `--audit` (flags, environment, config file), their defaults, and bad values refused with
+ * a message saying what is accepted.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addServeOptions, givenFlagArguments } from '../../src/serve/config/flags.js';
 import { configLoader } from './load-config.js';
 
 const RESOURCE = 'http://127.0.0.1:4001/mcp';
 const dir = mkdtempSync(join(tmpdir(), 'cimd-config-ops-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 const { load, problem, writeConfig } = configLoader(dir);
-const R = ['--resource', RESOURCE];
 
-describe('rate limit options', () => {
-  it('defaults to 600 per IP and ten times that per client_id', async () => {
-    expect((await load(R)).rateLimit).toEqual({ perIpPerMinute: 600, perClientPerMinute: 6000 });
-    expect((await load([...R, '--rate-limit', '100'])).rateLimit).toEqual({
-      perIpPerMinute: 100,
-      perClientPerMinute: 1000,
-    });
-    expect((await load([...R, '--rate-limit', '100', '--rate-limit-per-client', '50'])).rateLimit).toEqual({
-      perIpPerMinute: 100,
-      perClientPerMinute: 50,
-    });
+describe('cimd serve operations options', () => {
+  it('default to no metrics listener, a 10 s shutdown and no audit', async () => {
+    const config = await load(['--resource', RESOURCE]);
+    expect(config.metrics).toBeUndefined();
+    expect(config.shutdownTimeoutSeconds).toBe(10);
+    expect(config.audit).toEqual({ kind: 'off' });
   });
 
-  it('is turned off by --no-rate-limit, CIMD_RATE_LIMIT=off or 0, and "rateLimit": false', async () => {
-    expect((await load([...R, '--no-rate-limit'])).rateLimit).toBe(false);
-    expect((await load(R, { CIMD_RATE_LIMIT: 'off' })).rateLimit).toBe(false);
-    expect((await load(R, { CIMD_RATE_LIMIT: '0' })).rateLimit).toBe(false);
-    const file = writeConfig('off.json', { rateLimit: false });
-    expect((await load([...R, '--config', file])).rateLimit).toBe(false);
-    // A flag beats the environment.
-    expect((await load([...R, '--rate-limit', '7'], { CIMD_RATE_LIMIT: 'off' })).rateLimit).toMatchObject({
-      perIpPerMinute: 7,
-    });
-    expect((await load([...R, '--no-rate-limit'], { CIMD_RATE_LIMIT: '7' })).rateLimit).toBe(false);
-  });
-
-  it('writes --rate-limit and --no-rate-limit out again as given', () => {
-    for (const flags of [['--no-rate-limit'], ['--rate-limit', '42']]) {
-      const command = addServeOptions(new Command('serve').exitOverride());
-      command.parse([...R, ...flags], { from: 'user' });
-      expect(
-        givenFlagArguments(command).filter((argument) => argument.includes('rate') || argument === '42'),
-      ).toEqual(flags);
-    }
-  });
-
-  it('says what is wrong with a bad value', async () => {
-    expect(await problem([...R, '--rate-limit', 'many'])).toMatch(
-      /--rate-limit.*whole number of requests per minute/,
-    );
-    expect(await problem([...R, '--rate-limit-per-client', '0'])).toMatch(/--rate-limit-per-client/);
-    expect(await problem([...R, '--no-rate-limit', '--rate-limit-per-client', '5'])).toMatch(
-      /rate limits are off/,
-    );
-  });
-});
-
-describe('--fetch-proxy', () => {
-  it('takes an http(s) proxy origin from the flag or CIMD_FETCH_PROXY, and nothing from HTTPS_PROXY', async () => {
-    expect((await load([...R, '--fetch-proxy', 'http://proxy.corp:3128'])).fetchProxy).toBe(
-      'http://proxy.corp:3128/',
-    );
-    expect((await load(R, { CIMD_FETCH_PROXY: 'https://proxy.corp' })).fetchProxy).toBe(
-      'https://proxy.corp/',
-    );
+  it('take flags, the environment and the config file', async () => {
     expect(
-      (await load(R, { HTTPS_PROXY: 'http://proxy.corp:3128', HTTP_PROXY: 'http://p:1' })).fetchProxy,
-    ).toBeUndefined();
+      await load([
+        '--resource',
+        RESOURCE,
+        '--metrics-port',
+        '9464',
+        '--audit',
+        'stdout',
+        '--shutdown-timeout',
+        '0',
+      ]),
+    ).toMatchObject({
+      metrics: { host: '127.0.0.1', port: 9464 },
+      audit: { kind: 'stdout' },
+      shutdownTimeoutSeconds: 0,
+    });
+    const env = { CIMD_METRICS_PORT: '0', CIMD_METRICS_HOST: '::1', CIMD_AUDIT: 'file:logs/audit.jsonl' };
+    expect(await load(['--resource', RESOURCE], env)).toMatchObject({
+      metrics: { host: '::1', port: 0 },
+      audit: { kind: 'file', path: join(dir, 'logs/audit.jsonl') },
+    });
+    const file = writeConfig('ops.json', {
+      resources: [RESOURCE],
+      metricsPort: 9100,
+      audit: 'off',
+      shutdownTimeout: 30,
+    });
+    expect(await load(['--config', file])).toMatchObject({
+      metrics: { port: 9100 },
+      audit: { kind: 'off' },
+      shutdownTimeoutSeconds: 30,
+    });
   });
 
-  it('refuses other schemes and URLs with a path', async () => {
-    expect(await problem([...R, '--fetch-proxy', 'socks5://proxy:1080'])).toMatch(
-      /--fetch-proxy.*http:\/\/ or https:\/\//,
+  it('refuse bad values, saying what is accepted', async () => {
+    expect(await problem(['--resource', RESOURCE, '--audit', 'syslog'])).toMatch(
+      /--audit.*expected stdout, file:<path> or off; got "syslog"/,
     );
-    expect(await problem([...R, '--fetch-proxy', 'http://proxy:3128/x'])).toMatch(
-      /no path, query or fragment/,
+    expect(await problem(['--resource', RESOURCE, '--audit', 'file:'])).toMatch(/--audit/);
+    expect(await problem(['--resource', RESOURCE, '--metrics-port', '70000'])).toMatch(
+      /--metrics-port.*from 0 to 65535/,
     );
-  });
-});
-
-describe('--registration-token-file', () => {
-  it('reads one token a line, skipping blank lines and comments; the tokens never print', async () => {
-    const file = join(dir, 'tokens');
-    writeFileSync(file, '# ops team\n\n  token-one-0123456789abcdef  \ntoken-two-0123456789abcdef\n');
-    const config = await load([...R, '--registration-token-file', file]);
-    expect(config.registrationTokens?.path).toBe(file);
-    expect(config.registrationTokens?.tokens.reveal()).toEqual([
-      'token-one-0123456789abcdef',
-      'token-two-0123456789abcdef',
-    ]);
-    expect(JSON.stringify(config)).not.toContain('token-one');
-  });
-
-  it('refuses an empty file, a weak token and --no-registration', async () => {
-    const empty = join(dir, 'empty');
-    writeFileSync(empty, '# nothing\n');
-    expect(await problem([...R, '--registration-token-file', empty])).toMatch(/has no token/);
-    const weak = join(dir, 'weak');
-    writeFileSync(weak, 'token-one-0123456789abcdef\nabc\n');
-    const message = await problem([...R, '--registration-token-file', weak]);
-    expect(message).toMatch(/initial access token 2 is shorter than 16 characters/);
-    expect(message).not.toContain('abc\n');
-    const strong = join(dir, 'strong');
-    writeFileSync(strong, 'token-one-0123456789abcdef\n');
-    expect(await problem([...R, '--no-registration', '--registration-token-file', strong])).toMatch(
-      /registration is off/,
-    );
+    expect(await problem(['--resource', RESOURCE, '--shutdown-timeout', '-1'])).toMatch(/--shutdown-timeout/);
   });
 });

@@ -58,6 +58,9 @@ describe('cimd serve configuration: defaults', () => {
       sessionTtlSeconds: 43_200,
       userClaims: [],
       encryptionKey: { kind: 'none' },
+      metrics: undefined,
+      shutdownTimeoutSeconds: 10,
+      audit: { kind: 'off' },
       logLevel: 'info',
     } satisfies ServeConfig);
   });

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { OPERATIONS_OPTIONS } from './catalog-operations.js';
 import { UPSTREAM_OPTIONS, UPSTREAM_SECRET_PAIRS } from './catalog-upstream.js';
 import type { ConfigKey, ServeOptionSpec } from './option-spec.js';
 
@@ -300,6 +301,7 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
 export const SERVE_OPTIONS: readonly ServeOptionSpec[] = Object.freeze([
   ...CORE_OPTIONS,
   ...UPSTREAM_OPTIONS,
+  ...OPERATIONS_OPTIONS,
   {
     key: 'logLevel',
     flag: '--log-level <level>',

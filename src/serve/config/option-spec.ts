@@ -75,7 +75,11 @@ export type ConfigKey =
   | 'fetchProxy'
   | 'registrationTokenFile'
   | UpstreamConfigKey
+  | OperationsConfigKey
   | 'logLevel';
+
+/** The config keys of the operations options: metrics, shutdown, audit (see `catalog-operations.ts`). */
+export type OperationsConfigKey = 'metricsPort' | 'metricsHost' | 'shutdownTimeout' | 'audit';
 
 /** The config keys of the upstream identity provider options (see `catalog-upstream.ts`). */
 export type UpstreamConfigKey =

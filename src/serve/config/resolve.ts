@@ -114,7 +114,29 @@ export interface ServeConfig {
   userClaims: UserClaimName[];
   /** The key that encrypts upstream tokens at rest. */
   encryptionKey: EncryptionKeyConfig;
+  /** The metrics listener (`/metrics`, `/health`, `/ready`); `undefined`: none. */
+  metrics: { host: string; port: number } | undefined;
+  /** How long a graceful shutdown waits for requests in flight, in seconds. */
+  shutdownTimeoutSeconds: number;
+  /** Where audit events go. */
+  audit: AuditConfig;
   logLevel: LogLevel;
+}
+
+/** Where `cimd serve` writes audit events (`--audit`). */
+export type AuditConfig = { kind: 'off' } | { kind: 'stdout' } | { kind: 'file'; path: string };
+
+function resolveAudit(value: string | undefined, cwd: string, problems: KeyedProblem[]): AuditConfig {
+  if (value === undefined || value.toLowerCase() === 'off') return { kind: 'off' };
+  if (value.toLowerCase() === 'stdout') return { kind: 'stdout' };
+  if (value.startsWith('file:') && value.length > 'file:'.length) {
+    return { kind: 'file', path: resolvePath(cwd, value.slice('file:'.length)) };
+  }
+  problems.push({
+    key: 'audit',
+    message: `expected stdout, file:<path> or off; got ${JSON.stringify(value)}`,
+  });
+  return { kind: 'off' };
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
@@ -394,6 +416,12 @@ export function resolveServeConfig(
     sessionTtlSeconds: settings.sessionTtl,
     userClaims: resolveUserClaims(settings, problems),
     encryptionKey: resolveEncryptionKey(secrets.encryptionKey, store, upstreamSignIn) ?? { kind: 'none' },
+    metrics:
+      settings.metricsPort === undefined
+        ? undefined
+        : { host: settings.metricsHost ?? '127.0.0.1', port: settings.metricsPort },
+    shutdownTimeoutSeconds: settings.shutdownTimeout,
+    audit: resolveAudit(settings.audit, cwd, problems),
     logLevel: settings.logLevel,
   };
   if (resolveEncryptionKey(secrets.encryptionKey, store, upstreamSignIn) === undefined) {

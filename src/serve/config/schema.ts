@@ -214,6 +214,10 @@ export const serveSettingsSchema = z.strictObject({
   sessionTtl: integer(12 * 3600, 60, 30 * DAY_SECONDS, 'seconds'),
   encryptionKeyFile: text(),
   encryptionKey: text({ secret: true }),
+  metricsPort: optionalInteger(0, 65_535),
+  metricsHost: text(),
+  shutdownTimeout: integer(10, 0, 3600, 'seconds'),
+  audit: text(),
   logLevel: choice<LogLevel>(LOG_LEVELS, 'info'),
 });
 

@@ -133,9 +133,9 @@ export function clientKeySource(client: ResolvedClient, cache: JwksCache): Clien
   if (typeof jwksUri === 'string' && jwksUri !== '') {
     return {
       kind: 'jwks_uri',
-      current: () => cache.get(jwksUri).then((entry) => entry.keySet, remoteKeyFailure),
+      current: () => cache.get(jwksUri, client.clientId).then((entry) => entry.keySet, remoteKeyFailure),
       refreshForUnknownKid: () =>
-        cache.refreshForUnknownKid(jwksUri).then((entry) => entry?.keySet, remoteKeyFailure),
+        cache.refreshForUnknownKid(jwksUri, client.clientId).then((entry) => entry?.keySet, remoteKeyFailure),
     };
   }
   throw new InvalidClientError(

@@ -20,8 +20,9 @@ import {
   type Validators,
   validatorsOf,
 } from '../cache/http-freshness.js';
+import type { EmitEvent } from '../events.js';
 import { createSharedKeySetTier } from './jwks-store-tier.js';
-import { buildKeySet, type ClientKeySet } from './key-set.js';
+import { buildKeySet, type ClientKeySet, thumbprintsOf } from './key-set.js';
 
 /**
  * Default freshness bounds of a fetched key set: at least 60 s, at most 1 h. The upper bound is
@@ -65,6 +66,8 @@ export interface JwksCacheOptions {
   maxEntries?: number;
   /** The clock, epoch ms. Default `Date.now`. */
   now?: () => number;
+  /** Receives `fetch.completed` and `cache.lookup` events (target `jwks`). Default: none. */
+  emit?: EmitEvent;
 }
 
 /** A key set loaded from a `jwks_uri`. */
@@ -81,17 +84,19 @@ export interface CachedKeySet {
 export interface JwksCache {
   /**
    * The key set at `url`: the cached one while fresh, otherwise fetched (or revalidated).
+   * `clientId` names the client asking, for the `client.keys_changed` event a refetched set
+   * with other keys reports.
    *
    * @throws FetchError when the fetch fails; CimdError `ERR_CLIENT_KEYS` when the set is refused.
    */
-  get(url: string): Promise<CachedKeySet>;
+  get(url: string, clientId?: string): Promise<CachedKeySet>;
   /**
    * After an assertion named a `kid` the set at `url` lacks: fetches the set again unless it was
    * fetched less than the cooldown ago, in which case it resolves `undefined` (nothing new).
    *
    * @throws like {@link JwksCache.get}.
    */
-  refreshForUnknownKid(url: string): Promise<CachedKeySet | undefined>;
+  refreshForUnknownKid(url: string, clientId?: string): Promise<CachedKeySet | undefined>;
 }
 
 /** One entry: the set, and what its revalidation needs. */
@@ -137,6 +142,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
   const cooldownMs = options.kidRefetchCooldownMs ?? DEFAULT_KID_REFETCH_COOLDOWN_MS;
   const maxBytes = options.maxBytes ?? JWKS_MAX_BYTES;
   const now = options.now ?? Date.now;
+  const emit: EmitEvent = options.emit ?? (() => {});
   const entries = new LRUCache<string, Entry>({ max: options.maxEntries ?? DEFAULT_MAX_CACHED_KEY_SETS });
   const inFlight = new Map<string, Promise<Entry>>();
 
@@ -175,21 +181,55 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
     return { keySet, headers, validators: validatorsOf(headers), fetchedAt: at, freshUntil };
   };
 
-  const fetchFromHost = async (url: string, previous: Entry | undefined): Promise<Entry> => {
+  /** Reports `client.keys_changed` when a refetched set holds other keys than `previous`. */
+  const reportKeyChanges = async (url: string, clientId: string, previous: Entry, entry: Entry) => {
+    if (entry.keySet === previous.keySet) return;
+    const [before, after] = await Promise.all([thumbprintsOf(previous.keySet), thumbprintsOf(entry.keySet)]);
+    const keysAdded = [...after.keys()].filter((thumbprint) => !before.has(thumbprint)).sort();
+    const keysRemoved = [...before.keys()].filter((thumbprint) => !after.has(thumbprint)).sort();
+    if (keysAdded.length === 0 && keysRemoved.length === 0) return;
+    emit({ type: 'client.keys_changed', clientId, jwksUri: url, keysAdded, keysRemoved });
+  };
+
+  const fetchFromHost = async (
+    url: string,
+    previous: Entry | undefined,
+    clientId?: string,
+  ): Promise<Entry> => {
     const headers = previous === undefined ? {} : conditionalHeaders(previous.validators);
-    const response = await fetcher.fetch(url, {
-      maxBytes,
-      headers,
-      allowNotModified: previous !== undefined,
+    let response: SafeFetchResponse;
+    let entry: Entry;
+    try {
+      response = await fetcher.fetch(url, {
+        maxBytes,
+        headers,
+        allowNotModified: previous !== undefined,
+      });
+      entry = entryFrom(url, response, previous);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      emit({
+        type: 'fetch.completed',
+        target: 'jwks',
+        outcome: 'failure',
+        ...(typeof code === 'string' ? { code } : {}),
+      });
+      throw error;
+    }
+    emit({
+      type: 'fetch.completed',
+      target: 'jwks',
+      outcome: response.status === 304 ? 'not_modified' : 'success',
     });
-    const entry = entryFrom(url, response, previous);
+    if (previous !== undefined && clientId !== undefined)
+      await reportKeyChanges(url, clientId, previous, entry);
     entries.set(url, entry);
     await writeShared(url, entry);
     return entry;
   };
 
   /** Loads `url` with one load in flight per URL; `force` skips the caches. */
-  const load = (url: string, force: boolean): Promise<Entry> => {
+  const load = (url: string, force: boolean, clientId?: string): Promise<Entry> => {
     const pending = inFlight.get(url);
     if (pending !== undefined) return pending;
     const promise = (async () => {
@@ -198,25 +238,30 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
         const fromStore = await readShared(url);
         if (fromStore !== undefined && now() < fromStore.freshUntil) {
           entries.set(url, fromStore);
+          emit({ type: 'cache.lookup', target: 'jwks', result: 'hit' });
           return fromStore;
         }
+        emit({ type: 'cache.lookup', target: 'jwks', result: 'miss' });
       }
-      return fetchFromHost(url, previous);
+      return fetchFromHost(url, previous, clientId);
     })().finally(() => inFlight.delete(url));
     inFlight.set(url, promise);
     return promise;
   };
 
   return {
-    async get(url) {
+    async get(url, clientId) {
       const cached = entries.get(url);
-      if (cached !== undefined && now() < cached.freshUntil) return cached;
-      return load(url, false);
+      if (cached !== undefined && now() < cached.freshUntil) {
+        emit({ type: 'cache.lookup', target: 'jwks', result: 'hit' });
+        return cached;
+      }
+      return load(url, false, clientId);
     },
-    async refreshForUnknownKid(url) {
-      const current = entries.get(url) ?? (await load(url, false));
+    async refreshForUnknownKid(url, clientId) {
+      const current = entries.get(url) ?? (await load(url, false, clientId));
       if (now() - current.fetchedAt < cooldownMs) return undefined;
-      return load(url, true);
+      return load(url, true, clientId);
     },
   };
 }

@@ -6,8 +6,10 @@
  *
  * @module
  */
+
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { ResolvedClient } from '../clients/types.js';
+import { markReplay } from '../events.js';
 import { InvalidClientError } from '../oauth-errors.js';
 import { allowedAlgorithmsFor, checkAssertionAlgorithm } from './assertion-algorithms.js';
 import { checkAssertionClaims, checkAssertionType } from './assertion-claims.js';
@@ -115,6 +117,7 @@ function assertionOf(client: ResolvedClient, params: TokenRequestParams): string
 
 function cacheOptions(options: ClientAssertionVerifierOptions, settings: VerifierSettings): JwksCacheOptions {
   const cache: JwksCacheOptions = { fetcher: options.fetcher, now: settings.now };
+  if (options.emit !== undefined) cache.emit = options.emit;
   if (options.shareKeySets !== false && typeof options.store?.cacheGet === 'function')
     cache.store = options.store;
   if (options.jwksCacheBounds !== undefined) cache.bounds = options.jwksCacheBounds;
@@ -165,8 +168,12 @@ export function createClientAssertionVerifier(
       const key = await verifyAssertionSignature(assertion, header, alg, source);
       const ttlMs = Math.max(1, Math.ceil(claims.expiresAt + clockSkewMs - now()));
       if (!(await store.recordJti(client.clientId, claims.jti, ttlMs))) {
-        throw new InvalidClientError(
-          'this client_assertion was already used (its jti was seen before); sign a new one, with a fresh jti, for every request',
+        throw markReplay(
+          new InvalidClientError(
+            'this client_assertion was already used (its jti was seen before); sign a new one, with a fresh jti, for every request',
+          ),
+          'jti',
+          client.clientId,
         );
       }
       const verified: VerifiedClientAssertion = {

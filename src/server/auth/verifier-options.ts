@@ -7,6 +7,7 @@ import { InvalidOptionError } from '../../errors.js';
 import type { SafeFetcher } from '../../fetch/index.js';
 import type { Store } from '../../store/store.js';
 import type { CacheBounds } from '../cache/http-freshness.js';
+import type { EmitEvent } from '../events.js';
 import type { AssertionAudienceMode } from './assertion-claims.js';
 
 /** The part of the server's {@link Store} the verifier uses. */
@@ -55,6 +56,8 @@ export interface ClientAssertionVerifierOptions {
    * named an unknown `kid`, ms. Default 30 000. `0` refetches on every unknown `kid`.
    */
   kidRefetchCooldownMs?: number;
+  /** Receives the key-set cache's fetch and cache-lookup events (metrics). Default: none. */
+  emit?: EmitEvent;
   /** Whether fetched key sets are shared through `store.cacheGet` / `cacheSet`. Default `true`. */
   shareKeySets?: boolean;
   /** Fetched key sets kept in process. Default 1000. */

@@ -9,6 +9,7 @@ import type { SafeFetcher } from '../../fetch/types.js';
 import type { Store } from '../../store/store.js';
 import type { ClientAssertionVerifier } from '../auth/private-key-jwt.js';
 import type { ClientRegistry } from '../clients/registry.js';
+import type { EmitEvent } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator } from '../login/authenticator.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
@@ -25,6 +26,7 @@ export const ENDPOINT_PATHS = Object.freeze({
   revocation: '/revoke',
   jwks: '/jwks',
   health: '/health',
+  ready: '/ready',
   logo: '/logo',
 });
 
@@ -60,6 +62,8 @@ export interface ServerContext {
   readonly logger: Logger;
   /** The rate limits of `/authorize`, `/token` and `/register`; `undefined` when off. */
   readonly rateLimiter: RateLimiter | undefined;
+  /** Reports an event to the observers (metrics, audit); a no-op without any. */
+  readonly emit: EmitEvent;
   /** The clock, epoch ms. */
   readonly now: () => number;
 }

@@ -9,14 +9,22 @@ import { Hono } from 'hono';
 import { InvalidOptionError } from '../../errors.js';
 import { JWKS_MAX_BYTES } from '../../fetch/limits.js';
 import { createSafeFetcher } from '../../fetch/safe-fetch.js';
+import { auditObserver } from '../audit/sinks.js';
 import { createClientAssertionVerifier } from '../auth/private-key-jwt.js';
 import { createClientRegistry } from '../clients/registry.js';
 import { registerAuthorizeRoutes } from '../endpoints/authorize.js';
-import { registerJwksAndHealthRoutes } from '../endpoints/jwks.js';
+import {
+  checkReadiness,
+  createReadinessState,
+  type Readiness,
+  registerHealthRoutes,
+} from '../endpoints/health.js';
+import { registerJwksRoutes } from '../endpoints/jwks.js';
 import { registerMetadataRoutes } from '../endpoints/metadata.js';
 import { registerRegistrationRoutes } from '../endpoints/register.js';
 import { registerRevocationRoutes } from '../endpoints/revoke.js';
 import { registerTokenRoutes } from '../endpoints/token.js';
+import { createEmitter, type ServerObserver } from '../events.js';
 import { isLoopbackHostname } from '../http/loopback.js';
 import { peerAddressFromEnv, rememberPeerAddress } from '../http/peer.js';
 import { oauthErrorResponse } from '../http/responses.js';
@@ -43,8 +51,20 @@ export interface AuthorizationServer {
   /** What the endpoints share (for embedding and tests). */
   readonly context: ServerContext;
   /**
+   * Whether the server should receive traffic (what `/ready` answers): the store answers a cheap
+   * read, the signing keys are loaded, and {@link AuthorizationServer.drain} was not called.
+   */
+  readiness(): Promise<Readiness>;
+  /** Marks the server as draining (a graceful shutdown began): `/ready` answers 503 from now on. */
+  drain(): void;
+  /**
+   * Revokes `userId`'s remembered consent for `clientId` (the consent page shows again) and
+   * reports `consent.revoked`. Grants already issued are not touched.
+   */
+  revokeConsent(userId: string, clientId: string): Promise<void>;
+  /**
    * Releases the client registry's fetchers and caches, and the rate-limit counter the server
-   * made. The store (and a counter given in `rateLimit`) is the caller's to close.
+   * made. The store, the audit sink and a counter given in `rateLimit` are the caller's to close.
    */
   close(): Promise<void>;
 }
@@ -74,8 +94,11 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const logger = options.logger ?? silentLogger;
   const rateLimit = resolveRateLimit(options.rateLimit, now);
   const rateLimiter = rateLimit === undefined ? undefined : createRateLimiter(rateLimit, logger, now);
+  const observers: ServerObserver[] = [...(options.observers ?? [])];
+  if (options.audit !== undefined) observers.push(auditObserver(options.audit, now, logger));
+  const emit = createEmitter(observers, logger);
   const clientOptions = options.clients ?? {};
-  const registry = createClientRegistry({ ...clientOptions, store: options.store, now });
+  const registry = createClientRegistry({ ...clientOptions, store: options.store, now, emit });
   const keyFetcher = createSafeFetcher({
     allowPrivateNetwork: clientOptions.allowPrivateNetwork ?? false,
     maxBytes: JWKS_MAX_BYTES,
@@ -90,6 +113,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     store: options.store,
     fetcher: keyFetcher,
     now,
+    emit,
     ...(assertionOptions.audience ? { audience: assertionOptions.audience } : {}),
     ...(assertionOptions.maxLifetimeMs ? { maxLifetimeMs: assertionOptions.maxLifetimeMs } : {}),
     ...(assertionOptions.clockSkewMs !== undefined ? { clockSkewMs: assertionOptions.clockSkewMs } : {}),
@@ -114,14 +138,28 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     fetcher: keyFetcher,
     logger,
     rateLimiter,
+    emit,
     now,
   };
+  const readiness = createReadinessState();
 
   const app = new Hono();
+  const observed = observers.length > 0;
   app.use('*', async (c, next) => {
+    const started = observed ? performance.now() : 0;
     const peer = peerAddressFromEnv(c.env);
     if (peer !== undefined) rememberPeerAddress(c.req.raw, peer);
     await next();
+    if (!observed) return;
+    // The route pattern that answered (never the raw path); the catch-all is this middleware.
+    const route = c.req.routePath;
+    emit({
+      type: 'http.request',
+      method: c.req.method,
+      route: route === '/*' || route === '*' ? 'unmatched' : route,
+      status: c.res.status,
+      durationMs: performance.now() - started,
+    });
   });
   app.onError((error) => {
     if (isOAuthError(error)) return oauthErrorResponse(error);
@@ -132,7 +170,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     return oauthErrorResponse(error);
   });
   registerMetadataRoutes(app, context);
-  registerJwksAndHealthRoutes(app, context);
+  registerJwksRoutes(app, context);
+  registerHealthRoutes(app, context, readiness);
   registerAuthorizeRoutes(app, context);
   registerTokenRoutes(app, context);
   if (resolved.registration) registerRegistrationRoutes(app, context);
@@ -144,6 +183,12 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     app,
     context,
     fetch: async (request, env) => app.fetch(request, env),
+    readiness: () => checkReadiness(context, readiness),
+    drain: () => readiness.drain(),
+    revokeConsent: async (userId, clientId) => {
+      await options.store.revokeConsent(userId, clientId);
+      emit({ type: 'consent.revoked', clientId, sub: userId });
+    },
     close: async () => {
       await registry.close();
       await keyFetcher.close();

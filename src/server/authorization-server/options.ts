@@ -5,6 +5,7 @@
  */
 import { InvalidOptionError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
+import type { AuditSink } from '../audit/sinks.js';
 import type { AssertionAudienceMode } from '../auth/assertion-claims.js';
 import {
   compileTrustedAssertionIssuers,
@@ -23,6 +24,7 @@ import {
   type ResolvedDpopServerOptions,
   resolveDpopServerOptions,
 } from '../dpop/server-options.js';
+import type { ServerObserver } from '../events.js';
 import { isLoopbackHostname } from '../http/loopback.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator } from '../login/authenticator.js';
@@ -77,7 +79,7 @@ export interface AuthorizationServerOptions {
   /** The server's signing keys. Default: a new ES256 key manager kept in memory. */
   signingKeys?: SigningKeyManager;
   /** Client resolution: trust policy, caches, budgets, private-network opt-ins (the store and clock are shared). */
-  clients?: Omit<ClientRegistryOptions, 'store' | 'now'>;
+  clients?: Omit<ClientRegistryOptions, 'store' | 'now' | 'emit'>;
   /**
    * Dynamic Client Registration (RFC 7591) at `/register`. Default `true`; `false` for CIMD-only
    * servers. DCR is deprecated in favour of CIMD (MCP 2026-07-28); an object turns it on with
@@ -147,6 +149,17 @@ export interface AuthorizationServerOptions {
   userClaims?: readonly UserClaim[];
   /** Receives structured logs; the server never logs otherwise. Default: silent. */
   logger?: Logger;
+  /**
+   * Receive the server's events (requests by route, fetches, cache lookups, budget refusals,
+   * tokens issued and refused, replays, consents, client document changes), e.g.
+   * `prometheusObserver` from `mcp-cimd/server/metrics`. Default: none.
+   */
+  observers?: readonly ServerObserver[];
+  /**
+   * Where audit events go (docs/audit.md): `functionAuditSink(fn)`, `streamAuditSink()`
+   * (stdout) or `await fileAuditSink(path)`. Default: none. The sink is the caller's to close.
+   */
+  audit?: AuditSink;
   /** The clock, epoch ms. Default `Date.now`. */
   now?: () => number;
 }

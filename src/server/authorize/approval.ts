@@ -43,15 +43,23 @@ export async function checkClientUnchanged(
 }
 
 /**
- * Remembers the approval by `userId` (default: the interaction's user; the user who signed in
- * after consenting otherwise), merged with an earlier one for the same document, unless
- * remembering is off.
+ * Reports `consent.granted` and remembers the approval by `userId` (default: the interaction's
+ * user; the user who signed in after consenting otherwise), merged with an earlier one for the
+ * same document, unless remembering is off.
  */
 export async function rememberApproval(
   context: ServerContext,
   interaction: Interaction,
   userId: string = interaction.userId,
 ): Promise<void> {
+  context.emit({
+    type: 'consent.granted',
+    clientId: interaction.clientId,
+    sub: userId,
+    scopes: interaction.scopes,
+    resources: interaction.resources,
+    fingerprint: interaction.clientFingerprint,
+  });
   const { rememberForMs } = context.options.consent;
   if (rememberForMs === 0) return;
   const { store } = context;

@@ -18,6 +18,7 @@ import {
   mergeNotModifiedHeaders,
   validatorsOf,
 } from '../cache/http-freshness.js';
+import type { EmitEvent } from '../events.js';
 import { type CacheEntry, type DocumentCache, type DocumentRecord, keepHeaders } from './document-cache.js';
 import { ClientResolutionError, echoId } from './errors.js';
 import type { BudgetGrant, FetchBudget, FetchOutcome, FetchPurpose } from './fetch-budget.js';
@@ -49,6 +50,14 @@ export interface CimdResolverSettings {
    * before fetching it itself, in ms. Default {@link DEFAULT_SHARED_FETCH_WAIT_MS}.
    */
   sharedFetchWaitMs?: number;
+  /** Receives `cache.lookup`, `fetch.completed` and `fetch.budget_refused` events (target `document`). */
+  emit: EmitEvent;
+}
+
+/** The stable code of a failed document fetch, for events. */
+function failureCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /**
@@ -161,6 +170,7 @@ export class CimdResolver {
   resolve(url: string): Promise<ResolvedDocument> {
     const hit = this.#settings.cache.get(url);
     if (hit !== undefined && this.#settings.now() < hit.record.freshUntil) {
+      this.#settings.emit({ type: 'cache.lookup', target: 'document', result: 'hit' });
       return Promise.resolve({ accepted: hit.accepted, provenance: provenanceOf(hit.record, false) });
     }
     let pending = this.#inFlight.get(url);
@@ -264,6 +274,7 @@ export class CimdResolver {
   async #load(url: string): Promise<ResolvedDocument> {
     const first = await this.#candidate(url);
     const fresh = this.#freshOf(first);
+    this.#settings.emit({ type: 'cache.lookup', target: 'document', result: fresh ? 'hit' : 'miss' });
     if (fresh !== undefined) return fresh;
     const claim = await this.#claimOrAwait(url, first);
     if (!('claimed' in claim)) return claim;
@@ -275,11 +286,12 @@ export class CimdResolver {
   }
 
   async #fetchAndCache(url: string, candidate: CacheEntry | undefined): Promise<ResolvedDocument> {
-    const { cache, budget } = this.#settings;
+    const { cache, budget, emit } = this.#settings;
     const origin = new URL(url).origin;
     const purpose = this.#purposeOf(url, candidate);
     const grant = budget.acquire(origin, purpose);
     if (!grant.ok) {
+      emit({ type: 'fetch.budget_refused', limit: grant.limit });
       // The host was just seen DOWN: keep serving the stale copy (within the window) rather than
       // turning every request during the outage into a budget refusal.
       if (candidate?.hostDownAt !== undefined && this.#withinStaleWindow(candidate)) {
@@ -301,8 +313,22 @@ export class CimdResolver {
         outcome = 'success';
         this.#knownBad.delete(url);
       }
+      // A 304 keeps the candidate's accepted document; a 200 is accepted anew.
+      const notModified = 'record' in entry && entry.accepted === candidate?.accepted;
+      emit({
+        type: 'fetch.completed',
+        target: 'document',
+        outcome: !('record' in entry) ? 'stale' : notModified ? 'not_modified' : 'success',
+      });
     } catch (error) {
       this.#rememberFailure(url, error);
+      const code = failureCode(error);
+      emit({
+        type: 'fetch.completed',
+        target: 'document',
+        outcome: 'failure',
+        ...(code === undefined ? {} : { code }),
+      });
       throw error;
     } finally {
       grant.release(outcome);

@@ -68,7 +68,7 @@ export interface CacheEntry {
 /** Reports a failed store operation; the cache carries on as if the shared tier had missed. */
 export type StoreErrorListener = (
   error: unknown,
-  operation: 'cacheGet' | 'cacheSet' | 'cacheDelete' | 'acquireLock' | 'releaseLock',
+  operation: 'cacheGet' | 'cacheSet' | 'cacheDelete' | 'acquireLock' | 'releaseLock' | 'recordClientDocument',
 ) => void;
 
 /** The prefix of the store locks that let one instance at a time fetch a URL. */

@@ -13,6 +13,7 @@ import { createSafeFetcher } from '../../fetch/safe-fetch.js';
 import type { SafeFetcher, SafeFetchOptions } from '../../fetch/types.js';
 import type { RegisteredClientRecord, Store } from '../../store/store.js';
 import { assertCacheBounds, type CacheBounds, DEFAULT_CACHE_BOUNDS } from '../cache/http-freshness.js';
+import type { EmitEvent } from '../events.js';
 import { CimdResolver } from './cimd-resolver.js';
 import { isUrlClientId } from './client-id.js';
 import {
@@ -21,6 +22,7 @@ import {
   resolveDocumentCacheOptions,
   type StoreErrorListener,
 } from './document-cache.js';
+import { createDocumentRecorder, type DocumentRecorder } from './document-recorder.js';
 import { ClientResolutionError, echoId } from './errors.js';
 import { createFetchBudget, type FetchBudgetOptions } from './fetch-budget.js';
 import { fingerprintClientMetadata } from './fingerprint.js';
@@ -110,6 +112,13 @@ export interface ClientRegistryOptions {
   now?: () => number;
   /** Told when a shared-cache store operation fails (the registry carries on without the shared tier). */
   onStoreError?: StoreErrorListener;
+  /**
+   * Receives the registry's events: document cache lookups, fetches and budget refusals, and
+   * the client document history (`client.first_seen`, `client.document_changed`,
+   * `client.keys_changed`; see `createDocumentRecorder`). The history is recorded in the store
+   * (`recordClientDocument`) whenever the store implements it. Default: none.
+   */
+  emit?: EmitEvent;
 }
 
 /** Resolves `client_id`s; see {@link createClientRegistry}. */
@@ -319,6 +328,17 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
     ? createLoopbackHttpFetcher(timeout === undefined ? {} : { timeoutMs: timeout })
     : undefined;
   const cache = new DocumentCache(cacheOptions, store, options.onStoreError);
+  checkFunction(options.emit, 'emit');
+  const emit: EmitEvent = options.emit ?? (() => {});
+  const recorder: DocumentRecorder | undefined =
+    typeof store?.recordClientDocument === 'function' && typeof store.getClientDocuments === 'function'
+      ? createDocumentRecorder({
+          store,
+          emit,
+          now,
+          ...(options.onStoreError === undefined ? {} : { onStoreError: options.onStoreError }),
+        })
+      : undefined;
 
   const resolver = new CimdResolver({
     fetcher,
@@ -331,6 +351,7 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
       ? {}
       : { sharedFetchWaitMs: checkMilliseconds(options.sharedFetchWaitMs, 'sharedFetchWaitMs') }),
     now,
+    emit,
     accept: (json, url, byteLength) =>
       acceptClientMetadataDocument(json, {
         url,
@@ -420,7 +441,9 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
       if (closed) {
         throw new ClientResolutionError('ERR_CIMD_FETCH', clientId, 'the client registry is closed');
       }
-      return isCimd(clientId) ? resolveCimd(clientId) : resolveRegistered(clientId);
+      const client = await (isCimd(clientId) ? resolveCimd(clientId) : resolveRegistered(clientId));
+      await recorder?.observe(client);
+      return client;
     },
     invalidate: async (clientId) => {
       if (isCimd(clientId)) await resolver.invalidate(clientId);

@@ -8,6 +8,7 @@
  *
  * @module
  */
+
 import {
   base64url,
   calculateJwkThumbprint,
@@ -19,6 +20,7 @@ import {
 } from 'jose';
 import { InvalidOptionError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
+import { markReplay } from '../events.js';
 import { ASYMMETRIC_JWS_ALGORITHMS } from '../tokens/signing-algorithms.js';
 import { InvalidDpopProofError, UseDpopNonceError } from './errors.js';
 import type { DpopNonceSource } from './nonce.js';
@@ -257,8 +259,11 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions): Dpop
     const jkt = await calculateJwkThumbprint(jwk as JWK, 'sha256');
     // §11.1: a proof is used once (jti recorded for as long as its iat would be accepted).
     if (!(await replayStore.recordJti(`${DPOP_JTI_NAMESPACE}:${jkt}`, jti, 2 * iatWindowMs + 1000))) {
-      throw new InvalidDpopProofError(
-        'the DPoP proof was already used (its jti was seen before); make a fresh proof',
+      throw markReplay(
+        new InvalidDpopProofError(
+          'the DPoP proof was already used (its jti was seen before); make a fresh proof',
+        ),
+        'dpop',
       );
     }
     return { jkt, jwk: jwk as JWK, jti, alg: header.alg };

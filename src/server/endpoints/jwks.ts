@@ -1,21 +1,17 @@
 /**
- * The server's public signing keys (`/jwks`) and the health route (`/health`).
+ * The server's public signing keys (`/jwks`).
  *
  * @module
  */
 import type { Hono } from 'hono';
 import type { ServerContext } from '../authorization-server/context.js';
 
-/** Mounts `/jwks` (public keys, cacheable for 5 minutes) and `/health`. */
-export function registerJwksAndHealthRoutes(app: Hono, context: ServerContext): void {
+/** Mounts `/jwks` (public keys, cacheable for 5 minutes). */
+export function registerJwksRoutes(app: Hono, context: ServerContext): void {
   app.get(context.endpoints.jwks.path, async (c) => {
     const jwks = await context.signingKeys.publicJwks();
     c.header('cache-control', 'public, max-age=300');
     c.header('access-control-allow-origin', '*');
     return c.json(jwks, 200, { 'content-type': 'application/jwk-set+json' });
-  });
-  app.get(context.endpoints.health.path, (c) => {
-    c.header('cache-control', 'no-store');
-    return c.json({ status: 'ok' });
   });
 }

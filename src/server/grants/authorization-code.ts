@@ -16,6 +16,7 @@ import type { ServerContext } from '../authorization-server/context.js';
 import { hasClientChanged } from '../clients/fingerprint.js';
 import { CODE_VERIFIER_PATTERN, pkceS256Matches, sha256Base64url } from '../crypto.js';
 import { DPOP_JKT_EXTRA } from '../dpop/refresh-binding.js';
+import { markReplay } from '../events.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidGrantError } from '../oauth-errors.js';
 import type { AuthenticatedClient } from './client-authentication.js';
@@ -134,6 +135,7 @@ export async function redeemAuthorizationCode(
         { event: 'code_replayed', clientId: client.clientId, grantId: record.grantId },
         'an authorization code was redeemed twice; the tokens issued from it are revoked',
       );
+      throw markReplay(new InvalidGrantError(INVALID_CODE), 'code', client.clientId);
     }
     throw new InvalidGrantError(INVALID_CODE);
   }

@@ -56,6 +56,14 @@ export function withUserClaims(extra: Record<string, unknown> | undefined): {
   return Object.keys(claims).length === 0 ? {} : { userClaims: claims };
 }
 
+/** The grant each response body was issued for (for the `token.issued` event), without touching the body. */
+const issuedGrants = new WeakMap<TokenResponseBody, AccessTokenGrant>();
+
+/** The grant `body` was issued for by {@link tokenResponseBody}. */
+export function grantOfResponse(body: TokenResponseBody): AccessTokenGrant | undefined {
+  return issuedGrants.get(body);
+}
+
 /** A new refresh token and its hash. */
 export interface NewRefreshToken {
   token: string;
@@ -97,6 +105,7 @@ export async function tokenResponseBody(
   };
   if (grant.scope !== '') body.scope = grant.scope;
   if (refreshToken !== undefined) body.refresh_token = refreshToken;
+  issuedGrants.set(body, grant);
   return body;
 }
 

@@ -26,9 +26,11 @@
  *
  * @module
  */
+
 import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
 import { CLIENT_ASSERTION_ALGORITHMS } from '../auth/assertion-algorithms.js';
 import type { ServerContext } from '../authorization-server/context.js';
+import { markReplay } from '../events.js';
 import type { OAuthParams } from '../http/params.js';
 import {
   InvalidGrantError,
@@ -191,7 +193,11 @@ export async function grantJwtBearer(
   const scope = scopeOf(context, claims.scope, params.get('scope'));
   const ttlMs = Math.max(1000, (claims.exp + CLOCK_SKEW_S) * 1000 - context.now());
   if (!(await context.store.recordJti(replayKey(issuer), claims.jti, ttlMs))) {
-    throw new InvalidGrantError('the assertion was already used (its jti was seen before)');
+    throw markReplay(
+      new InvalidGrantError('the assertion was already used (its jti was seen before)'),
+      'jti',
+      client.clientId,
+    );
   }
   return tokenResponseBody(context, {
     grantId: crypto.randomUUID(),

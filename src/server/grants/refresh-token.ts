@@ -18,6 +18,7 @@ import type { RefreshFamilyChanges, RefreshFamilyRecord } from '../../store/stor
 import type { ServerContext } from '../authorization-server/context.js';
 import { sha256Base64url } from '../crypto.js';
 import { checkDpopRefreshBinding } from '../dpop/refresh-binding.js';
+import { markReplay } from '../events.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidGrantError } from '../oauth-errors.js';
 import type { AuthenticatedClient } from './client-authentication.js';
@@ -103,6 +104,7 @@ export async function refreshTokens(
       'a refresh token was used twice; its family is revoked',
     );
     await grantEnded(context, result.family.grantId, 'refresh_token_reused');
+    throw markReplay(new InvalidGrantError(INVALID_TOKEN), 'refresh_token', auth.client.clientId);
   }
   if (result.status !== 'rotated') throw new InvalidGrantError(INVALID_TOKEN);
   const authTime = result.family.extra?.authTime;

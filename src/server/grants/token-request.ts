@@ -12,13 +12,14 @@ import {
   verifyTokenRequestProof,
   withDpopNonce,
 } from '../dpop/token-endpoint.js';
+import { replayOf } from '../events.js';
 import { formParams } from '../http/params.js';
 import { oauthErrorResponse } from '../http/responses.js';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../oauth-errors.js';
 import { redeemAuthorizationCode } from './authorization-code.js';
 import { authenticateClient, refuseSharedSecrets } from './client-authentication.js';
 import { CLIENT_CREDENTIALS_GRANT, grantClientCredentials } from './client-credentials.js';
-import { tokenResponse } from './issue-tokens.js';
+import { grantOfResponse, tokenResponse } from './issue-tokens.js';
 import { grantJwtBearer, JWT_BEARER_GRANT } from './jwt-bearer.js';
 import { refreshTokens } from './refresh-token.js';
 import { wireError } from './wire-error.js';
@@ -84,25 +85,30 @@ export async function handleTokenRequest(context: ServerContext, request: Reques
       { event: 'token_issued', grantType, clientId, withRefreshToken: body.refresh_token !== undefined },
       'tokens issued',
     );
+    const grant = grantOfResponse(body);
+    context.emit({
+      type: 'token.issued',
+      grantType,
+      clientId,
+      sub: grant?.userId ?? '',
+      resource: grant?.audience ?? [],
+      scope: grant?.scope ?? '',
+      refreshToken: body.refresh_token !== undefined,
+    });
     return await withDpopNonce(context, tokenResponse(body));
   } catch (error) {
     const oauth = wireError(context, error, 'token');
-    context.logger.info(
-      {
-        event: 'token_refused',
-        error: oauth.error,
-        ...(grantType === undefined ||
-        !(
-          isGrantType(grantType) ||
-          isClientCredentials(context, grantType) ||
-          isJwtBearer(context, grantType)
-        )
-          ? {}
-          : { grantType }),
-        ...(clientId === undefined ? {} : { clientId }),
-      },
-      oauth.message,
-    );
+    const known =
+      grantType !== undefined &&
+      (isGrantType(grantType) || isClientCredentials(context, grantType) || isJwtBearer(context, grantType));
+    const refusedClient = clientId ?? replayOf(error)?.clientId;
+    const fields = {
+      error: oauth.error,
+      ...(known && grantType !== undefined ? { grantType } : {}),
+      ...(refusedClient === undefined ? {} : { clientId: refusedClient }),
+    };
+    context.logger.info({ event: 'token_refused', ...fields }, oauth.message);
+    context.emit({ type: 'token.refused', ...fields });
     return await withDpopNonce(context, oauthErrorResponse(oauth), error);
   }
 }
