@@ -18,6 +18,15 @@ export function assertTtl(method: string, ttlMs: number): void {
   }
 }
 
+/** Throws unless `seenAt`, handed to `recordClientDocument`, is a finite time in epoch milliseconds. */
+export function assertSeenAt(seenAt: number): void {
+  if (typeof seenAt !== 'number' || !Number.isFinite(seenAt)) {
+    throw new InvalidOptionError(
+      `recordClientDocument: seenAt must be a finite time in epoch milliseconds; got ${String(seenAt)}`,
+    );
+  }
+}
+
 /** Returns the clock option, or `Date.now` when it is absent. */
 export function checkClock(value: unknown): () => number {
   if (value === undefined) return Date.now;

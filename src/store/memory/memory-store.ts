@@ -8,11 +8,18 @@
 
 import { LRUCache } from 'lru-cache';
 import { CimdError } from '../../errors.js';
-import { assertTtl, checkClock, checkCount } from '../arguments.js';
+import { assertSeenAt, assertTtl, checkClock, checkCount } from '../arguments.js';
 import { createLifecycle } from '../lifecycle.js';
+import { compareStrings, resolvePage, slicePage } from '../paging.js';
 import { DEFAULT_CLEANUP_INTERVAL_MS } from '../retention.js';
 import type { AuthorizationCodeRecord, ConsentRecord, RegisteredClientRecord, Store } from '../store.js';
+import {
+  DEFAULT_MAX_DOCUMENT_CLIENTS,
+  DEFAULT_MAX_DOCUMENTS_PER_CLIENT,
+  MemoryClientDocuments,
+} from './client-documents.js';
 import { MemoryRefreshFamilies } from './refresh-families.js';
+import { MemoryStateAndLocks } from './state-and-locks.js';
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -26,6 +33,16 @@ export interface MemoryStoreOptions {
    * evicted beyond it. Default 10 000.
    */
   cacheMaxEntries?: number;
+  /**
+   * The most clients whose document history (`recordClientDocument`) is kept; beyond it the
+   * client recorded least recently is forgotten whole. Default 100 000.
+   */
+  maxDocumentClients?: number;
+  /**
+   * The most document fingerprints kept per client; beyond it the one first seen earliest is
+   * forgotten (and counts as new if seen again). Default 100.
+   */
+  maxDocumentsPerClient?: number;
 }
 
 /** The default of {@link MemoryStoreOptions.cacheMaxEntries}. */
@@ -63,6 +80,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const clients = new Map<string, RegisteredClientRecord>();
   const consents = new Map<string, ConsentRecord>();
   const cache = new LRUCache<string, CacheEntry>({ max: cacheMax });
+  const documents = new MemoryClientDocuments({
+    maxClients: checkCount('maxDocumentClients', options.maxDocumentClients, DEFAULT_MAX_DOCUMENT_CLIENTS),
+    maxDocumentsPerClient: checkCount(
+      'maxDocumentsPerClient',
+      options.maxDocumentsPerClient,
+      DEFAULT_MAX_DOCUMENTS_PER_CLIENT,
+    ),
+  });
+  const stateAndLocks = new MemoryStateAndLocks();
   let lastSweep = now();
 
   /** Checks the store is open and sweeps when a minute has passed; returns the time. */
@@ -77,6 +103,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       const staleKeys = [...cache.entries()].filter(([, entry]) => entry.expiresAt <= time);
       for (const [key] of staleKeys) cache.delete(key);
       families.sweep(time);
+      stateAndLocks.sweep(time);
     }
     return time;
   }
@@ -179,8 +206,71 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       cache.delete(key);
     },
 
+    async listRefreshFamilies(filter, page) {
+      const time = begin();
+      return slicePage(families.listLive(filter, time), resolvePage('listRefreshFamilies', page));
+    },
+
+    async listConsents(filter, page) {
+      const time = begin();
+      const resolved = resolvePage('listConsents', page);
+      const live = [...consents.values()].filter(
+        (consent) =>
+          consent.expiresAt > time &&
+          (filter.clientId === undefined || consent.clientId === filter.clientId) &&
+          (filter.userId === undefined || consent.userId === filter.userId),
+      );
+      live.sort(
+        (a, b) =>
+          b.grantedAt - a.grantedAt ||
+          compareStrings(a.clientId, b.clientId) ||
+          compareStrings(a.userId, b.userId),
+      );
+      return slicePage(live, resolved).map((consent) => structuredClone(consent));
+    },
+
+    async recordClientDocument(record) {
+      begin();
+      assertSeenAt(record.seenAt);
+      return documents.record(record);
+    },
+
+    async getClientDocuments(clientId) {
+      begin();
+      return documents.get(clientId);
+    },
+
+    async listClientDocuments(page) {
+      begin();
+      const { limit, offset } = resolvePage('listClientDocuments', page);
+      return documents.list(limit, offset);
+    },
+
+    async getState(name) {
+      begin();
+      return stateAndLocks.get(name);
+    },
+
+    async putState(name, value, expected) {
+      begin();
+      return stateAndLocks.put(name, value, expected);
+    },
+
+    async acquireLock(name, owner, ttlMs) {
+      const time = begin();
+      assertTtl('acquireLock', ttlMs);
+      return stateAndLocks.acquire(name, owner, ttlMs, time);
+    },
+
+    async releaseLock(name, owner) {
+      begin();
+      stateAndLocks.release(name, owner);
+    },
+
     async close() {
       if (!lifecycle.markClosed()) return;
+      documents.clear();
+      stateAndLocks.clear();
       jtis.clear();
       codes.clear();
       clients.clear();

@@ -5,8 +5,14 @@
  * @module
  */
 import { CimdError } from '../../errors.js';
+import { compareStrings } from '../paging.js';
 import { REVOKED_GRANT_RETENTION_MS } from '../retention.js';
-import type { RefreshFamilyChanges, RefreshFamilyRecord, RotateRefreshResult } from '../store.js';
+import type {
+  GrantFilter,
+  RefreshFamilyChanges,
+  RefreshFamilyRecord,
+  RotateRefreshResult,
+} from '../store.js';
 
 interface FamilyEntry {
   record: RefreshFamilyRecord;
@@ -95,6 +101,22 @@ export class MemoryRefreshFamilies {
       if (entry.record.grantId === grantId) entry.revoked = true;
     }
     this.#revokedGrants.set(grantId, now + REVOKED_GRANT_RETENTION_MS);
+  }
+
+  /**
+   * The live families (not revoked, not expired) matching `filter`, newest `createdAt` first
+   * (equal times by family id), as copies.
+   */
+  listLive(filter: GrantFilter, now: number): RefreshFamilyRecord[] {
+    const live: RefreshFamilyRecord[] = [];
+    for (const { record, revoked } of this.#families.values()) {
+      if (revoked || record.expiresAt <= now) continue;
+      if (filter.clientId !== undefined && record.clientId !== filter.clientId) continue;
+      if (filter.userId !== undefined && record.userId !== filter.userId) continue;
+      live.push(record);
+    }
+    live.sort((a, b) => b.createdAt - a.createdAt || compareStrings(a.familyId, b.familyId));
+    return live.map((record) => structuredClone(record));
   }
 
   /** Forgets expired families, their tokens and expired grant revocations. */

@@ -17,5 +17,6 @@ export function* deleteExpired(db: StoreQueryBuilder, now: number): Operation<nu
   deleted += yield* execute(db.deleteFrom('cimd_revoked_grant').where('expires_at', '<=', now));
   deleted += yield* execute(db.deleteFrom('cimd_consent').where('expires_at', '<=', now));
   deleted += yield* execute(db.deleteFrom('cimd_cache').where('expires_at', '<=', now));
+  deleted += yield* execute(db.deleteFrom('cimd_lock').where('expires_at', '<=', now));
   return deleted;
 }

@@ -7,11 +7,20 @@
  */
 import type {
   AuthorizationCodeRecord,
+  ClientDocumentChanges,
+  ClientDocumentRecord,
+  ClientSummary,
   ConsentRecord,
   RefreshFamilyRecord,
   RegisteredClientRecord,
 } from '../store.js';
-import type { ClientTable, CodeTable, ConsentTable, RefreshFamilyTable } from './tables.js';
+import type {
+  ClientDocumentTable,
+  ClientTable,
+  CodeTable,
+  ConsentTable,
+  RefreshFamilyTable,
+} from './tables.js';
 
 /** Parses JSON text this store wrote. */
 function parse<T>(text: string): T {
@@ -141,4 +150,52 @@ export function decodeConsent(row: ConsentTable): ConsentRecord {
     grantedAt: Number(row.granted_at),
     expiresAt: Number(row.expires_at),
   };
+}
+
+/** A client document record as a row. */
+export function encodeClientDocument(record: ClientDocumentRecord): ClientDocumentTable {
+  return {
+    client_id: record.clientId,
+    fingerprint: record.fingerprint,
+    first_seen: record.firstSeen,
+    last_seen: record.lastSeen,
+    client_name: record.clientName ?? null,
+    changes: record.changes === undefined ? null : JSON.stringify(record.changes),
+  };
+}
+
+/** A client document row as its record. */
+export function decodeClientDocument(row: ClientDocumentTable): ClientDocumentRecord {
+  const record: ClientDocumentRecord = {
+    clientId: row.client_id,
+    fingerprint: row.fingerprint,
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+  };
+  if (row.client_name !== null) record.clientName = row.client_name;
+  if (row.changes !== null) record.changes = parse<ClientDocumentChanges>(row.changes);
+  return record;
+}
+
+/** The columns of a client listing row (aggregates come back as strings from PostgreSQL). */
+export interface ClientSummaryColumns {
+  client_id: string;
+  fingerprint: string;
+  client_name: string | null;
+  first_seen: number | string | bigint;
+  last_seen: number | string | bigint;
+  documents: number | string | bigint;
+}
+
+/** A client listing row as its summary. */
+export function decodeClientSummary(row: ClientSummaryColumns): ClientSummary {
+  const summary: ClientSummary = {
+    clientId: row.client_id,
+    fingerprint: row.fingerprint,
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+    documents: Number(row.documents),
+  };
+  if (row.client_name !== null) summary.clientName = row.client_name;
+  return summary;
 }

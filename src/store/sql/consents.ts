@@ -4,9 +4,10 @@
  *
  * @module
  */
-import type { ConsentRecord } from '../store.js';
+import type { ResolvedPage } from '../paging.js';
+import type { ConsentRecord, GrantFilter } from '../store.js';
 import { decodeConsent, encodeConsent } from './codecs.js';
-import { execute, type Operation, selectFirst } from './steps.js';
+import { execute, type Operation, selectFirst, selectRows } from './steps.js';
 import type { StoreQueryBuilder } from './tables.js';
 
 /** Inserts or replaces the consent of `consent.userId` for `consent.clientId`. */
@@ -50,4 +51,25 @@ export function* revokeConsent(db: StoreQueryBuilder, userId: string, clientId: 
   yield* execute(
     db.deleteFrom('cimd_consent').where('user_id', '=', userId).where('client_id', '=', clientId),
   );
+}
+
+/** One page of the unexpired consents matching `filter`, newest `granted_at` first. */
+export function* listConsents(
+  db: StoreQueryBuilder,
+  filter: GrantFilter,
+  page: ResolvedPage,
+  now: number,
+): Operation<ConsentRecord[]> {
+  let query = db.selectFrom('cimd_consent').selectAll().where('expires_at', '>', now);
+  if (filter.clientId !== undefined) query = query.where('client_id', '=', filter.clientId);
+  if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+  const rows = yield* selectRows(
+    query
+      .orderBy('granted_at', 'desc')
+      .orderBy('client_id', 'asc')
+      .orderBy('user_id', 'asc')
+      .limit(page.limit)
+      .offset(page.offset),
+  );
+  return rows.map(decodeConsent);
 }

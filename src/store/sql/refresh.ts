@@ -5,10 +5,16 @@
  * @module
  */
 import { CimdError } from '../../errors.js';
+import type { ResolvedPage } from '../paging.js';
 import { REVOKED_GRANT_RETENTION_MS } from '../retention.js';
-import type { RefreshFamilyChanges, RefreshFamilyRecord, RotateRefreshResult } from '../store.js';
+import type {
+  GrantFilter,
+  RefreshFamilyChanges,
+  RefreshFamilyRecord,
+  RotateRefreshResult,
+} from '../store.js';
 import { decodeFamily, encodeFamily } from './codecs.js';
-import { execute, type Operation, selectFirst } from './steps.js';
+import { execute, type Operation, selectFirst, selectRows } from './steps.js';
 import type { StoreQueryBuilder } from './tables.js';
 
 /** The live family of `tokenHash` and whether that token was rotated away. */
@@ -189,4 +195,24 @@ export function* revokeGrant(db: StoreQueryBuilder, grantId: string, now: number
         conflict.column('grant_id').doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') }),
       ),
   );
+}
+
+/** One page of the live families (not revoked, not expired) matching `filter`, newest first. */
+export function* listRefreshFamilies(
+  db: StoreQueryBuilder,
+  filter: GrantFilter,
+  page: ResolvedPage,
+  now: number,
+): Operation<RefreshFamilyRecord[]> {
+  let query = db
+    .selectFrom('cimd_refresh_family')
+    .selectAll()
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now);
+  if (filter.clientId !== undefined) query = query.where('client_id', '=', filter.clientId);
+  if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+  const rows = yield* selectRows(
+    query.orderBy('created_at', 'desc').orderBy('family_id', 'asc').limit(page.limit).offset(page.offset),
+  );
+  return rows.map(decodeFamily);
 }

@@ -122,17 +122,68 @@ function initialSchema(db: StoreQueryBuilder): Compilable<unknown>[] {
   ];
 }
 
+/**
+ * Version 2: client document history, durable server values and locks, and the indexes the
+ * grant and consent listings filter by.
+ */
+function historyStateAndLocks(db: StoreQueryBuilder): Compilable<unknown>[] {
+  const schema = db.schema;
+  return [
+    schema
+      .createTable('cimd_client_document')
+      .ifNotExists()
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('first_seen', 'bigint', (c) => c.notNull())
+      .addColumn('last_seen', 'bigint', (c) => c.notNull())
+      .addColumn('client_name', 'text')
+      .addColumn('changes', 'text')
+      .addPrimaryKeyConstraint('cimd_client_document_pk', ['client_id', 'fingerprint']),
+    schema
+      .createIndex('cimd_client_document_last_seen')
+      .ifNotExists()
+      .on('cimd_client_document')
+      .column('last_seen'),
+    schema
+      .createTable('cimd_state')
+      .ifNotExists()
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull()),
+    schema
+      .createTable('cimd_lock')
+      .ifNotExists()
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('owner', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull()),
+    schema
+      .createIndex('cimd_refresh_family_client_id')
+      .ifNotExists()
+      .on('cimd_refresh_family')
+      .column('client_id'),
+    schema
+      .createIndex('cimd_refresh_family_user_id')
+      .ifNotExists()
+      .on('cimd_refresh_family')
+      .column('user_id'),
+    schema.createIndex('cimd_consent_client_id').ifNotExists().on('cimd_consent').column('client_id'),
+  ];
+}
+
 /** Every migration, oldest first; versions count up from 1 without gaps. */
-const MIGRATIONS: readonly Migration[] = [{ version: 1, statements: initialSchema }];
+const MIGRATIONS: readonly Migration[] = [
+  { version: 1, statements: initialSchema },
+  { version: 2, statements: historyStateAndLocks },
+];
 
 /** The schema version this package writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
- * Brings the schema to {@link SCHEMA_VERSION}; returns the version found before. Idempotent, and
- * safe when several instances open one database at once (run it inside a write transaction).
+ * Brings the schema to {@link SCHEMA_VERSION} (or to `target`, an earlier version, for tests of
+ * the migrations themselves); returns the version found before. Idempotent, and safe when several
+ * instances open one database at once (run it inside a write transaction).
  */
-export function* migrate(db: StoreQueryBuilder, now: number): Operation<number> {
+export function* migrate(db: StoreQueryBuilder, now: number, target = SCHEMA_VERSION): Operation<number> {
   yield* execute(
     db.schema
       .createTable('cimd_schema_version')
@@ -151,7 +202,7 @@ export function* migrate(db: StoreQueryBuilder, now: number): Operation<number> 
     );
   }
   for (const migration of MIGRATIONS) {
-    if (migration.version <= found) continue;
+    if (migration.version <= found || migration.version > target) continue;
     for (const statement of migration.statements(db)) yield* execute(statement);
     yield* execute(
       db.insertInto('cimd_schema_version').values({ version: migration.version, applied_at: now }),

@@ -4,23 +4,28 @@
  *
  * @module
  */
-import { assertTtl } from '../arguments.js';
+import { assertSeenAt, assertTtl } from '../arguments.js';
 import type { StoreLifecycle } from '../lifecycle.js';
+import { resolvePage } from '../paging.js';
 import type { Store } from '../store.js';
 import { cacheDelete, cacheGet, cacheSet } from './cache.js';
 import { deleteExpired } from './cleanup.js';
+import { getClientDocuments, listClientDocuments, recordClientDocument } from './client-documents.js';
 import { getClient, saveClient } from './clients.js';
 import { consumeCode, saveCode } from './codes.js';
-import { getConsent, revokeConsent, saveConsent } from './consents.js';
+import { getConsent, listConsents, revokeConsent, saveConsent } from './consents.js';
 import { recordJti } from './jti.js';
+import { acquireLock, releaseLock } from './locks.js';
 import {
   createRefreshFamily,
   findRefreshFamily,
+  listRefreshFamilies,
   revokeGrant,
   revokeRefreshFamily,
   rotateRefreshToken,
 } from './refresh.js';
 import type { SqlRunner } from './runner.js';
+import { getState, putState } from './state.js';
 import type { StoreQueryBuilder } from './tables.js';
 
 /** What {@link createSqlStore} builds a store from. */
@@ -117,6 +122,47 @@ export function createSqlStore(parts: SqlStoreParts): Store {
     async cacheDelete(key) {
       lifecycle.assertOpen();
       return runner.write(() => cacheDelete(db, key));
+    },
+    async listRefreshFamilies(filter, page) {
+      lifecycle.assertOpen();
+      const resolved = resolvePage('listRefreshFamilies', page);
+      return runner.read(() => listRefreshFamilies(db, filter, resolved, now()));
+    },
+    async listConsents(filter, page) {
+      lifecycle.assertOpen();
+      const resolved = resolvePage('listConsents', page);
+      return runner.read(() => listConsents(db, filter, resolved, now()));
+    },
+    async recordClientDocument(record) {
+      lifecycle.assertOpen();
+      assertSeenAt(record.seenAt);
+      return runner.write(() => recordClientDocument(db, record));
+    },
+    async getClientDocuments(clientId) {
+      lifecycle.assertOpen();
+      return runner.read(() => getClientDocuments(db, clientId));
+    },
+    async listClientDocuments(page) {
+      lifecycle.assertOpen();
+      const { limit, offset } = resolvePage('listClientDocuments', page);
+      return runner.read(() => listClientDocuments(db, limit, offset));
+    },
+    async getState(name) {
+      lifecycle.assertOpen();
+      return runner.read(() => getState(db, name));
+    },
+    async putState(name, value, expected) {
+      lifecycle.assertOpen();
+      return runner.write(() => putState(db, name, value, expected));
+    },
+    async acquireLock(name, owner, ttlMs) {
+      lifecycle.assertOpen();
+      assertTtl('acquireLock', ttlMs);
+      return runner.write(() => acquireLock(db, name, owner, now(), ttlMs));
+    },
+    async releaseLock(name, owner) {
+      lifecycle.assertOpen();
+      return runner.write(() => releaseLock(db, name, owner));
     },
     async close() {
       if (!lifecycle.markClosed()) return;

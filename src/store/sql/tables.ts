@@ -98,6 +98,31 @@ export interface CacheTable {
   expires_at: number;
 }
 
+/** Every document fingerprint each client has had (schema version 2); rows never expire. */
+export interface ClientDocumentTable {
+  client_id: string;
+  fingerprint: string;
+  first_seen: number;
+  last_seen: number;
+  client_name: string | null;
+  /** JSON of `ClientDocumentChanges`, or null for a client's first document. */
+  changes: string | null;
+}
+
+/** Durable server values, such as the sealed signing key set (schema version 2). */
+export interface StateTable {
+  name: string;
+  value: string;
+}
+
+/** Named locks: who holds each and until when (schema version 2). */
+export interface LockTable {
+  name: string;
+  owner: string;
+  /** Epoch ms from which the lock is free again. */
+  expires_at: number;
+}
+
 /** One row per applied schema migration. */
 export interface SchemaVersionTable {
   version: number;
@@ -115,6 +140,9 @@ export interface StoreTables {
   cimd_client: ClientTable;
   cimd_consent: ConsentTable;
   cimd_cache: CacheTable;
+  cimd_client_document: ClientDocumentTable;
+  cimd_state: StateTable;
+  cimd_lock: LockTable;
 }
 
 /**
