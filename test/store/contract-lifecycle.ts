@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/index.js';
 import type { StoreHarness } from './contract.js';
-import { clientRecord, codeRecord, consentRecord, familyRecord, MINUTE } from './fixtures.js';
+import {
+  clientRecord,
+  codeRecord,
+  consentRecord,
+  documentSighting,
+  familyRecord,
+  MINUTE,
+} from './fixtures.js';
 
 /** One call of every method, for the closed-store test. */
 const EVERY_METHOD: ReadonlyArray<[string, (store: Store) => Promise<unknown>]> = [
@@ -22,6 +29,15 @@ const EVERY_METHOD: ReadonlyArray<[string, (store: Store) => Promise<unknown>]> 
   ['cacheGet', (s) => s.cacheGet('k')],
   ['cacheSet', (s) => s.cacheSet('k', 'v', MINUTE)],
   ['cacheDelete', (s) => s.cacheDelete('k')],
+  ['listRefreshFamilies', (s) => s.listRefreshFamilies({})],
+  ['listConsents', (s) => s.listConsents({})],
+  ['recordClientDocument', (s) => s.recordClientDocument(documentSighting())],
+  ['getClientDocuments', (s) => s.getClientDocuments('c')],
+  ['listClientDocuments', (s) => s.listClientDocuments()],
+  ['getState', (s) => s.getState('n')],
+  ['putState', (s) => s.putState('n', 'v')],
+  ['acquireLock', (s) => s.acquireLock('n', 'o', MINUTE)],
+  ['releaseLock', (s) => s.releaseLock('n', 'o')],
 ];
 
 /** The lifecycle tests; the persistence ones only when `persistent`. */
@@ -58,6 +74,9 @@ export function describeLifecycleContract(h: StoreHarness, persistent: boolean):
       await h.store.saveClient(clientRecord());
       await h.store.saveConsent(consentRecord());
       await h.store.cacheSet('k', 'v', MINUTE);
+      await h.store.recordClientDocument(documentSighting());
+      await h.store.putState('signing-keys', 'sealed-1');
+      await h.store.acquireLock('rotate-keys', 'instance-a', MINUTE);
 
       const store = await h.reopen();
       expect(await store.recordJti('client-a', 'jti-1', MINUTE)).toBe(false);
@@ -74,8 +93,23 @@ export function describeLifecycleContract(h: StoreHarness, persistent: boolean):
         consentRecord(),
       );
       expect(await store.cacheGet('k')).toBe('v');
+      expect(await store.recordClientDocument(documentSighting({ seenAt: h.clock.now() + 1 }))).toBe(false);
+      const { seenAt, ...document } = documentSighting();
+      expect(await store.getClientDocuments(document.clientId)).toStrictEqual([
+        { ...document, firstSeen: seenAt, lastSeen: seenAt + 1 },
+      ]);
+      expect(await store.listClientDocuments()).toHaveLength(1);
+      expect(await store.listRefreshFamilies({ clientId: familyRecord().clientId })).toStrictEqual([
+        familyRecord(),
+      ]);
+      expect(await store.listConsents({ userId: 'user-1' })).toStrictEqual([consentRecord()]);
+      expect(await store.getState('signing-keys')).toBe('sealed-1');
+      expect(await store.putState('signing-keys', 'sealed-2', 'sealed-1')).toBe(true);
+      expect(await store.acquireLock('rotate-keys', 'instance-b', MINUTE)).toBe(false);
+      expect(await store.acquireLock('rotate-keys', 'instance-a', MINUTE)).toBe(true);
 
       const again = await h.reopen();
+      expect(await again.getState('signing-keys')).toBe('sealed-2');
       expect((await again.rotateRefreshToken('rt-0', 'rt-z')).status).toBe('reused');
       await again.createRefreshFamily(familyRecord({ familyId: 'f-late', grantId: 'g-revoked' }), 'rt-l');
       expect((await again.rotateRefreshToken('rt-l', 'rt-l2')).status).toBe('revoked');

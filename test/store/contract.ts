@@ -9,9 +9,12 @@ import { TestClock } from './clock.js';
 import { describeCacheContract } from './contract-cache.js';
 import { describeClientAndConsentContract } from './contract-clients.js';
 import { describeCodeContract } from './contract-codes.js';
+import { describeHistoryContract } from './contract-history.js';
 import { describeJtiContract } from './contract-jti.js';
 import { describeLifecycleContract } from './contract-lifecycle.js';
+import { describeListingsContract } from './contract-listings.js';
 import { describeRefreshContract } from './contract-refresh.js';
+import { describeStateContract } from './contract-state.js';
 
 /** A freshly opened, empty store, and how to reopen it on the same data. */
 export interface OpenedStore {
@@ -85,6 +88,9 @@ export function describeStoreContract(
     describeRefreshContract(harness);
     describeClientAndConsentContract(harness);
     describeCacheContract(harness);
+    describeListingsContract(harness);
+    describeHistoryContract(harness);
+    describeStateContract(harness);
     describeLifecycleContract(harness, options.persistent === true);
   });
 }

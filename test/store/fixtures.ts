@@ -4,6 +4,7 @@ import type {
   ConsentRecord,
   RefreshFamilyRecord,
   RegisteredClientRecord,
+  Store,
 } from '../../src/store/index.js';
 import { START_TIME } from './clock.js';
 
@@ -120,4 +121,31 @@ export function tally<T>(values: readonly T[], key: (value: T) => string): Recor
 /** `count` calls of `call`, started together and awaited together. */
 export function concurrently<T>(count: number, call: (index: number) => Promise<T>): Promise<T[]> {
   return Promise.all(Array.from({ length: count }, (_, index) => call(index)));
+}
+
+/** The input of `recordClientDocument`. */
+export type DocumentSighting = Parameters<Store['recordClientDocument']>[0];
+
+/**
+ * A sighting of a client document for `recordClientDocument`, with a name and changes; an
+ * override of `undefined` leaves that optional field out.
+ */
+export function documentSighting(
+  overrides: { [K in keyof DocumentSighting]?: DocumentSighting[K] | undefined } = {},
+): DocumentSighting {
+  const sighting: Record<string, unknown> = {
+    clientId: 'https://app.example.com/client.json',
+    fingerprint: 'fp-2',
+    clientName: 'Example "quoted" ünïcode app',
+    changes: {
+      previousFingerprint: 'fp-1',
+      fields: ['client_name', 'redirect_uris'],
+      keysAdded: ['NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs'],
+      keysRemoved: [],
+    },
+    seenAt: START_TIME,
+    ...overrides,
+  };
+  for (const key of Object.keys(sighting)) if (sighting[key] === undefined) delete sighting[key];
+  return sighting as DocumentSighting;
 }

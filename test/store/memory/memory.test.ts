@@ -4,7 +4,7 @@ import { isCimdError } from '../../../src/errors.js';
 import { createMemoryStore, type MemoryStoreOptions } from '../../../src/store/index.js';
 import { TestClock } from '../clock.js';
 import { describeStoreContract } from '../contract.js';
-import { MINUTE } from '../fixtures.js';
+import { documentSighting, MINUTE } from '../fixtures.js';
 
 describeStoreContract('memory', async (now) => ({ store: createMemoryStore({ now }) }));
 
@@ -15,6 +15,10 @@ describe('createMemoryStore options', () => {
     { cacheMaxEntries: -1 },
     { cacheMaxEntries: 1.5 },
     { cacheMaxEntries: '10' },
+    { maxDocumentClients: 0 },
+    { maxDocumentClients: 2.5 },
+    { maxDocumentsPerClient: -3 },
+    { maxDocumentsPerClient: '100' },
   ])('rejects %o', (options) => {
     let error: unknown;
     try {
@@ -53,6 +57,48 @@ describe('createMemoryStore options', () => {
     expect(await store.recordJti('c', 'new', MINUTE)).toBe(true);
     expect(await store.recordJti('c', 'old', MINUTE)).toBe(true);
     expect(await store.cacheGet('old')).toBeUndefined();
+    await store.close();
+  });
+});
+
+describe('memory store document history bounds', () => {
+  it('keeps at most maxDocumentsPerClient fingerprints per client, dropping the first seen earliest', async () => {
+    const store = createMemoryStore({ maxDocumentsPerClient: 3 });
+    for (let i = 0; i < 5; i++) {
+      await store.recordClientDocument(documentSighting({ fingerprint: `fp-${i}`, seenAt: 1000 + i }));
+    }
+    const documents = await store.getClientDocuments(documentSighting().clientId);
+    expect(documents.map((d) => d.fingerprint)).toStrictEqual(['fp-2', 'fp-3', 'fp-4']);
+    expect((await store.listClientDocuments())[0]).toMatchObject({ documents: 3, firstSeen: 1002 });
+    expect(await store.recordClientDocument(documentSighting({ fingerprint: 'fp-0', seenAt: 2000 }))).toBe(
+      true,
+    );
+    await store.close();
+  });
+
+  it('keeps at most maxDocumentClients clients, dropping the one recorded least recently', async () => {
+    const store = createMemoryStore({ maxDocumentClients: 2 });
+    const client = (name: string) => `https://${name}.example.com/client.json`;
+    await store.recordClientDocument(documentSighting({ clientId: client('a'), seenAt: 1 }));
+    await store.recordClientDocument(documentSighting({ clientId: client('b'), seenAt: 2 }));
+    await store.recordClientDocument(documentSighting({ clientId: client('a'), seenAt: 3 }));
+    await store.recordClientDocument(documentSighting({ clientId: client('c'), seenAt: 4 }));
+    expect((await store.listClientDocuments()).map((c) => c.clientId)).toStrictEqual([
+      client('c'),
+      client('a'),
+    ]);
+    expect(await store.getClientDocuments(client('b'))).toStrictEqual([]);
+    await store.close();
+  });
+
+  it('defaults to 100 fingerprints per client', async () => {
+    const store = createMemoryStore();
+    for (let i = 0; i < 101; i++) {
+      await store.recordClientDocument(documentSighting({ fingerprint: `fp-${i}`, seenAt: i }));
+    }
+    const documents = await store.getClientDocuments(documentSighting().clientId);
+    expect(documents).toHaveLength(100);
+    expect(documents[0]?.fingerprint).toBe('fp-1');
     await store.close();
   });
 });

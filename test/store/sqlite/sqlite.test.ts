@@ -7,13 +7,25 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isCimdError } from '../../../src/errors.js';
-import { SCHEMA_VERSION } from '../../../src/store/sql/schema.js';
+import { createLifecycle } from '../../../src/store/lifecycle.js';
+import { migrate, SCHEMA_VERSION } from '../../../src/store/sql/schema.js';
+import { createSqlStore } from '../../../src/store/sql/sql-store.js';
 import { loadSqliteDriver } from '../../../src/store/sqlite/driver.js';
 import { createSqliteStore, type SqliteStoreOptions } from '../../../src/store/sqlite/index.js';
+import { createSqliteQueryBuilder } from '../../../src/store/sqlite/query-builder.js';
+import { createSqliteRunner } from '../../../src/store/sqlite/runner.js';
 import { alternating } from '../alternating.js';
 import { START_TIME, TestClock } from '../clock.js';
 import { describeStoreContract } from '../contract.js';
-import { codeRecord, concurrently, familyRecord, MINUTE, tally } from '../fixtures.js';
+import {
+  codeRecord,
+  concurrently,
+  consentRecord,
+  documentSighting,
+  familyRecord,
+  MINUTE,
+  tally,
+} from '../fixtures.js';
 import { rawQuery, rowCount, temporaryDatabase } from './sqlite-files.js';
 
 describeStoreContract('SQLite :memory:', async (now) => ({
@@ -151,9 +163,9 @@ describe('SQLite store on a shared file', () => {
     await first.close();
     await second.close();
     await open();
-    expect(rawQuery(path, 'select version from cimd_schema_version')).toStrictEqual([
-      { version: SCHEMA_VERSION },
-    ]);
+    expect(rawQuery(path, 'select version from cimd_schema_version order by version')).toStrictEqual(
+      Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })),
+    );
     expect(rowCount(path, 'cimd_cache')).toBe(1);
   });
 
@@ -164,7 +176,42 @@ describe('SQLite store on a shared file', () => {
       SCHEMA_VERSION + 1,
       0,
     ]);
-    await expect(open()).rejects.toThrow(/schema version 2, newer .* upgrade mcp-cimd/);
+    await expect(open()).rejects.toThrow(
+      new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer .* upgrade mcp-cimd`),
+    );
+  });
+
+  it('migrates a version-1 database to version 2, keeping its data', async () => {
+    const { path, open } = await openFile();
+    const clock = new TestClock();
+    const Database = await loadSqliteDriver();
+    const runner = createSqliteRunner(new Database(path));
+    const db = createSqliteQueryBuilder();
+    expect(await runner.write(() => migrate(db, clock.now(), 1))).toBe(0);
+    const lifecycle = createLifecycle('version-1 store', 'reopen it');
+    const v1 = createSqlStore({ runner, db, now: clock.now, cleanupIntervalMs: 0, lifecycle });
+    await v1.recordJti('client-a', 'jti-1', MINUTE);
+    await v1.saveCode('code-1', codeRecord(), MINUTE);
+    await v1.createRefreshFamily(familyRecord(), 'rt-0');
+    await v1.saveConsent(consentRecord());
+    await v1.cacheSet('k', 'v', MINUTE);
+    await v1.close();
+    expect(rawQuery(path, 'select version from cimd_schema_version')).toStrictEqual([{ version: 1 }]);
+
+    const store = await open({ now: clock.now });
+    expect(rawQuery(path, 'select version from cimd_schema_version order by version')).toStrictEqual([
+      { version: 1 },
+      { version: 2 },
+    ]);
+    expect(await store.recordJti('client-a', 'jti-1', MINUTE)).toBe(false);
+    expect(await store.consumeCode('code-1')).toStrictEqual({ status: 'consumed', record: codeRecord() });
+    expect(await store.listRefreshFamilies({ userId: 'user-1' })).toStrictEqual([familyRecord()]);
+    expect((await store.rotateRefreshToken('rt-0', 'rt-1')).status).toBe('rotated');
+    expect(await store.listConsents({})).toStrictEqual([consentRecord()]);
+    expect(await store.cacheGet('k')).toBe('v');
+    expect(await store.recordClientDocument(documentSighting())).toBe(true);
+    expect(await store.putState('s', 'v', null)).toBe(true);
+    expect(await store.acquireLock('l', 'a', MINUTE)).toBe(true);
   });
 
   it('says which file it could not open', async () => {
@@ -188,13 +235,24 @@ describe('SQLite store on a shared file', () => {
     await store.rotateRefreshToken('rt-0', 'rt-1');
     await store.revokeGrant('g-old');
     await store.cacheSet('k', 'v', MINUTE);
+    await store.acquireLock('lock', 'owner', MINUTE);
+    await store.recordClientDocument(documentSighting());
+    await store.putState('state', 'v');
     clock.advance(2 * MINUTE);
     vi.advanceTimersByTime(MINUTE);
     expect(rowCount(path, 'cimd_jti')).toBe(1);
-    for (const table of ['cimd_code', 'cimd_refresh_family', 'cimd_refresh_token', 'cimd_cache']) {
+    for (const table of [
+      'cimd_code',
+      'cimd_refresh_family',
+      'cimd_refresh_token',
+      'cimd_cache',
+      'cimd_lock',
+    ]) {
       expect(rowCount(path, table), table).toBe(0);
     }
     expect(rowCount(path, 'cimd_revoked_grant')).toBe(1);
+    expect(rowCount(path, 'cimd_client_document')).toBe(1);
+    expect(rowCount(path, 'cimd_state')).toBe(1);
     await store.close();
     expect(vi.getTimerCount()).toBe(0);
   });
