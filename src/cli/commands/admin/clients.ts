@@ -14,10 +14,9 @@ import {
   adminSubcommand,
   isoTime,
   type JsonFlag,
+  listSubcommand,
   printJson,
-  printTable,
   readAll,
-  sayEmpty,
   withAdminStore,
 } from './shared.js';
 
@@ -55,30 +54,22 @@ function registrationJson(client: RegisteredClientRecord): Record<string, unknow
   return { createdAt: isoTime(client.createdAt), metadata: client.metadata };
 }
 
-function listSubcommand(io: CliIo, setExit: (code: number) => void): Command {
-  const command = adminSubcommand(io, 'list').description(
-    'List the clients whose documents the server accepted, most recently seen first',
-  );
-  return command.action(async (flags: JsonFlag) => {
-    await withAdminStore(command, async (context) => {
-      const clients = await readAll((page) => context.store.listClientDocuments(page));
-      if (flags.json) printJson(io, { clients: clients.map(summaryJson) });
-      else if (clients.length === 0) sayEmpty(io, 'clients seen', context);
-      else {
-        printTable(
-          io,
-          ['CLIENT', 'NAME', 'DOCUMENTS', 'FIRST SEEN', 'LAST SEEN'],
-          clients.map((client) => [
-            client.clientId,
-            client.clientName ?? '-',
-            String(client.documents),
-            isoTime(client.firstSeen),
-            isoTime(client.lastSeen),
-          ]),
-        );
-      }
-    });
-    setExit(EXIT_OK);
+function listClients(io: CliIo, setExit: (code: number) => void): Command {
+  return listSubcommand(io, setExit, {
+    description: 'List the clients whose documents the server accepted, most recently seen first',
+    filtered: false,
+    read: (store) => readAll((page) => store.listClientDocuments(page)),
+    key: 'clients',
+    json: summaryJson,
+    empty: 'clients seen',
+    headers: ['CLIENT', 'NAME', 'DOCUMENTS', 'FIRST SEEN', 'LAST SEEN'],
+    cells: (client) => [
+      client.clientId,
+      client.clientName ?? '-',
+      String(client.documents),
+      isoTime(client.firstSeen),
+      isoTime(client.lastSeen),
+    ],
   });
 }
 
@@ -159,6 +150,6 @@ export function clientsCommand(io: CliIo, setExit: (code: number) => void): Comm
     'clients',
     'The clients the server has seen: their document history and registrations',
   )
-    .addCommand(listSubcommand(io, setExit))
+    .addCommand(listClients(io, setExit))
     .addCommand(showSubcommand(io, setExit));
 }

@@ -18,10 +18,9 @@ import {
   type FilterFlags,
   filterOf,
   isoTime,
+  listSubcommand,
   printJson,
-  printTable,
   readAll,
-  sayEmpty,
   withAdminStore,
 } from './shared.js';
 
@@ -37,31 +36,22 @@ function consentJson(consent: ConsentRecord): Record<string, unknown> {
   };
 }
 
-function listSubcommand(io: CliIo, setExit: (code: number) => void): Command {
-  const command = addFilterOptions(
-    adminSubcommand(io, 'list').description('List the remembered consents, newest first'),
-    'list',
-  );
-  return command.action(async (flags: FilterFlags) => {
-    await withAdminStore(command, async (context) => {
-      const consents = await readAll((page) => context.store.listConsents(filterOf(flags), page));
-      if (flags.json) printJson(io, { consents: consents.map(consentJson) });
-      else if (consents.length === 0) sayEmpty(io, 'consents', context);
-      else {
-        printTable(
-          io,
-          ['CLIENT', 'USER', 'SCOPES', 'GRANTED', 'EXPIRES'],
-          consents.map((consent) => [
-            consent.clientId,
-            consent.userId,
-            consent.scopes.length === 0 ? '-' : consent.scopes.join(' '),
-            isoTime(consent.grantedAt),
-            isoTime(consent.expiresAt),
-          ]),
-        );
-      }
-    });
-    setExit(EXIT_OK);
+function listConsents(io: CliIo, setExit: (code: number) => void): Command {
+  return listSubcommand(io, setExit, {
+    description: 'List the remembered consents, newest first',
+    filtered: true,
+    read: (store, flags) => readAll((page) => store.listConsents(filterOf(flags), page)),
+    key: 'consents',
+    json: consentJson,
+    empty: 'consents',
+    headers: ['CLIENT', 'USER', 'SCOPES', 'GRANTED', 'EXPIRES'],
+    cells: (consent) => [
+      consent.clientId,
+      consent.userId,
+      consent.scopes.length === 0 ? '-' : consent.scopes.join(' '),
+      isoTime(consent.grantedAt),
+      isoTime(consent.expiresAt),
+    ],
   });
 }
 
@@ -121,6 +111,6 @@ function revokeSubcommand(io: CliIo, setExit: (code: number) => void): Command {
 /** Defines `cimd admin consents` (`list`, `revoke`). */
 export function consentsCommand(io: CliIo, setExit: (code: number) => void): Command {
   return adminGroup(io, 'consents', 'The consents users gave clients: list and revoke')
-    .addCommand(listSubcommand(io, setExit))
+    .addCommand(listConsents(io, setExit))
     .addCommand(revokeSubcommand(io, setExit));
 }

@@ -19,10 +19,9 @@ import {
   filterOf,
   humanAge,
   isoTime,
+  listSubcommand,
   printJson,
-  printTable,
   readAll,
-  sayEmpty,
   withAdminStore,
 } from './shared.js';
 
@@ -40,33 +39,23 @@ function grantJson(family: RefreshFamilyRecord): Record<string, unknown> {
   };
 }
 
-function listSubcommand(io: CliIo, setExit: (code: number) => void): Command {
-  const command = addFilterOptions(
-    adminSubcommand(io, 'list').description('List the live grants (refresh token families), newest first'),
-    'list',
-  );
-  return command.action(async (flags: FilterFlags) => {
-    await withAdminStore(command, async (context) => {
-      const grants = await readAll((page) => context.store.listRefreshFamilies(filterOf(flags), page));
-      if (flags.json) printJson(io, { grants: grants.map(grantJson) });
-      else if (grants.length === 0) sayEmpty(io, 'live grants', context);
-      else {
-        const now = Date.now();
-        printTable(
-          io,
-          ['GRANT', 'CLIENT', 'USER', 'SCOPE', 'AGE', 'EXPIRES'],
-          grants.map((grant) => [
-            grant.grantId,
-            grant.clientId,
-            grant.userId,
-            grant.scope === '' ? '-' : grant.scope,
-            humanAge(now - grant.createdAt),
-            isoTime(grant.expiresAt),
-          ]),
-        );
-      }
-    });
-    setExit(EXIT_OK);
+function listGrants(io: CliIo, setExit: (code: number) => void): Command {
+  return listSubcommand(io, setExit, {
+    description: 'List the live grants (refresh token families), newest first',
+    filtered: true,
+    read: (store, flags) => readAll((page) => store.listRefreshFamilies(filterOf(flags), page)),
+    key: 'grants',
+    json: grantJson,
+    empty: 'live grants',
+    headers: ['GRANT', 'CLIENT', 'USER', 'SCOPE', 'AGE', 'EXPIRES'],
+    cells: (grant, now) => [
+      grant.grantId,
+      grant.clientId,
+      grant.userId,
+      grant.scope === '' ? '-' : grant.scope,
+      humanAge(now - grant.createdAt),
+      isoTime(grant.expiresAt),
+    ],
   });
 }
 
@@ -134,6 +123,6 @@ function revokeSubcommand(io: CliIo, setExit: (code: number) => void): Command {
 /** Defines `cimd admin grants` (`list`, `revoke`). */
 export function grantsCommand(io: CliIo, setExit: (code: number) => void): Command {
   return adminGroup(io, 'grants', 'The grants (refresh token families) in the store: list and revoke')
-    .addCommand(listSubcommand(io, setExit))
+    .addCommand(listGrants(io, setExit))
     .addCommand(revokeSubcommand(io, setExit));
 }

@@ -12,7 +12,7 @@ import { loadStoreAccessConfig } from '../../../serve/config/load.js';
 import { STORE_ACCESS_KEYS, type StoreAccessConfig } from '../../../serve/config/store-access.js';
 import { openStore } from '../../../serve/store.js';
 import type { Page, Store } from '../../../store/store.js';
-import { UsageError } from '../../exit-codes.js';
+import { EXIT_OK, UsageError } from '../../exit-codes.js';
 import { type CliIo, writeLine } from '../../io.js';
 import { subcommand } from '../keys/shared.js';
 
@@ -172,4 +172,46 @@ export function confirmed(io: CliIo, flags: FilterFlags, count: number, noun: st
   if (flags.json) printJson(io, { revoked: 0, wouldRevoke: count, confirmationNeeded: true });
   writeLine(io.stderr, `This would revoke ${count} ${noun}s: add --yes to revoke them all.`);
   return false;
+}
+
+/** What a `list` subcommand lists and how it prints each row (see {@link listSubcommand}). */
+export interface Listing<Row> {
+  description: string;
+  /** Whether `--client` and `--user` narrow the listing. */
+  filtered: boolean;
+  /** Every row, in the order printed. */
+  read(store: Store, flags: FilterFlags): Promise<Row[]>;
+  /** The member of the JSON object holding the rows (`{ "grants": [...] }`). */
+  key: string;
+  json(row: Row): Record<string, unknown>;
+  /** What an empty listing is said to lack ("live grants"). */
+  empty: string;
+  headers: readonly string[];
+  cells(row: Row, now: number): string[];
+}
+
+/** A `list` subcommand: the rows as JSON (`--json`), a table, or a note that there are none. */
+export function listSubcommand<Row>(
+  io: CliIo,
+  setExit: (code: number) => void,
+  listing: Listing<Row>,
+): Command {
+  const base = adminSubcommand(io, 'list').description(listing.description);
+  const command = listing.filtered ? addFilterOptions(base, 'list') : base;
+  return command.action(async (flags: FilterFlags) => {
+    await withAdminStore(command, async (context) => {
+      const rows = await listing.read(context.store, flags);
+      if (flags.json) printJson(io, { [listing.key]: rows.map((row) => listing.json(row)) });
+      else if (rows.length === 0) sayEmpty(io, listing.empty, context);
+      else {
+        const now = Date.now();
+        printTable(
+          io,
+          listing.headers,
+          rows.map((row) => listing.cells(row, now)),
+        );
+      }
+    });
+    setExit(EXIT_OK);
+  });
 }
