@@ -3,7 +3,7 @@
  * what `/jwks` publishes, with ages; `rotate` changes what the running server publishes (the new
  * key first, the previous one kept until the tokens it signed expire).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,50 @@ describe('cimd admin keys', () => {
     expect(table.stdout).toContain(String(rotated.currentKid));
     expect(await served.stop()).toBe(0);
   });
+
+  it('a missing SQLite file is not created (exit 2), and a store without keys has none to rotate (exit 1)', async () => {
+    const missing = join(dir, 'missing', 'cimd.sqlite');
+    const absent = await runCimd(['admin', 'keys', 'list', '--database', missing], {
+      env: cleanEnv(),
+      cwd: dir,
+    });
+    expect(absent.code).toBe(2);
+    expect(absent.stderr).toContain(`there is no database at ${missing}`);
+    expect(existsSync(missing)).toBe(false);
+
+    const database = join(dir, 'keyless.sqlite');
+    const served = await serve(
+      [
+        '--port',
+        '0',
+        '--database',
+        database,
+        '--resource',
+        RESOURCE,
+        '--signing-keys',
+        join(dir, 'keyless-keys.json'),
+      ],
+      { cwd: dir },
+    );
+    expect(await served.stop()).toBe(0);
+    const keyless = await runCimd(
+      [
+        'admin',
+        'keys',
+        'rotate',
+        '--database',
+        database,
+        '--signing-keys',
+        join(dir, 'never-written.json'),
+        '--json',
+      ],
+      { env: cleanEnv(), cwd: dir },
+    );
+    expect(keyless.code).toBe(1);
+    expect(JSON.parse(keyless.stdout)).toMatchObject({ rotated: false, keys: [] });
+    expect(keyless.stderr).toContain('nothing to rotate');
+    expect(existsSync(join(dir, 'never-written.json'))).toBe(false);
+  }, 60_000);
 
   it('an in-memory database has no keys to rotate (exit 2)', async () => {
     const result = await runCimd(['admin', 'keys', 'rotate', '--database', ':memory:'], {

@@ -13,7 +13,7 @@ import { openSigningKeyStorage, openSigningKeys, signingKeyTokenLifetimeMs } fro
 import { parseSigningKeySet, type StoredSigningKey } from '../../../server/tokens/signing-key-set.js';
 import type { SigningKeyStorage } from '../../../server/tokens/signing-key-storage.js';
 import { DEFAULT_CLOCK_SKEW_MS } from '../../../server/tokens/signing-keys.js';
-import { EXIT_OK, UsageError } from '../../exit-codes.js';
+import { EXIT_INVALID, EXIT_OK, UsageError } from '../../exit-codes.js';
 import { type CliIo, writeLine } from '../../io.js';
 import {
   type AdminContext,
@@ -120,10 +120,18 @@ function rotateSubcommand(io: CliIo, setExit: (code: number) => void): Command {
     "Rotate the server's signing key now: a new key signs, the previous one stays published until the tokens it signed expire",
   );
   return command.action(async (flags: JsonFlag) => {
-    await withAdminStore(command, async (context) => {
+    const code = await withAdminStore(command, async (context) => {
       const shared = sharedOf(context);
       const storage = storageOf(context);
       const previous = (await listKeys(context, storage)).find((key) => key.state === 'current');
+      if (previous === undefined) {
+        if (flags.json) printJson(io, { rotated: false, storage: whereJson(context), keys: [] });
+        writeLine(
+          io.stderr,
+          'No signing keys yet: cimd serve makes the first when it starts; nothing to rotate.',
+        );
+        return EXIT_INVALID;
+      }
       const manager = await openSigningKeys(
         context.config.signingKeys,
         context.config.accessTokenTtlSeconds,
@@ -136,11 +144,11 @@ function rotateSubcommand(io: CliIo, setExit: (code: number) => void): Command {
         printJson(io, {
           rotated: true,
           storage: whereJson(context),
-          previousKid: previous?.kid ?? null,
+          previousKid: previous.kid,
           currentKid: current?.kid ?? null,
           keys,
         });
-        return;
+        return EXIT_OK;
       }
       writeLine(io.stdout, `Rotated the signing key: ${current?.kid} signs new tokens.`);
       printKeys(io, keys);
@@ -148,8 +156,9 @@ function rotateSubcommand(io: CliIo, setExit: (code: number) => void): Command {
         io.stderr,
         'Running servers publish the new key at their next /jwks request and sign with it within a minute.',
       );
+      return EXIT_OK;
     });
-    setExit(EXIT_OK);
+    setExit(code);
   });
 }
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { redactUrl } from '../../../serve/config/database.js';
 import { addServeOptions, configFileFlag, readFlagLayer } from '../../../serve/config/flags.js';
@@ -64,7 +65,8 @@ export function describeStoreLocation(config: StoreAccessConfig): string {
  * Loads the store configuration of `command` as `cimd serve` would, opens the store, runs
  * `work` and closes the store (also when `work` fails).
  *
- * @throws UsageError for the memory store: it lives inside one server process, out of reach.
+ * @throws UsageError for the memory store (it lives inside one server process, out of reach) and
+ *   for a SQLite file that does not exist (never created here).
  */
 export async function withAdminStore<T>(
   command: Command,
@@ -80,6 +82,11 @@ export async function withAdminStore<T>(
   ) {
     throw new UsageError(
       'the memory store lives inside one server process: cimd admin works on a SQLite file, PostgreSQL or Redis (--database, DATABASE_URL)',
+    );
+  }
+  if (config.store.kind === 'sqlite' && !existsSync(config.store.path)) {
+    throw new UsageError(
+      `there is no database at ${config.store.path}: give the --database (or DATABASE_URL) cimd serve runs with`,
     );
   }
   const store = await openStore(config.store);
