@@ -80,9 +80,10 @@ describe('loadStoreAccessConfig', () => {
     const problems = (error as ConfigError).problems.join('\n');
     expect(problems).toMatch(/--access-token-ttl: expected a whole number of seconds from 1/);
     // Schema problems are reported before the rest is resolved; the others show once those are fixed.
-    const second = await load([], { DATABASE_URL: 'mysql://db/cimd', CIMD_ENCRYPTION_KEY: 'not-a-key-7q' }).catch(
-      (caught: unknown) => caught as ConfigError,
-    );
+    const second = await load([], {
+      DATABASE_URL: 'mysql://db/cimd',
+      CIMD_ENCRYPTION_KEY: 'not-a-key-7q',
+    }).catch((caught: unknown) => caught as ConfigError);
     const text = (second as ConfigError).problems.join('\n');
     expect(text).toContain('--database (from DATABASE_URL): MySQL databases are not supported');
     expect(text).toContain('CIMD_ENCRYPTION_KEY');
