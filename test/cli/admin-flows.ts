@@ -17,12 +17,15 @@ export interface DocumentHost {
   redirectUri: string;
   /** How many times the document was fetched. */
   fetches(): number;
+  /** Serves the document with another `client_name` from now on. */
+  rename(clientName: string): void;
   close(): Promise<void>;
 }
 
 /** Serves a public CIMD client document (http, loopback: the server needs the development switches). */
-export async function startDocumentHost(clientName: string): Promise<DocumentHost> {
+export async function startDocumentHost(initialName: string): Promise<DocumentHost> {
   let fetches = 0;
+  let clientName = initialName;
   let origin = '';
   const server: Server = createServer((request, response) => {
     if (request.url === '/client.json') {
@@ -48,6 +51,9 @@ export async function startDocumentHost(clientName: string): Promise<DocumentHos
     clientId: `${origin}/client.json`,
     redirectUri: `${origin}/callback`,
     fetches: () => fetches,
+    rename(name) {
+      clientName = name;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -264,6 +264,45 @@ describe('cimd admin cache and store selection', () => {
     expect(host.fetches()).toBe(fetched + 1);
   });
 
+  it('clients show: a changed document is a new fingerprint, with the fields that changed', {
+    timeout: 60_000,
+  }, async () => {
+    host.rename('Admin test client, renamed');
+    await adminJson(['cache', 'purge', host.clientId]);
+    const served = await startServer();
+    const client = {
+      issuer: served.listening.issuer,
+      clientId: host.clientId,
+      redirectUri: host.redirectUri,
+      resource: RESOURCE,
+    };
+    await signIn(client);
+    expect(await served.stop()).toBe(0);
+
+    const history = await adminJson(['clients', 'show', host.clientId]);
+    const documents = history.documents as Record<string, unknown>[];
+    expect(documents).toHaveLength(2);
+    expect(documents[1]).toMatchObject({
+      clientName: 'Admin test client, renamed',
+      changes: {
+        previousFingerprint: documents[0]?.fingerprint,
+        fields: ['client_name'],
+        keysAdded: [],
+        keysRemoved: [],
+      },
+    });
+    const listed = (await adminJson(['clients', 'list'])).clients as Record<string, unknown>[];
+    expect(listed.find((entry) => entry.clientId === host.clientId)).toMatchObject({
+      documents: 2,
+      fingerprint: documents[1]?.fingerprint,
+      clientName: 'Admin test client, renamed',
+    });
+    const human = await admin(['clients', 'show', host.clientId, '--database', database]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain('2 document fingerprints, oldest first:');
+    expect(human.stdout).toContain('changed client_name');
+  });
+
   it('chooses the store as cimd serve does: DATABASE_URL, --config, and refuses the memory store', {
     timeout: 60_000,
   }, async () => {
