@@ -17,15 +17,15 @@ export interface DocumentHost {
   redirectUri: string;
   /** How many times the document was fetched. */
   fetches(): number;
-  /** Serves the document with another `client_name` from now on. */
-  rename(clientName: string): void;
+  /** Serves the document with these members added or replaced from now on. */
+  update(members: Record<string, unknown>): void;
   close(): Promise<void>;
 }
 
 /** Serves a public CIMD client document (http, loopback: the server needs the development switches). */
-export async function startDocumentHost(initialName: string): Promise<DocumentHost> {
+export async function startDocumentHost(clientName: string): Promise<DocumentHost> {
   let fetches = 0;
-  let clientName = initialName;
+  let extra: Record<string, unknown> = {};
   let origin = '';
   const server: Server = createServer((request, response) => {
     if (request.url === '/client.json') {
@@ -39,6 +39,7 @@ export async function startDocumentHost(initialName: string): Promise<DocumentHo
           token_endpoint_auth_method: 'none',
           grant_types: ['authorization_code', 'refresh_token'],
           response_types: ['code'],
+          ...extra,
         }),
       );
       return;
@@ -51,8 +52,8 @@ export async function startDocumentHost(initialName: string): Promise<DocumentHo
     clientId: `${origin}/client.json`,
     redirectUri: `${origin}/callback`,
     fetches: () => fetches,
-    rename(name) {
-      clientName = name;
+    update(members) {
+      extra = { ...extra, ...members };
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -81,7 +81,8 @@ function describeChanges(document: ClientDocumentRecord): string {
   if (changes.fields.length > 0) parts.push(`changed ${changes.fields.join(', ')}`);
   if (changes.keysAdded.length > 0) parts.push(`keys added ${changes.keysAdded.join(', ')}`);
   if (changes.keysRemoved.length > 0) parts.push(`keys removed ${changes.keysRemoved.join(', ')}`);
-  return parts.length === 0 ? 'no identity field changed' : parts.join('; ');
+  // A new fingerprint always means a changed document; the recorder may not have known the old one.
+  return parts.length === 0 ? 'a new document (what changed was not recorded)' : parts.join('; ');
 }
 
 function printShow(
