@@ -30,6 +30,8 @@ server = createAuthorizationServer({
   store,
   authenticator: devLogin(),
   registration: false,
+  // The bench measures the token endpoint under load from one address: no rate limits.
+  rateLimit: false,
 });
 
 const clients = {

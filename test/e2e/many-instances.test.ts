@@ -104,6 +104,14 @@ async function tally(
   return { counts, samples: JSON.stringify(samples) };
 }
 
+/** The error lines the instances logged (for failure messages). */
+function serverErrors(instances: Served[]): string {
+  const errors = instances.flatMap((instance) =>
+    instance.lines.filter((line) => line.level === 'error' || line.level === 'fatal'),
+  );
+  return JSON.stringify(errors.slice(0, 3));
+}
+
 function postToken(issuer: string, params: Record<string, string>): Promise<Response> {
   return fetch(`${issuer}/token`, {
     method: 'POST',
@@ -192,7 +200,10 @@ for (const backend of BACKENDS) {
         const { counts, samples } = await tally(CONCURRENCY, () =>
           postToken(issuer, redeemParams(client, code, verifier)),
         );
-        expect(counts, samples).toStrictEqual({ 200: 1, 400: CONCURRENCY - 1 });
+        expect(counts, `${samples} ${serverErrors(instances)}`).toStrictEqual({
+          200: 1,
+          400: CONCURRENCY - 1,
+        });
         for (const origin of proxy.live()) expect(proxy.served.get(origin)).toBeGreaterThan(100);
       }, 60_000);
 
@@ -201,7 +212,10 @@ for (const backend of BACKENDS) {
         const { counts, samples } = await tally(CONCURRENCY, () =>
           postToken(issuer, refreshParams(client, refreshToken)),
         );
-        expect(counts, samples).toStrictEqual({ 200: 1, 400: CONCURRENCY - 1 });
+        expect(counts, `${samples} ${serverErrors(instances)}`).toStrictEqual({
+          200: 1,
+          400: CONCURRENCY - 1,
+        });
       }, 60_000);
 
       it(`PKJ-09 ${CONCURRENCY} concurrent uses of one client assertion by a new CIMD agent: one token, one document fetch`, async () => {
@@ -234,7 +248,10 @@ for (const backend of BACKENDS) {
             resource: RESOURCE,
           }),
         );
-        expect(counts, samples).toStrictEqual({ 200: 1, 401: CONCURRENCY - 1 });
+        expect(counts, `${samples} ${serverErrors(instances)}`).toStrictEqual({
+          200: 1,
+          401: CONCURRENCY - 1,
+        });
         expect(host.hits.get(`${path}/client.json`)).toBe(1);
       }, 60_000);
 

@@ -9,6 +9,7 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import { InvalidOptionError } from '../../errors.js';
+import { parseProxyUrl } from '../../fetch/proxy.js';
 import { compileTrustedAssertionIssuers } from '../../server/auth/trusted-assertion-issuers.js';
 import { checkIssuer, checkResource } from '../../server/authorization-server/options.js';
 import { compileClientEntries, createTrustPolicy } from '../../server/clients/trust-policy.js';
@@ -20,7 +21,7 @@ import { type EncryptionKeyConfig, resolveEncryptionKey, SHARED_STORE_NEEDS_KEY 
 import type { KeyedProblem } from './errors.js';
 import { originOf } from './origin.js';
 import type { ServeSettings } from './schema.js';
-import type { ReadSecrets } from './secrets.js';
+import type { ReadSecrets, RegistrationTokens } from './secrets.js';
 import { resolveStoreAccess } from './store-access.js';
 import {
   resolveUpstream,
@@ -59,6 +60,12 @@ export interface ServeConfig {
   signingKeys: SigningKeysConfig;
   /** Dynamic Client Registration on. */
   registration: boolean;
+  /** The initial access tokens `/register` requires; `undefined`: registration is open. */
+  registrationTokens: RegistrationTokens | undefined;
+  /** Rate limits of `/authorize`, `/token` and `/register`, per minute; `false`: off. */
+  rateLimit: { perIpPerMinute: number; perClientPerMinute: number } | false;
+  /** The HTTP CONNECT proxy for client document and key fetches; `undefined`: direct. */
+  fetchProxy: string | undefined;
   trust: TrustConfig;
   /**
    * Clients (exact `client_id`s or host patterns) allowed the `client_credentials` grant; empty:
@@ -304,6 +311,46 @@ function resolveTls(settings: ServeSettings, cwd: string, problems: KeyedProblem
   return { certPath: resolvePath(cwd, tlsCert), keyPath: resolvePath(cwd, tlsKey) };
 }
 
+function resolveRateLimit(settings: ServeSettings, problems: KeyedProblem[]): ServeConfig['rateLimit'] {
+  if (settings.rateLimit === false) {
+    if (settings.rateLimitPerClient !== undefined) {
+      problems.push({
+        key: 'rateLimitPerClient',
+        message: 'rate limits are off (--no-rate-limit): drop --rate-limit-per-client, or turn them on',
+      });
+    }
+    return false;
+  }
+  return {
+    perIpPerMinute: settings.rateLimit,
+    perClientPerMinute: settings.rateLimitPerClient ?? settings.rateLimit * 10,
+  };
+}
+
+function resolveFetchProxy(settings: ServeSettings, problems: KeyedProblem[]): string | undefined {
+  if (settings.fetchProxy === undefined) return undefined;
+  try {
+    return parseProxyUrl(settings.fetchProxy).href;
+  } catch (error) {
+    problems.push({ key: 'fetchProxy', message: (error as Error).message });
+    return undefined;
+  }
+}
+
+function resolveRegistrationTokens(
+  settings: ServeSettings,
+  secrets: ReadSecrets,
+  problems: KeyedProblem[],
+): RegistrationTokens | undefined {
+  if (secrets.registrationTokens !== undefined && !settings.registration) {
+    problems.push({
+      key: 'registrationTokenFile',
+      message: 'registration is off (--no-registration): an initial access token file has nothing to protect',
+    });
+  }
+  return secrets.registrationTokens;
+}
+
 /**
  * Checks `settings` as a whole and derives the configuration. Problems are collected, not
  * thrown, so every one can be reported at once.
@@ -333,6 +380,9 @@ export function resolveServeConfig(
     store,
     signingKeys,
     registration: settings.registration,
+    registrationTokens: resolveRegistrationTokens(settings, secrets, problems),
+    rateLimit: resolveRateLimit(settings, problems),
+    fetchProxy: resolveFetchProxy(settings, problems),
     trust: resolveTrust(settings, problems),
     accessTokenTtlSeconds: settings.accessTokenTtl,
     refreshTokenTtlSeconds: settings.refreshTokenTtl,

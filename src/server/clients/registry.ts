@@ -35,7 +35,10 @@ import type { ResolvedClient, TrustDecision } from './types.js';
 import { acceptClientMetadataDocument, deepFreeze, SUPPORTED_GRANT_TYPES } from './validate-document.js';
 
 /** Options of the fetcher the registry creates when none is given. */
-export type RegistryFetchOptions = Pick<SafeFetchOptions, 'timeoutMs' | 'resolver' | 'userAgent' | 'ca'>;
+export type RegistryFetchOptions = Pick<
+  SafeFetchOptions,
+  'timeoutMs' | 'resolver' | 'userAgent' | 'ca' | 'proxy'
+>;
 
 /** Options of {@link createClientRegistry}; all are validated at once (`InvalidOptionError`). */
 export interface ClientRegistryOptions {

@@ -30,6 +30,8 @@ export interface OwnPoolSettings {
   maxConnections: number;
   /** How long opening one connection may take before it fails, in milliseconds. */
   connectionTimeoutMs: number;
+  /** How long a call may wait for a free connection while all are busy, in milliseconds. */
+  queueTimeoutMs: number;
 }
 
 /**
@@ -38,11 +40,24 @@ export interface OwnPoolSettings {
  * again, or fails with the store's unavailable error).
  */
 export function openOwnPool(pg: PgModule, settings: OwnPoolSettings): Pool {
+  // pg-pool applies its connectionTimeoutMillis to waiting in its queue; each client applies its
+  // own to opening the connection. Two settings, so a burst waits its turn without a dead server
+  // taking as long to report.
+  const connectTimeout = settings.connectionTimeoutMs;
+  class StoreClient extends pg.Client {
+    constructor(config?: string | import('pg').ClientConfig) {
+      super({
+        ...(typeof config === 'string' ? { connectionString: config } : config),
+        connectionTimeoutMillis: connectTimeout,
+      });
+    }
+  }
   const pool = new pg.Pool({
     connectionString: settings.connectionString,
     max: settings.maxConnections,
-    connectionTimeoutMillis: settings.connectionTimeoutMs,
+    connectionTimeoutMillis: Math.max(settings.queueTimeoutMs, connectTimeout),
     application_name: 'mcp-cimd',
+    Client: StoreClient,
   });
   pool.on('error', () => undefined);
   return pool;

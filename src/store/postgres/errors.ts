@@ -66,7 +66,7 @@ export function isUnavailable(error: unknown): boolean {
     return NETWORK_CODES.has(code) || UNAVAILABLE_STATES.has(code) || code.startsWith('08');
   }
   if (!(error instanceof Error)) return false;
-  return /connection terminated|timeout exceeded when trying to connect|connection timeout/i.test(
+  return /connection terminated|timeout exceeded when trying to connect|connection timeout|^timeout expired$/i.test(
     error.message,
   );
 }

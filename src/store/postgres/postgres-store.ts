@@ -37,11 +37,16 @@ export interface PostgresStoreOptions {
   /** Most connections the store's own pool opens at once. Default 10. */
   maxConnections?: number;
   /**
-   * How long a call may wait for a connection of the store's own pool, in milliseconds (opening
-   * one, or waiting for one to become free when all `maxConnections` are busy), before it rejects
-   * with `ERR_STORE_UNAVAILABLE`. Default 5 000.
+   * How long opening one connection of the store's own pool may take, in milliseconds, before
+   * the call rejects with `ERR_STORE_UNAVAILABLE`. Default 5 000.
    */
   connectionTimeoutMs?: number;
+  /**
+   * How long a call may wait for a free connection while all `maxConnections` of the store's own
+   * pool are busy (a burst), in milliseconds, before it rejects with `ERR_STORE_UNAVAILABLE`.
+   * Default 30 000.
+   */
+  queueTimeoutMs?: number;
   /**
    * Milliseconds between deletions of expired rows. `0` disables them (expired rows are ignored
    * anyway; they only take space). The timer does not keep the process alive. Default 60 000.
@@ -60,6 +65,8 @@ const DEFAULT_SCHEMA = 'public';
 const DEFAULT_MAX_CONNECTIONS = 10;
 /** The default of {@link PostgresStoreOptions.connectionTimeoutMs}. */
 const DEFAULT_CONNECTION_TIMEOUT_MS = 5000;
+/** The default of {@link PostgresStoreOptions.queueTimeoutMs}. */
+const DEFAULT_QUEUE_TIMEOUT_MS = 30_000;
 /** How many times one write runs before a serialization failure or deadlock is thrown. */
 const MAX_WRITE_ATTEMPTS = 5;
 
@@ -143,6 +150,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       connectionString: source.connectionString as string,
       maxConnections,
       connectionTimeoutMs,
+      queueTimeoutMs: checkMilliseconds(
+        'queueTimeoutMs',
+        options.queueTimeoutMs,
+        DEFAULT_QUEUE_TIMEOUT_MS,
+        1,
+      ),
     });
   const runner = createPostgresRunner({
     pool,

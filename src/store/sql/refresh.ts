@@ -201,17 +201,28 @@ export function* revokeRefreshFamily(db: StoreQueryBuilder, familyId: string, no
   );
 }
 
-/** Revokes every family of a grant, and remembers the grant so families created later are revoked too. */
+/**
+ * Revokes every family of a grant, and remembers the grant so families created later are revoked
+ * too. A grant already remembered as revoked (by a committed revocation) needs nothing more: every
+ * family it had was revoked then, and every later one was created revoked. So of many concurrent
+ * revocations of one grant (a code replayed a thousand times) only the first touches the families;
+ * the others wait only for its row, not for each other's transactions.
+ */
 export function* revokeGrant(db: StoreQueryBuilder, grantId: string, now: number): Operation<void> {
   // The grant's record first: it takes the row lock createRefreshFamily waits on (see lockGrant).
-  yield* execute(
+  // It is (re)written only when absent or expired (an expired placeholder from lockGrant).
+  const marked = yield* execute(
     db
       .insertInto('cimd_revoked_grant')
       .values({ grant_id: grantId, expires_at: now + REVOKED_GRANT_RETENTION_MS })
       .onConflict((conflict) =>
-        conflict.column('grant_id').doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') }),
+        conflict
+          .column('grant_id')
+          .doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') })
+          .where('cimd_revoked_grant.expires_at', '<=', now),
       ),
   );
+  if (marked === 0) return;
   yield* execute(
     db
       .updateTable('cimd_refresh_family')

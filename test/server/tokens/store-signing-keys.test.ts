@@ -19,7 +19,12 @@ const MINUTE = 60_000;
 
 function clock(start = T0) {
   let current = start;
-  return { now: () => current, advance: (ms: number) => void (current += ms) };
+  return {
+    now: () => current,
+    advance: (ms: number) => {
+      current += ms;
+    },
+  };
 }
 
 const stores: Store[] = [];
