@@ -1,9 +1,10 @@
 /**
- * The `cimd` command line: `create`, `validate`, `keys`, `host`, `serve` and `connect`.
+ * The `cimd` command line: `create`, `validate`, `keys`, `host`, `serve`, `connect` and `admin`.
  * Data goes to stdout, diagnostics to stderr; exit 0 ok, 1 invalid, 2 usage or environment error.
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { adminCommand } from './commands/admin.js';
 import { connectCommand } from './commands/connect.js';
 import { createCommand } from './commands/create.js';
 import { hostCommand } from './commands/host.js';
@@ -34,6 +35,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   program.addCommand(hostCommand(io, setExit).exitOverride());
   program.addCommand(serveCommand(io, setExit).exitOverride());
   program.addCommand(connectCommand(io, setExit).exitOverride());
+  program.addCommand(adminCommand(io, setExit).exitOverride());
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

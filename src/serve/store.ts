@@ -24,7 +24,22 @@ import { StartupError } from './errors.js';
 /** The shortest lifetime the signing keys are kept for, in ms (1 hour). */
 const MIN_KEY_TOKEN_LIFETIME_MS = 3_600_000;
 
-function signingKeyStorage(
+/**
+ * The token lifetime the signing key manager of a server issuing access tokens for
+ * `accessTokenTtlSeconds` works with, in ms: at least 1 hour. A retired key stays published that
+ * long (plus the clock skew allowance) after its successor took over.
+ */
+export function signingKeyTokenLifetimeMs(accessTokenTtlSeconds: number): number {
+  return Math.max(accessTokenTtlSeconds * 1000, MIN_KEY_TOKEN_LIFETIME_MS);
+}
+
+/**
+ * The storage of the signing key set `config` names: a file, memory, or sealed in the shared
+ * store (which needs the store and the encryption key).
+ *
+ * @throws StartupError for the store without an encryption key.
+ */
+export function openSigningKeyStorage(
   config: SigningKeysConfig,
   shared: { store: Store; encryptionKey: Uint8Array | undefined } | undefined,
 ): SigningKeyStorage {
@@ -78,8 +93,8 @@ export async function openSigningKeys(
   shared?: { store: Store; encryptionKey: Uint8Array | undefined },
 ): Promise<SigningKeyManager> {
   const manager = createSigningKeyManager({
-    tokenLifetimeMs: Math.max(accessTokenTtlSeconds * 1000, MIN_KEY_TOKEN_LIFETIME_MS),
-    storage: signingKeyStorage(config, shared),
+    tokenLifetimeMs: signingKeyTokenLifetimeMs(accessTokenTtlSeconds),
+    storage: openSigningKeyStorage(config, shared),
   });
   try {
     await manager.publicJwks();

@@ -15,10 +15,14 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 /** Commander's attribute name of each option, mapped to its config key. */
 const attributes = new Map<string, ConfigKey>();
 
-/** Adds every `cimd serve` option (and `--config`) to `command`. */
-export function addServeOptions(command: Command): Command {
+/**
+ * Adds every `cimd serve` option (and `--config`) to `command`; with `only`, just those options
+ * (`cimd admin` takes the ones that locate the store).
+ */
+export function addServeOptions(command: Command, only?: readonly ConfigKey[]): Command {
   for (const spec of SERVE_OPTIONS) {
     if (spec.flag === undefined) continue; // a secret from the environment only
+    if (only !== undefined && !only.includes(spec.key)) continue;
     const env = spec.env.length > 0 ? `; env ${spec.env.join(', ')}` : '';
     const unit = spec.unit ? `, ${spec.unit}` : '';
     const option = new Option(spec.flag, `${spec.description} (default ${spec.defaultText}${unit}${env})`);

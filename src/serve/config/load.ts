@@ -7,6 +7,7 @@
  */
 import { access, constants } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { z } from 'zod';
 import { CONFIG_FILE_OPTION, type ConfigKey, optionName, SERVE_OPTIONS, specOf } from './catalog.js';
 import { readEnvLayer } from './env.js';
 import type { KeyedProblem } from './errors.js';
@@ -15,7 +16,8 @@ import { readConfigFile } from './file.js';
 import { type ConfigLayer, emptyLayer, mergeLayers } from './layers.js';
 import { resolveServeConfig, type ServeConfig } from './resolve.js';
 import { serveSettingsSchema } from './schema.js';
-import { readSecrets, settleSecretPairs } from './secrets.js';
+import { readEncryptionKey, readSecrets, settleSecretPairs } from './secrets.js';
+import { resolveStoreAccess, STORE_ACCESS_KEYS, type StoreAccessConfig } from './store-access.js';
 
 /** Inputs of {@link loadServeConfig}. */
 export interface LoadServeConfigOptions {
@@ -58,12 +60,24 @@ async function checkReadable(path: string, key: ConfigKey, problems: KeyedProble
   }
 }
 
+/** The settings read and parsed, and where each value came from. */
+interface ReadSettings<T> {
+  settings: T;
+  sources: ConfigLayer['sources'];
+  cwd: string;
+}
+
 /**
- * The validated configuration.
+ * Reads the layers, settles secret pairs, checks the config file's keys (every `cimd serve` key
+ * is accepted, whichever `schema` reads) and parses them with `schema`.
  *
- * @throws ConfigError listing every problem (the CLI prints it and exits 2).
+ * @throws ConfigError listing every problem.
  */
-export async function loadServeConfig(options: LoadServeConfigOptions = {}): Promise<ServeConfig> {
+async function readSettings<T>(
+  options: LoadServeConfigOptions,
+  schema: z.ZodType<T>,
+  keys: readonly ConfigKey[] | undefined,
+): Promise<ReadSettings<T>> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const configFile = options.configFile ?? (env[CONFIG_FILE_OPTION.env] || undefined);
@@ -71,7 +85,9 @@ export async function loadServeConfig(options: LoadServeConfigOptions = {}): Pro
   const file = configPath === undefined ? emptyLayer() : await readConfigFile(configPath);
   const layers = [options.flags ?? emptyLayer(), readEnvLayer(env), file, options.defaults ?? emptyLayer()];
   const merged = mergeLayers(...layers);
-  const early = settleSecretPairs(merged, layers);
+  const early = settleSecretPairs(merged, layers).filter(
+    (problem) => keys === undefined || (problem.key !== undefined && keys.includes(problem.key)),
+  );
 
   const known = SERVE_OPTIONS.filter((spec) => !spec.secret).map((spec) => spec.key);
   const unknown = Object.keys(file.values).flatMap((key) => {
@@ -84,7 +100,11 @@ export async function loadServeConfig(options: LoadServeConfigOptions = {}): Pro
     }
     return [];
   });
-  const parsed = serveSettingsSchema.safeParse(merged.values);
+  const values =
+    keys === undefined
+      ? merged.values
+      : Object.fromEntries(Object.entries(merged.values).filter(([key]) => keys.includes(key as ConfigKey)));
+  const parsed = schema.safeParse(values);
   if (!parsed.success || unknown.length > 0 || early.length > 0) {
     const issues = parsed.success
       ? []
@@ -99,15 +119,51 @@ export async function loadServeConfig(options: LoadServeConfigOptions = {}): Pro
       ...problems,
     ]);
   }
+  return { settings: parsed.data, sources: merged.sources, cwd };
+}
 
+/**
+ * The validated configuration.
+ *
+ * @throws ConfigError listing every problem (the CLI prints it and exits 2).
+ */
+export async function loadServeConfig(options: LoadServeConfigOptions = {}): Promise<ServeConfig> {
+  const { settings, sources, cwd } = await readSettings(options, serveSettingsSchema, undefined);
   const problems: KeyedProblem[] = [];
-  const secrets = await readSecrets(parsed.data, cwd, problems);
-  const { config } = resolveServeConfig(parsed.data, cwd, secrets, problems);
+  const secrets = await readSecrets(settings, cwd, problems);
+  const { config } = resolveServeConfig(settings, cwd, secrets, problems);
   if (config.tls !== undefined) {
     await checkReadable(config.tls.certPath, 'tlsCert', problems);
     await checkReadable(config.tls.keyPath, 'tlsKey', problems);
   }
-  if (problems.length > 0)
-    throw new ConfigError(problems.map((problem) => describe(problem, merged.sources)));
+  if (problems.length > 0) throw new ConfigError(problems.map((problem) => describe(problem, sources)));
   return config;
+}
+
+const storeAccessSchema = serveSettingsSchema.pick({
+  store: true,
+  database: true,
+  signingKeys: true,
+  encryptionKeyFile: true,
+  encryptionKey: true,
+  accessTokenTtl: true,
+});
+
+/**
+ * Where `cimd serve`'s data lives ({@link STORE_ACCESS_KEYS}), from the same flags, environment
+ * and config file as {@link loadServeConfig}, without anything else it needs (resources, issuer,
+ * sign-in): what `cimd admin` opens. Options outside that part are neither needed nor checked.
+ * Nothing is created: no encryption key is generated.
+ *
+ * @throws ConfigError listing every problem (the CLI prints it and exits 2).
+ */
+export async function loadStoreAccessConfig(
+  options: LoadServeConfigOptions = {},
+): Promise<StoreAccessConfig> {
+  const { settings, sources, cwd } = await readSettings(options, storeAccessSchema, STORE_ACCESS_KEYS);
+  const problems: KeyedProblem[] = [];
+  const encryptionKey = await readEncryptionKey(settings, cwd, problems);
+  const { store, signingKeys } = resolveStoreAccess(settings, cwd, problems);
+  if (problems.length > 0) throw new ConfigError(problems.map((problem) => describe(problem, sources)));
+  return { store, signingKeys, encryptionKey, accessTokenTtlSeconds: settings.accessTokenTtl };
 }

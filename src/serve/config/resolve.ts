@@ -16,19 +16,14 @@ import { isLoopbackHostname } from '../../server/http/loopback.js';
 import { parseHttpsUrl } from '../../server/resource/https-url.js';
 import type { LogLevel } from '../logging.js';
 import { resolveAssertionIssuers, resolveClientCredentials } from './agent-grants.js';
-import {
-  DEFAULT_DATABASE,
-  defaultSigningKeys,
-  parseStoreLocation,
-  type SigningKeysConfig,
-  type StoreConfig,
-} from './database.js';
+import type { SigningKeysConfig, StoreConfig } from './database.js';
 import { type DpopConfig, resolveDpop } from './dpop.js';
 import { type EncryptionKeyConfig, resolveEncryptionKey, SHARED_STORE_NEEDS_KEY } from './encryption-key.js';
 import type { KeyedProblem } from './errors.js';
 import { originOf } from './origin.js';
 import type { ServeSettings } from './schema.js';
 import type { ReadSecrets, RegistrationTokens } from './secrets.js';
+import { resolveStoreAccess } from './store-access.js';
 import {
   resolveUpstream,
   resolveUpstreamAllow,
@@ -264,22 +259,6 @@ function resolveResources(settings: ServeSettings, problems: KeyedProblem[]): st
   return resources;
 }
 
-function resolveStore(settings: ServeSettings, cwd: string, problems: KeyedProblem[]): StoreConfig {
-  if (settings.store === 'memory') return { kind: 'memory' };
-  const parsed = parseStoreLocation(settings.database ?? DEFAULT_DATABASE, cwd);
-  if (!parsed.ok) {
-    problems.push({ key: 'database', message: parsed.problem });
-    return { kind: 'memory' };
-  }
-  if (settings.store !== 'sqlite' && parsed.store.kind !== settings.store) {
-    problems.push({
-      key: 'store',
-      message: `--store ${settings.store} needs --database (or DATABASE_URL) to name a ${settings.store} URL`,
-    });
-  }
-  return parsed.store;
-}
-
 function resolveTrust(settings: ServeSettings, problems: KeyedProblem[]): TrustConfig {
   const trust: TrustConfig = {
     mode: settings.trustMode,
@@ -383,11 +362,7 @@ export function resolveServeConfig(
     checkHttpsServed(checked, settings, tls !== undefined, problems);
     if (!upstreamSignIn) checkDevLoginLoopback(checked, settings, host, problems);
   }
-  const store = resolveStore(settings, cwd, problems);
-  const signingKeys: SigningKeysConfig =
-    settings.signingKeys === undefined
-      ? defaultSigningKeys(store)
-      : { kind: 'file', path: resolvePath(cwd, settings.signingKeys) };
+  const { store, signingKeys } = resolveStoreAccess(settings, cwd, problems);
   const resources = resolveResources(settings, problems);
   const config: ServeConfig = {
     host,

@@ -83,8 +83,13 @@ async function clientSecretOf(
   }
 }
 
-async function encryptionKeyOf(
-  settings: ServeSettings,
+/**
+ * The encryption key given by `CIMD_ENCRYPTION_KEY` or `--encryption-key-file` (read and
+ * checked: 32 bytes), and where it came from; `undefined` when none is given or it cannot be
+ * read (then a problem says why).
+ */
+export async function readEncryptionKey(
+  settings: Pick<ServeSettings, 'encryptionKey' | 'encryptionKeyFile'>,
   cwd: string,
   problems: KeyedProblem[],
 ): Promise<ReadSecrets['encryptionKey']> {
@@ -181,7 +186,7 @@ export async function readSecrets(
   }
   return {
     upstreamClientSecret: await clientSecretOf(settings, cwd, problems),
-    encryptionKey: await encryptionKeyOf(settings, cwd, problems),
+    encryptionKey: await readEncryptionKey(settings, cwd, problems),
     upstreamKey,
     registrationTokens: await registrationTokensOf(settings, cwd, problems),
     dpopNonceSecret: await dpopNonceSecretOf(settings, cwd, problems),

@@ -7,8 +7,8 @@
  */
 import type { Store } from '../../store/store.js';
 
-/** The prefix of key-set entries in the store's cache. */
-const KEY_PREFIX = 'jwks:';
+/** The prefix of key-set entries in the store's cache (the key is the prefix + the `jwks_uri`). */
+export const JWKS_CACHE_KEY_PREFIX = 'jwks:';
 
 /** A fetched key set as kept in the store. */
 export interface StoredKeySet {
@@ -67,7 +67,7 @@ export function createSharedKeySetTier(store: Pick<Store, 'cacheGet' | 'cacheSet
   return {
     async read(url) {
       try {
-        const text = await store.cacheGet(KEY_PREFIX + url);
+        const text = await store.cacheGet(JWKS_CACHE_KEY_PREFIX + url);
         return text === undefined ? undefined : parse(text);
       } catch {
         return undefined;
@@ -77,7 +77,7 @@ export function createSharedKeySetTier(store: Pick<Store, 'cacheGet' | 'cacheSet
       const ttlMs = entry.freshUntil - entry.fetchedAt;
       if (ttlMs <= 0) return;
       try {
-        await store.cacheSet(KEY_PREFIX + url, JSON.stringify(entry), ttlMs);
+        await store.cacheSet(JWKS_CACHE_KEY_PREFIX + url, JSON.stringify(entry), ttlMs);
       } catch {
         // An optimisation only: the in-process entry still serves.
       }
