@@ -31,7 +31,7 @@ import { StartupError } from './errors.js';
 import { ListenError, type Listener, listen } from './listen.js';
 import { createServeMetrics, listenForMetrics, openAuditSink } from './operations.js';
 import { logRequests } from './request-log.js';
-import { describeStore, openSigningKeys, openStore } from './store.js';
+import { describeStore, openSharedRateLimitCounter, openSigningKeys, openStore } from './store.js';
 import { createSignIn } from './upstream.js';
 import { logStartupWarnings, logUpstreamWarnings } from './warnings.js';
 
@@ -207,10 +207,15 @@ export async function startAuthorizationServer(
   logStartupWarnings(config, logger);
   const tls = await readTls(config);
   const store = await openStore(config.store);
+  let sharedCounter: RateLimitCounter | undefined;
   let listener: Listener | undefined;
   let metricsListener: Listener | undefined;
   let audit: AuditSink | undefined;
   try {
+    if (options.rateLimitCounter === undefined && config.rateLimit !== false) {
+      sharedCounter = await openSharedRateLimitCounter(config.store);
+      if (sharedCounter !== undefined) options = { ...options, rateLimitCounter: sharedCounter };
+    }
     audit = await openAuditSink(config.audit);
     const metrics = config.metrics === undefined ? undefined : createServeMetrics();
     let started: AuthorizationServer | undefined;
@@ -305,6 +310,7 @@ export async function startAuthorizationServer(
     const running = listener;
     const runningMetrics = metricsListener;
     const sink = audit;
+    const counter = sharedCounter;
     let closing: Promise<void> | undefined;
     return {
       issuer,
@@ -320,6 +326,7 @@ export async function startAuthorizationServer(
           await runningMetrics?.close(0);
           await server.close();
           await sink?.close?.();
+          await counter?.close();
           await store.close();
         })();
         return closing;
@@ -329,6 +336,7 @@ export async function startAuthorizationServer(
     await listener?.close(0);
     await metricsListener?.close(0);
     await audit?.close?.();
+    await sharedCounter?.close();
     await store.close();
     throw error;
   }

@@ -17,6 +17,7 @@ import {
 import { createSigningKeyManager, type SigningKeyManager } from '../server/tokens/signing-keys.js';
 import { storeSigningKeyStorage } from '../server/tokens/store-signing-key-storage.js';
 import { createMemoryStore } from '../store/memory/memory-store.js';
+import type { RateLimitCounter } from '../store/rate-limit.js';
 import type { Store } from '../store/store.js';
 import { redactUrl, type SigningKeysConfig, type StoreConfig } from './config/database.js';
 import { StartupError } from './errors.js';
@@ -114,5 +115,21 @@ export function describeStore(config: StoreConfig): Record<string, unknown> {
       return { kind: 'sqlite', path: config.path };
     default:
       return { kind: config.kind, url: redactUrl(config.url) };
+  }
+}
+
+/**
+ * The rate-limit counter instances on one Redis share (so N instances do not allow N times the
+ * limit), or `undefined` for other stores (each instance then counts in its own memory).
+ */
+export async function openSharedRateLimitCounter(config: StoreConfig): Promise<RateLimitCounter | undefined> {
+  if (config.kind !== 'redis') return undefined;
+  try {
+    const { createRedisRateLimitCounter } = await import('../store/redis/index.js');
+    return await createRedisRateLimitCounter({ url: config.url });
+  } catch (error) {
+    throw new StartupError(
+      `cannot open the rate-limit counter on Redis ${redactUrl(config.url)}: ${(error as Error).message}`,
+    );
   }
 }
