@@ -41,6 +41,8 @@ const COMMON_FLAGS = [
   '--allow-private-network',
   '--allow-client-credentials',
   'localhost',
+  // The test client sends thousands of requests from one address on purpose.
+  '--no-rate-limit',
 ];
 
 interface Backend {
