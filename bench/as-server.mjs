@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server';
 import { SignJWT } from 'jose';
 import { createAuthorizationServer, devLogin } from 'mcp-cimd/server';
 import { createMemoryStore } from 'mcp-cimd/store';
+import { createSqliteStore } from 'mcp-cimd/store/sqlite';
 
 const chainsPerClient = Number(process.argv[2] ?? 128);
 const resource = process.env.BENCH_RESOURCE;
@@ -22,7 +23,11 @@ const httpServer = serve({ fetch: (request) => server.fetch(request), port: 0, h
 await new Promise((resolve) => httpServer.once('listening', resolve));
 const { port } = httpServer.address();
 const issuer = `http://127.0.0.1:${port}`;
-const store = createMemoryStore();
+// BENCH_STORE: `memory` (default) or `sqlite:<file>`.
+const storeSpec = process.env.BENCH_STORE ?? 'memory';
+const store = storeSpec.startsWith('sqlite:')
+  ? await createSqliteStore({ path: storeSpec.slice('sqlite:'.length) })
+  : createMemoryStore();
 server = createAuthorizationServer({
   issuer,
   resources: [resource],

@@ -23,9 +23,15 @@ export function cpuMs(pid) {
   }
 }
 
-/** Starts `script` as a child; resolves when it sends `{ ready, port, ... }` over IPC. */
-export function startChild(script, args, env = {}) {
+/**
+ * Starts `script` as a child; resolves when it sends `{ ready, port, ... }` over IPC. `execArgv`
+ * are node flags for the child (e.g. `--expose-gc`); BENCH_NODE_ARGS (space-separated, e.g.
+ * `--cpu-prof --cpu-prof-dir=prof`) adds to every child's, for profiling.
+ */
+export function startChild(script, args, env = {}, execArgv = []) {
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = fork(new URL(script, import.meta.url), args, {
+    execArgv: [...execArgv, ...extra],
     env: { ...process.env, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
