@@ -1,4 +1,6 @@
-// Child process: our authorization server (memory store, development login) on 127.0.0.1, with
+// Child process: our authorization server (BENCH_STORE: memory, or sqlite:<file>; development
+// login) on 127.0.0.1. With BENCH_DOC_CA (PEM), CIMD documents are fetched from the bench's
+// loopback HTTPS document host, trusting that CA (private network allowed for loopback). With
 // two registered clients (public `none`, and `private_key_jwt` with the parent's ES256 key).
 // It seeds refresh chains through the real token endpoint: codes saved with `store.saveCode`,
 // each redeemed once at POST /token. Sends { ready, port, issuer, chains: { none, pkjwt } }.
@@ -35,6 +37,9 @@ server = createAuthorizationServer({
   store,
   authenticator: devLogin(),
   registration: false,
+  ...(process.env.BENCH_DOC_CA
+    ? { clients: { allowPrivateNetwork: true, fetchOptions: { ca: process.env.BENCH_DOC_CA } } }
+    : {}),
 });
 
 const clients = {
@@ -53,7 +58,7 @@ for (const { clientId, metadata } of Object.values(clients)) {
     clientId,
     metadata: {
       client_name: clientId,
-      redirect_uris: [redirectUri],
+      redirect_uris: [redirectUri, 'https://client.example/cb'],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       ...metadata,
