@@ -40,6 +40,8 @@ server = createAuthorizationServer({
   ...(process.env.BENCH_DOC_CA
     ? { clients: { allowPrivateNetwork: true, fetchOptions: { ca: process.env.BENCH_DOC_CA } } }
     : {}),
+  // The bench loads the server from one address: no rate limits.
+  rateLimit: false,
 });
 
 const clients = {

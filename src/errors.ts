@@ -55,6 +55,8 @@ export type CimdErrorCode =
   | 'ERR_STORE_CLOSED'
   /** The store's database driver is missing, or the database cannot be opened or is of a newer schema. */
   | 'ERR_STORE_DRIVER'
+  /** The store's server (Redis, a database) cannot be reached or did not answer in time; retry later. */
+  | 'ERR_STORE_UNAVAILABLE'
   /** A record that must be unique (a code, a refresh token, a family) was saved twice. */
   | 'ERR_STORE_CONFLICT'
   /** The encryption key (for secrets kept at rest) is missing, malformed, or does not open what was sealed with it. */

@@ -6,10 +6,12 @@
  *
  * @module
  */
+
 import { join } from 'node:path';
 import { defaultSigningKeys, type StoreConfig } from '../serve/config/database.js';
 import { resolveEncryptionKey } from '../serve/config/encryption-key.js';
 import type { ServeConfig } from '../serve/config/resolve.js';
+import { DEFAULT_RATE_LIMIT_PER_CLIENT, DEFAULT_RATE_LIMIT_PER_IP } from '../server/rate-limit/options.js';
 
 /** Inputs of {@link demoServeConfig}. */
 export interface DemoServeConfigInput {
@@ -46,6 +48,12 @@ export function demoServeConfig(input: DemoServeConfigInput): ServeConfig {
     store,
     signingKeys: defaultSigningKeys(store),
     registration: true,
+    registrationTokens: undefined,
+    rateLimit: {
+      perIpPerMinute: DEFAULT_RATE_LIMIT_PER_IP,
+      perClientPerMinute: DEFAULT_RATE_LIMIT_PER_CLIENT,
+    },
+    fetchProxy: undefined,
     trust: { mode: 'open', allow: [], deny: [], trusted: [] },
     accessTokenTtlSeconds: 600,
     refreshTokenTtlSeconds: 30 * 86_400,
@@ -59,7 +67,7 @@ export function demoServeConfig(input: DemoServeConfigInput): ServeConfig {
     upstreamAllow: { users: [], emailDomains: [], organizations: [] },
     sessionTtlSeconds: 12 * 3600,
     userClaims: [],
-    encryptionKey: resolveEncryptionKey(undefined, store, input.upstreamDemo ?? false),
+    encryptionKey: resolveEncryptionKey(undefined, store, input.upstreamDemo ?? false) ?? { kind: 'none' },
     logLevel: 'info',
   };
 }

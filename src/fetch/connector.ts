@@ -7,7 +7,7 @@
  */
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import type { LookupFunction, Socket } from 'node:net';
-import { createSecureContext, rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { buildConnector } from 'undici';
 import { classifyIp, PUBLIC_UNICAST } from '../net/ip-policy.js';
 import type { DnsResolver } from './dns.js';
@@ -86,6 +86,13 @@ export function guardConnectedSocket(connector: Connector, allowPrivateNetwork: 
  */
 export class PeerAddresses {
   readonly #byOrigin = new Map<string, { socket: Socket; address: string }>();
+  /** Sockets whose peer is not the address to report (a proxy tunnel: the target it was asked for). */
+  readonly #addresses = new WeakMap<Socket, string>();
+
+  /** Reports `address` as the peer of `socket` (a proxy tunnel's vetted target). */
+  recordAddress(socket: Socket, address: string): void {
+    this.#addresses.set(socket, address);
+  }
 
   /** The peer address of the live connection to `origin` (`https://host[:port]`), if any. */
   get(origin: string): string | undefined {
@@ -104,7 +111,7 @@ export class PeerAddresses {
   }
 
   #record(origin: string, socket: Socket): void {
-    const entry = { socket, address: socket.remoteAddress ?? '' };
+    const entry = { socket, address: this.#addresses.get(socket) ?? socket.remoteAddress ?? '' };
     this.#byOrigin.set(origin, entry);
     socket.once('close', () => {
       if (this.#byOrigin.get(origin) === entry) this.#byOrigin.delete(origin);
@@ -122,6 +129,11 @@ export interface GuardedConnectorSettings {
   ca: string[] | undefined;
 }
 
+/** The secure context of the extra trust anchors, built once (a per-connection `ca` is parsed every handshake). */
+export function extraCaContext(ca: string[] | undefined): SecureContext | undefined {
+  return ca === undefined ? undefined : createSecureContext({ ca: [...rootCertificates, ...ca] });
+}
+
 /**
  * The fetcher's connector: TLS that always verifies certificates (even when
  * `NODE_TLS_REJECT_UNAUTHORIZED=0` is set), the guarded lookup, the connected-socket check, and
@@ -132,10 +144,7 @@ export function createGuardedConnector(settings: GuardedConnectorSettings, peers
     lookup: createGuardedLookup(settings.resolver, settings.allowPrivateNetwork),
     timeout: settings.connectTimeoutMs,
     rejectUnauthorized: true,
-    // Built once: a `ca` list passed per connection would be parsed again for every handshake.
-    ...(settings.ca === undefined
-      ? {}
-      : { secureContext: createSecureContext({ ca: [...rootCertificates, ...settings.ca] }) }),
+    ...(settings.ca === undefined ? {} : { secureContext: extraCaContext(settings.ca) }),
   });
   return peers.track(guardConnectedSocket(connector, settings.allowPrivateNetwork));
 }

@@ -7,6 +7,7 @@
  */
 import { BlockedAddressError, errorCode, FetchError, ResolveError } from './errors.js';
 import { blockedAddressFetchError } from './preflight.js';
+import { ProxyTunnelError } from './proxy.js';
 import { echo } from './target-url.js';
 
 /** TLS verification codes meaning "no trusted CA vouches for this certificate". */
@@ -75,6 +76,16 @@ export function networkFetchError(error: unknown, url: URL): FetchError {
   for (const link of chain) {
     if (link instanceof FetchError) return link;
     if (link instanceof BlockedAddressError) return blockedAddressFetchError(url, link);
+    if (link instanceof ProxyTunnelError) {
+      return new FetchError(
+        'ERR_FETCH_NETWORK',
+        url.href,
+        `${echo(url.href)} could not be fetched: ${link.message}`,
+        {
+          cause: error,
+        },
+      );
+    }
     if (link instanceof ResolveError) {
       return new FetchError(
         'ERR_FETCH_NETWORK',

@@ -7,6 +7,7 @@ import { InvalidOptionError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { type DnsResolver, defaultResolver } from './dns.js';
 import { DEFAULT_TIMEOUT_MS, DOCUMENT_MAX_BYTES, IMAGE_MAX_BYTES, MAX_TIMEOUT_MS } from './limits.js';
+import { parseProxyUrl } from './proxy.js';
 import type { SafeFetchOptions, SafeFetchRequest } from './types.js';
 
 /** The default `User-Agent`. */
@@ -28,6 +29,8 @@ export interface FetcherSettings {
   userAgent: string;
   /** Extra trust anchors, or undefined for Node's default trust store. */
   ca: string[] | undefined;
+  /** The CONNECT proxy, or undefined for direct connections. */
+  proxy: URL | undefined;
 }
 
 /** One request's settings with the fetcher's defaults applied. */
@@ -137,6 +140,7 @@ export function resolveFetcherSettings(options: SafeFetchOptions = {}): FetcherS
     maxBytes: checkMaxBytes('maxBytes', options.maxBytes) ?? DOCUMENT_MAX_BYTES,
     userAgent: checkUserAgent(options.userAgent) ?? DEFAULT_USER_AGENT,
     ca: checkCa(options.ca),
+    proxy: options.proxy === undefined ? undefined : parseProxyUrl(options.proxy),
   };
 }
 

@@ -8,7 +8,7 @@
 import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
 import { decodeJson, readCapped } from './body.js';
-import { createGuardedConnector, PeerAddresses } from './connector.js';
+import { createGuardedConnector, extraCaContext, PeerAddresses } from './connector.js';
 import { IMAGE_MEDIA_TYPES } from './content-type.js';
 import { Deadline } from './deadline.js';
 import { FetchError } from './errors.js';
@@ -20,6 +20,7 @@ import {
   resolveRequestSettings,
 } from './options.js';
 import { assertPublicTarget } from './preflight.js';
+import { createProxyConnector } from './proxy.js';
 import {
   checkContentType,
   checkDeclaredLength,
@@ -159,7 +160,9 @@ async function fetchOnce(
  *   special-use names (`localhost`, `.internal`, single labels, ...) and names that resolve to
  *   ANY special-purpose address, before connecting; the connection's own lookup vets the
  *   addresses again and the connected peer is checked once more (DNS rebinding);
- * - never uses a proxy (proxy environment variables and the global dispatcher are ignored);
+ * - never uses a proxy unless the `proxy` option names one (proxy environment variables and the
+ *   global dispatcher are ignored); through one, the checks above still run here and the
+ *   tunnel goes to the vetted address, not the name (see `proxy.ts`);
  * - sends `Accept: application/json` and `User-Agent`, never cookies or credentials;
  * - never follows redirects (`ERR_FETCH_REDIRECT`), accepts only 200 (and 304 when asked);
  * - requires a JSON `Content-Type`, caps the body at `maxBytes` (default 5120) and fails the whole
@@ -171,15 +174,27 @@ async function fetchOnce(
 export function createSafeFetcher(options: SafeFetchOptions = {}): SafeFetcher {
   const settings = resolveFetcherSettings(options);
   const peers = new PeerAddresses();
-  const connect = createGuardedConnector(
-    {
-      allowPrivateNetwork: settings.allowPrivateNetwork,
-      resolver: settings.resolver,
-      connectTimeoutMs: settings.timeoutMs,
-      ca: settings.ca,
-    },
-    peers,
-  );
+  const connect =
+    settings.proxy === undefined
+      ? createGuardedConnector(
+          {
+            allowPrivateNetwork: settings.allowPrivateNetwork,
+            resolver: settings.resolver,
+            connectTimeoutMs: settings.timeoutMs,
+            ca: settings.ca,
+          },
+          peers,
+        )
+      : createProxyConnector(
+          {
+            proxy: settings.proxy,
+            resolver: settings.resolver,
+            allowPrivateNetwork: settings.allowPrivateNetwork,
+            connectTimeoutMs: settings.timeoutMs,
+            secureContext: extraCaContext(settings.ca),
+          },
+          peers,
+        );
   // One connection per origin, one request at a time on it: the peer address recorded for an
   // origin is then the one the response came from.
   const agent = new Agent({ connect, connections: 1, pipelining: 1, allowH2: false });

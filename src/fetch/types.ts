@@ -40,6 +40,15 @@ export interface SafeFetchOptions {
    * included). When given, `NODE_EXTRA_CA_CERTS` is not consulted: add those certificates here.
    */
   ca?: string | readonly string[];
+  /**
+   * LOUD opt-in, default none: an HTTP CONNECT proxy (`http://host:port` or `https://…`, user
+   * info for Basic proxy authentication) every fetch goes through, for networks without direct
+   * egress. The address checks stay: names must still resolve HERE to public addresses, and the
+   * tunnel is opened to the vetted address (never the name), with TLS verified against the name
+   * end to end. What the proxy itself reaches is its egress rules' business. Proxy environment
+   * variables (`HTTPS_PROXY`, ...) are never read.
+   */
+  proxy?: string | URL;
 }
 
 /** Per-request options of {@link SafeFetcher.fetch}. */

@@ -10,15 +10,18 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InvalidOptionError } from '../errors.js';
+import { describeProxy } from '../fetch/proxy.js';
 import {
   type AuthorizationServer,
   createAuthorizationServer,
 } from '../server/authorization-server/create.js';
 import type { AuthorizationServerOptions } from '../server/authorization-server/options.js';
+import type { RegistryFetchOptions } from '../server/clients/registry.js';
 import type { Logger } from '../server/logger.js';
 import type { Authenticator } from '../server/login/authenticator.js';
 import type { SigningKeyManager } from '../server/tokens/signing-keys.js';
 import type { UpstreamAuthenticator } from '../server/upstream/authenticator.js';
+import type { RateLimitCounter } from '../store/rate-limit.js';
 import type { Store } from '../store/store.js';
 import type { ServeConfig } from './config/resolve.js';
 import type { UpstreamConfig } from './config/upstream.js';
@@ -26,7 +29,7 @@ import { openEncryptionKey } from './encryption.js';
 import { StartupError } from './errors.js';
 import { type Listener, listen } from './listen.js';
 import { logRequests } from './request-log.js';
-import { openSigningKeys, openStore } from './store.js';
+import { describeStore, openSigningKeys, openStore } from './store.js';
 import { createSignIn } from './upstream.js';
 import { logStartupWarnings, logUpstreamWarnings } from './warnings.js';
 
@@ -47,6 +50,11 @@ export interface StartOptions {
    * `<issuer>/upstream/callback` registered). Default: the configuration's `upstream`.
    */
   upstreamFor?: (issuer: string) => Promise<UpstreamConfig>;
+  /**
+   * The counter of the rate limits (a shared one, such as the Redis counter, so that instances
+   * count together). Default: the server's own in-memory counter. The caller closes it.
+   */
+  rateLimitCounter?: RateLimitCounter;
 }
 
 /** A running authorization server. */
@@ -82,7 +90,14 @@ function serverOptions(
     store: parts.store,
     signingKeys: parts.signingKeys,
     authenticator: parts.authenticator,
-    registration: config.registration,
+    registration:
+      config.registration && config.registrationTokens !== undefined
+        ? { initialAccessTokens: config.registrationTokens.tokens.reveal() }
+        : config.registration,
+    rateLimit:
+      config.rateLimit === false
+        ? false
+        : { ...config.rateLimit, ...(options.rateLimitCounter ? { counter: options.rateLimitCounter } : {}) },
     userClaims: config.userClaims,
     ...(config.scopes === undefined ? {} : { scopesSupported: config.scopes }),
     ...(config.allowClientCredentials === undefined
@@ -97,7 +112,7 @@ function serverOptions(
       trustPolicy: config.trust,
       allowPrivateNetwork: config.allowPrivateNetwork,
       dangerouslyAllowHttpClientIds: config.dangerouslyAllowHttpClientIds,
-      ...(options.extraCa === undefined ? {} : { fetchOptions: { ca: options.extraCa } }),
+      ...fetchOptionsOf(config, options),
       onStoreError: (error, operation) =>
         logger.warn(
           { err: error, operation },
@@ -106,6 +121,14 @@ function serverOptions(
     },
     logger,
   };
+}
+
+function fetchOptionsOf(config: ServeConfig, options: StartOptions): { fetchOptions?: RegistryFetchOptions } {
+  const fetchOptions: RegistryFetchOptions = {
+    ...(options.extraCa === undefined ? {} : { ca: options.extraCa }),
+    ...(config.fetchProxy === undefined ? {} : { proxy: config.fetchProxy }),
+  };
+  return Object.keys(fetchOptions).length === 0 ? {} : { fetchOptions };
 }
 
 function endpointsOf(server: AuthorizationServer): Record<string, string> {
@@ -146,8 +169,11 @@ export async function startAuthorizationServer(
   const store = await openStore(config.store);
   let listener: Listener | undefined;
   try {
-    const signingKeys = await openSigningKeys(config.signingKeys, config.accessTokenTtlSeconds);
     const encryption = await openEncryptionKey(config.encryptionKey);
+    const signingKeys = await openSigningKeys(config.signingKeys, config.accessTokenTtlSeconds, {
+      store,
+      encryptionKey: encryption.key,
+    });
     if (encryption.description.generated === true) {
       logger.info(
         { event: 'encryption_key_generated', path: encryption.description.path },
@@ -177,10 +203,12 @@ export async function startAuthorizationServer(
         url: listener.origin,
         endpoints,
         resources: config.resources,
-        store:
-          config.store.kind === 'sqlite' ? { kind: 'sqlite', path: config.store.path } : { kind: 'memory' },
+        store: describeStore(config.store),
         signingKeys: config.signingKeys,
         registration: config.registration,
+        registrationTokens: config.registrationTokens !== undefined,
+        rateLimit: config.rateLimit,
+        ...(config.fetchProxy === undefined ? {} : { fetchProxy: describeProxy(new URL(config.fetchProxy)) }),
         trustMode: config.trust.mode,
         trustProxy: config.trustProxy,
         login: signIn.upstream === undefined ? 'dev-login' : 'upstream',

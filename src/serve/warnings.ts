@@ -6,6 +6,7 @@
  * @module
  */
 
+import { describeProxy } from '../fetch/proxy.js';
 import { isLoopbackHostname } from '../server/http/loopback.js';
 import type { Logger } from '../server/logger.js';
 import type { ServeConfig } from './config/resolve.js';
@@ -29,7 +30,10 @@ export function logStartupWarnings(config: ServeConfig, logger: Logger): void {
       'DEVELOPMENT ONLY: dangerouslyAllowHttpClientIds (--dangerously-allow-http-client-ids) is on. http://127.0.0.1, http://[::1] and http://localhost client_ids are fetched over plain http from this machine. Never use it on a server others can reach.',
     );
   }
-  if (!config.demo && (config.store.kind === 'memory' || config.store.path === ':memory:')) {
+  if (
+    !config.demo &&
+    (config.store.kind === 'memory' || (config.store.kind === 'sqlite' && config.store.path === ':memory:'))
+  ) {
     logger.warn(
       { option: 'store', store: 'memory' },
       'the store is in memory: codes, refresh tokens, consents and registered clients are lost when the server stops',
@@ -45,6 +49,12 @@ export function logStartupWarnings(config: ServeConfig, logger: Logger): void {
     logger.warn(
       { option: 'trustProxy', flag: '--trust-proxy', host: config.host },
       `--trust-proxy is on and cimd serve listens on ${config.host}: whoever reaches this port without the proxy can forge Forwarded and X-Forwarded-* headers. Let only the proxy reach it`,
+    );
+  }
+  if (config.fetchProxy !== undefined) {
+    logger.warn(
+      { option: 'fetchProxy', flag: '--fetch-proxy', proxy: describeProxy(new URL(config.fetchProxy)) },
+      `client documents, key sets and logos are fetched through the proxy ${describeProxy(new URL(config.fetchProxy))}. The SSRF checks still run here (names must resolve on this machine to public addresses; the tunnel is opened to the checked address, never the name), but where the proxy connects from, and what its network can reach, is beyond them: the proxy's own egress rules must refuse internal addresses`,
     );
   }
   if (!config.demo && config.encryptionKey.kind === 'ephemeral') {

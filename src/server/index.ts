@@ -152,6 +152,14 @@ export {
   UnsupportedGrantTypeError,
   UnsupportedResponseTypeError,
 } from './oauth-errors.js';
+export { RATE_LIMITED_ERROR } from './rate-limit/middleware.js';
+export {
+  DEFAULT_RATE_LIMIT_PER_CLIENT,
+  DEFAULT_RATE_LIMIT_PER_IP,
+  RATE_LIMIT_WINDOW_MS,
+  type RateLimitOptions,
+} from './rate-limit/options.js';
+export { MIN_INITIAL_ACCESS_TOKEN_LENGTH } from './registration/initial-access-token.js';
 // The protected MCP server: bearer verification, protected-resource metadata, middleware
 export type { AuthInfo, TokenVerifier } from './resource/auth-info.js';
 export {

@@ -5,6 +5,7 @@
  * @module
  */
 import { InvalidOptionError } from '../errors.js';
+import type { GrantFilter } from './store.js';
 
 /** The longest delay Node's timers accept (about 24.8 days), in milliseconds. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -57,4 +58,17 @@ export function checkCount(name: string, value: unknown, fallback: number): numb
     throw new InvalidOptionError(`${name} must be a positive whole number; got ${String(value)}`);
   }
   return value;
+}
+
+/** Throws unless `filter` is an object whose `clientId` and `userId`, when present, are strings. */
+export function assertGrantFilter(method: string, filter: GrantFilter): void {
+  if (typeof filter !== 'object' || filter === null) {
+    throw new InvalidOptionError(`${method}: filter must be an object (empty to list everything)`);
+  }
+  for (const name of ['clientId', 'userId'] as const) {
+    const value = filter[name];
+    if (value !== undefined && typeof value !== 'string') {
+      throw new InvalidOptionError(`${method}: filter.${name} must be a string; got ${typeof value}`);
+    }
+  }
 }

@@ -7,6 +7,12 @@
  */
 
 export { createMemoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
+export {
+  createMemoryRateLimitCounter,
+  DEFAULT_RATE_LIMIT_MAX_KEYS,
+  type MemoryRateLimitCounterOptions,
+} from './memory/rate-limit.js';
+export type { RateLimitCounter, RateLimitWindow } from './rate-limit.js';
 export type {
   AuthorizationCodeRecord,
   ClientDocumentChanges,

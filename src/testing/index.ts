@@ -6,4 +6,4 @@
  * @module
  */
 export { type Handler, type HttpsHost, json, startHttpsHost } from './https-host.js';
-export { createTestCa, type TestCa } from './test-ca.js';
+export { createTestCa, type TestCa, type TestCaOptions } from './test-ca.js';

@@ -30,8 +30,22 @@ function openssl(args: string[], cwd: string): void {
   }
 }
 
+/** Options of {@link createTestCa}. */
+export interface TestCaOptions {
+  /**
+   * More DNS names the server certificate covers, besides the loopback ones (for a test that
+   * resolves a public-looking name to this machine itself, such as through a proxy). Default none.
+   */
+  extraNames?: readonly string[];
+}
+
 /** Creates a CA and a loopback server certificate signed by it (EC P-256, valid for one day). */
-export function createTestCa(): TestCa {
+export function createTestCa(options: TestCaOptions = {}): TestCa {
+  const extra = (options.extraNames ?? []).map((name) => {
+    if (!/^[a-z0-9.*-]+$/i.test(name))
+      throw new Error(`createTestCa: ${JSON.stringify(name)} is not a DNS name`);
+    return `,DNS:${name}`;
+  });
   const dir = mkdtempSync(join(tmpdir(), 'cimd-test-ca-'));
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'], dir);
   openssl(
@@ -59,7 +73,7 @@ export function createTestCa(): TestCa {
       'basicConstraints=CA:FALSE',
       'keyUsage=digitalSignature,keyEncipherment',
       'extendedKeyUsage=serverAuth',
-      'subjectAltName=DNS:localhost,DNS:*.localhost,IP:127.0.0.1,IP:::1',
+      `subjectAltName=DNS:localhost,DNS:*.localhost,IP:127.0.0.1,IP:::1${extra.join('')}`,
       '',
     ].join('\n'),
   );

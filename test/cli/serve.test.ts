@@ -196,15 +196,13 @@ describe('cimd serve refuses to start (exit 2, with a message)', () => {
     expect(result.stderr).toMatch(/not on loopback.*development login.*loopback-only.*--upstream/);
   });
 
-  it('with an unsupported DATABASE_URL', async () => {
+  it('with a PostgreSQL DATABASE_URL and no encryption key', async () => {
     const result = await runCimd(['serve', '--resource', RESOURCE], {
       env: cleanEnv({ DATABASE_URL: 'postgres://user:secret@db.example/cimd' }),
       cwd: dir,
     });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(
-      /--database \(from DATABASE_URL\): PostgreSQL databases are not supported yet/,
-    );
+    expect(result.stderr).toMatch(/a shared store \(PostgreSQL or Redis\) needs --encryption-key-file/);
     expect(result.stderr).not.toContain('secret');
   });
 

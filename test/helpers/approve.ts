@@ -34,14 +34,12 @@ function consentForm(
 }
 
 /**
- * Approves the authorization request `authorizationUrl` and delivers the response to its
- * redirect URI (only a loopback `http` one is followed).
+ * Approves the authorization request `authorizationUrl` and returns where the server redirects
+ * the browser (the client's redirect URI with `code` or `error`), without going there.
  *
- * @throws Error when the server does not show a consent page or redirect, or redirects elsewhere.
+ * @throws Error when the server does not show a consent page or redirect.
  */
-export async function approveAuthorization(
-  authorizationUrl: URL | string,
-): Promise<{ callback: URL; status: number }> {
+export async function approveToRedirect(authorizationUrl: URL | string): Promise<URL> {
   const url = new URL(authorizationUrl);
   let response = await fetch(url, { redirect: 'manual' });
   if (response.status === 200) {
@@ -60,7 +58,19 @@ export async function approveAuthorization(
       `the authorization server answered ${response.status} instead of redirecting back: ${await response.text()}`,
     );
   }
-  const callback = new URL(location, url);
+  return new URL(location, url);
+}
+
+/**
+ * Approves the authorization request `authorizationUrl` and delivers the response to its
+ * redirect URI (only a loopback `http` one is followed).
+ *
+ * @throws Error when the server does not show a consent page or redirect, or redirects elsewhere.
+ */
+export async function approveAuthorization(
+  authorizationUrl: URL | string,
+): Promise<{ callback: URL; status: number }> {
+  const callback = await approveToRedirect(authorizationUrl);
   if (callback.protocol !== 'http:' || !['127.0.0.1', '[::1]', 'localhost'].includes(callback.hostname)) {
     throw new Error(`the authorization server redirected to ${callback.origin}, not to a loopback callback`);
   }

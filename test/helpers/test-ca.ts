@@ -1,1 +1,1 @@
-export { createTestCa, type TestCa } from '../../src/testing/test-ca.js';
+export { createTestCa, type TestCa, type TestCaOptions } from '../../src/testing/test-ca.js';

@@ -40,6 +40,9 @@ describe('cimd serve configuration: defaults', () => {
       store: { kind: 'sqlite', path: join(dir, 'cimd.sqlite') },
       signingKeys: { kind: 'file', path: join(dir, 'cimd.signing-keys.json') },
       registration: true,
+      registrationTokens: undefined,
+      rateLimit: { perIpPerMinute: 600, perClientPerMinute: 6000 },
+      fetchProxy: undefined,
       trust: { mode: 'open', allow: [], deny: [], trusted: [] },
       accessTokenTtlSeconds: 600,
       refreshTokenTtlSeconds: 2_592_000,
@@ -245,6 +248,20 @@ describe('cimd serve configuration: DATABASE_URL and --database', () => {
     });
   });
 
+  it.each([
+    ['postgres://cimd@db.example:5432/cimd', 'postgres'],
+    ['postgresql://db.example/cimd', 'postgres'],
+    ['redis://cache.example:6379/0', 'redis'],
+    ['rediss://:secret@cache.example:6380', 'redis'],
+  ])('%s selects the %s store, whose signing keys live sealed in it', async (url, kind) => {
+    const config = await load(['--resource', RESOURCE, '--database', url], {
+      CIMD_ENCRYPTION_KEY: 'mEGQjKJ8Q1fN0mlxyTSeFyFP3q2GySwO_lJJHhx7_hU',
+    });
+    expect(config.store).toEqual({ kind, url });
+    expect(config.signingKeys).toEqual({ kind: 'store' });
+    expect(config.encryptionKey.kind).toBe('given');
+  });
+
   it('a DATABASE_URL is ignored by the memory store', async () => {
     const config = await load(['--resource', RESOURCE, '--store', 'memory'], {
       DATABASE_URL: 'postgres://db/cimd',
@@ -277,9 +294,15 @@ describe('cimd serve configuration: each invalid value gets a clear message', ()
     ],
     [
       'an unknown store',
-      [...R, '--store', 'postgres'],
+      [...R, '--store', 'mongodb'],
       {},
-      /--store: expected one of memory, sqlite; got "postgres"/,
+      /--store: expected one of memory, sqlite, postgres, redis; got "mongodb"/,
+    ],
+    [
+      '--store postgres without a PostgreSQL URL',
+      [...R, '--store', 'postgres', '--encryption-key-file', 'k'],
+      {},
+      /--store: --store postgres needs --database \(or DATABASE_URL\) to name a postgres URL/,
     ],
     [
       'an unknown trust mode',
@@ -361,22 +384,22 @@ describe('cimd serve configuration: each invalid value gets a clear message', ()
       /--resource: a resource must use https/,
     ],
     [
-      'a PostgreSQL DATABASE_URL',
+      'a PostgreSQL DATABASE_URL without an encryption key',
       R,
       { DATABASE_URL: 'postgres://db.example/cimd' },
-      /--database \(from DATABASE_URL\): PostgreSQL databases are not supported yet/,
+      /--encryption-key-file: a shared store \(PostgreSQL or Redis\) needs --encryption-key-file/,
     ],
     [
-      'a Redis --database',
+      'a Redis --database without an encryption key',
       [...R, '--database', 'redis://localhost:6379'],
       {},
-      /--database: Redis databases are not supported yet/,
+      /--encryption-key-file: a shared store \(PostgreSQL or Redis\) needs --encryption-key-file/,
     ],
     [
       'an unknown database scheme',
       [...R, '--database', 'mongodb://x'],
       {},
-      /MongoDB databases are not supported yet/,
+      /MongoDB databases are not supported; use SQLite/,
     ],
     [
       'a TLS certificate without its key',

@@ -58,8 +58,9 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
     flag: '--store <kind>',
     env: ['CIMD_STORE'],
     kind: 'choice',
-    description: 'where codes, tokens, replay records and cached documents live: memory or sqlite',
-    defaultText: 'sqlite',
+    description:
+      'where codes, tokens, replay records and cached documents live: memory, or the database --database names (sqlite, postgres, redis)',
+    defaultText: 'sqlite (or what --database names)',
   },
   {
     key: 'database',
@@ -67,7 +68,7 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
     env: ['DATABASE_URL'],
     kind: 'string',
     description:
-      'the SQLite file: a path, sqlite:<path> or file:<path> (postgres: and redis: are not supported yet)',
+      'the store: a SQLite file (a path, sqlite:<path> or file:<path>), a PostgreSQL URL (postgres://…) or a Redis URL (redis://…, rediss://…); PostgreSQL and Redis are shared by many instances and need --encryption-key-file',
     defaultText: './cimd.sqlite',
   },
   {
@@ -77,6 +78,36 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
     kind: 'boolean',
     description: 'turn Dynamic Client Registration (/register) off: CIMD clients only',
     defaultText: 'on',
+  },
+  {
+    key: 'registrationTokenFile',
+    flag: '--registration-token-file <file>',
+    env: ['CIMD_REGISTRATION_TOKEN_FILE'],
+    kind: 'string',
+    description:
+      'require an initial access token at /register (Authorization: Bearer): a file of tokens, one a line, each 16+ characters',
+    defaultText: 'none (registration open)',
+  },
+  {
+    key: 'rateLimit',
+    flag: '--rate-limit <requests-per-minute>',
+    negation: '--no-rate-limit',
+    env: ['CIMD_RATE_LIMIT'],
+    kind: 'integer',
+    description:
+      'requests a minute one client IP may make to /authorize, /token and /register together (429 beyond); --no-rate-limit (or off) turns rate limits off',
+    defaultText: '600',
+    unit: 'requests per minute',
+  },
+  {
+    key: 'rateLimitPerClient',
+    flag: '--rate-limit-per-client <requests-per-minute>',
+    env: ['CIMD_RATE_LIMIT_PER_CLIENT'],
+    kind: 'integer',
+    description:
+      'requests a minute naming one client_id (every user of a client application shares it), on the same endpoints',
+    defaultText: 'ten times --rate-limit (6000)',
+    unit: 'requests per minute',
   },
   {
     key: 'trustMode',
@@ -182,6 +213,15 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
     kind: 'boolean',
     description: 'DEVELOPMENT ONLY: accept http://127.0.0.1, http://[::1] and http://localhost client_ids',
     defaultText: 'off',
+  },
+  {
+    key: 'fetchProxy',
+    flag: '--fetch-proxy <url>',
+    env: ['CIMD_FETCH_PROXY'],
+    kind: 'string',
+    description:
+      'an HTTP CONNECT proxy (http://host:port) for client document, key set and logo fetches; names must still resolve here to public addresses, the tunnel goes to the checked address (HTTPS_PROXY is never read)',
+    defaultText: 'none (direct)',
   },
   {
     key: 'tlsCert',

@@ -18,11 +18,18 @@ export function readEnvLayer(env: NodeJS.ProcessEnv): ConfigLayer {
   return layer;
 }
 
-/** Environment variables that name a backend `cimd serve` does not support yet, with why. */
+/**
+ * Environment variables `cimd serve` does not read although a user may expect it to, with why:
+ * `REDIS_URL` does not select the Redis store (only `--database`/`DATABASE_URL` choose the store,
+ * so one variable left over from another tool never moves the data somewhere else).
+ */
 export function unsupportedEnvironment(env: NodeJS.ProcessEnv): string[] {
   const notes: string[] = [];
-  if ((env.REDIS_URL ?? '').trim() !== '') {
-    notes.push('REDIS_URL is set but ignored: the Redis store is not supported yet');
+  const redis = (env.REDIS_URL ?? '').trim();
+  if (redis !== '' && (env.DATABASE_URL ?? '').trim() !== redis) {
+    notes.push(
+      'REDIS_URL is set but ignored: choose the Redis store with --database redis://… or DATABASE_URL',
+    );
   }
   return notes;
 }

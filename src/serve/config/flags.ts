@@ -25,6 +25,8 @@ export function addServeOptions(command: Command): Command {
     if (spec.repeatable) option.argParser(collect);
     attributes.set(option.attributeName(), spec.key);
     command.addOption(option);
+    if (spec.negation !== undefined)
+      command.addOption(new Option(spec.negation, `turn ${spec.flag.split(' ')[0]} off`));
   }
   command.addOption(
     new Option(CONFIG_FILE_OPTION.flag, `${CONFIG_FILE_OPTION.description} (env ${CONFIG_FILE_OPTION.env})`),
@@ -54,6 +56,8 @@ export function givenFlagArguments(command: Command): string[] {
     const attribute = option.attributeName();
     const value = values[attribute];
     if (command.getOptionValueSource(attribute) !== 'cli' || option.long === undefined) return [];
+    // A flag and its negation share one attribute: only the one that gave the value is written.
+    if (option.negate !== (value === false)) return [];
     if (typeof value === 'boolean') return [option.long];
     const list = Array.isArray(value) ? value : [value];
     return list.flatMap((item) => [option.long as string, String(item)]);

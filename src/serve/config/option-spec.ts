@@ -22,6 +22,11 @@ export interface ServeOptionSpec {
    * its `…File` twin there). Default `false`.
    */
   readonly secret?: boolean;
+  /**
+   * A second flag that turns the option off (`--no-rate-limit` beside `--rate-limit <n>`): the
+   * value is then `false`.
+   */
+  readonly negation?: string;
   /** Whether the flag may be repeated (each value is added to a list). */
   readonly repeatable?: boolean;
   /** Environment variables, the first one set wins. */
@@ -59,6 +64,10 @@ export type ConfigKey =
   | 'dangerouslyAllowHttpClientIds'
   | 'tlsCert'
   | 'tlsKey'
+  | 'rateLimit'
+  | 'rateLimitPerClient'
+  | 'fetchProxy'
+  | 'registrationTokenFile'
   | UpstreamConfigKey
   | 'logLevel';
 

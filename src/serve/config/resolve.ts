@@ -9,6 +9,7 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import { InvalidOptionError } from '../../errors.js';
+import { parseProxyUrl } from '../../fetch/proxy.js';
 import { compileTrustedAssertionIssuers } from '../../server/auth/trusted-assertion-issuers.js';
 import { checkIssuer, checkResource } from '../../server/authorization-server/options.js';
 import { compileClientEntries, createTrustPolicy } from '../../server/clients/trust-policy.js';
@@ -18,15 +19,15 @@ import type { LogLevel } from '../logging.js';
 import {
   DEFAULT_DATABASE,
   defaultSigningKeys,
-  parseDatabase,
+  parseStoreLocation,
   type SigningKeysConfig,
   type StoreConfig,
 } from './database.js';
-import { type EncryptionKeyConfig, resolveEncryptionKey } from './encryption-key.js';
+import { type EncryptionKeyConfig, resolveEncryptionKey, SHARED_STORE_NEEDS_KEY } from './encryption-key.js';
 import type { KeyedProblem } from './errors.js';
 import { originOf } from './origin.js';
 import type { ServeSettings } from './schema.js';
-import type { ReadSecrets } from './secrets.js';
+import type { ReadSecrets, RegistrationTokens } from './secrets.js';
 import {
   resolveUpstream,
   resolveUpstreamAllow,
@@ -64,6 +65,12 @@ export interface ServeConfig {
   signingKeys: SigningKeysConfig;
   /** Dynamic Client Registration on. */
   registration: boolean;
+  /** The initial access tokens `/register` requires; `undefined`: registration is open. */
+  registrationTokens: RegistrationTokens | undefined;
+  /** Rate limits of `/authorize`, `/token` and `/register`, per minute; `false`: off. */
+  rateLimit: { perIpPerMinute: number; perClientPerMinute: number } | false;
+  /** The HTTP CONNECT proxy for client document and key fetches; `undefined`: direct. */
+  fetchProxy: string | undefined;
   trust: TrustConfig;
   /**
    * Clients (exact `client_id`s or host patterns) allowed the `client_credentials` grant; empty:
@@ -229,12 +236,18 @@ function resolveResources(settings: ServeSettings, problems: KeyedProblem[]): st
 
 function resolveStore(settings: ServeSettings, cwd: string, problems: KeyedProblem[]): StoreConfig {
   if (settings.store === 'memory') return { kind: 'memory' };
-  const parsed = parseDatabase(settings.database ?? DEFAULT_DATABASE, cwd);
+  const parsed = parseStoreLocation(settings.database ?? DEFAULT_DATABASE, cwd);
   if (!parsed.ok) {
     problems.push({ key: 'database', message: parsed.problem });
     return { kind: 'memory' };
   }
-  return { kind: 'sqlite', path: parsed.path };
+  if (settings.store !== 'sqlite' && parsed.store.kind !== settings.store) {
+    problems.push({
+      key: 'store',
+      message: `--store ${settings.store} needs --database (or DATABASE_URL) to name a ${settings.store} URL`,
+    });
+  }
+  return parsed.store;
 }
 
 function resolveTrust(settings: ServeSettings, problems: KeyedProblem[]): TrustConfig {
@@ -319,6 +332,46 @@ function resolveTls(settings: ServeSettings, cwd: string, problems: KeyedProblem
   return { certPath: resolvePath(cwd, tlsCert), keyPath: resolvePath(cwd, tlsKey) };
 }
 
+function resolveRateLimit(settings: ServeSettings, problems: KeyedProblem[]): ServeConfig['rateLimit'] {
+  if (settings.rateLimit === false) {
+    if (settings.rateLimitPerClient !== undefined) {
+      problems.push({
+        key: 'rateLimitPerClient',
+        message: 'rate limits are off (--no-rate-limit): drop --rate-limit-per-client, or turn them on',
+      });
+    }
+    return false;
+  }
+  return {
+    perIpPerMinute: settings.rateLimit,
+    perClientPerMinute: settings.rateLimitPerClient ?? settings.rateLimit * 10,
+  };
+}
+
+function resolveFetchProxy(settings: ServeSettings, problems: KeyedProblem[]): string | undefined {
+  if (settings.fetchProxy === undefined) return undefined;
+  try {
+    return parseProxyUrl(settings.fetchProxy).href;
+  } catch (error) {
+    problems.push({ key: 'fetchProxy', message: (error as Error).message });
+    return undefined;
+  }
+}
+
+function resolveRegistrationTokens(
+  settings: ServeSettings,
+  secrets: ReadSecrets,
+  problems: KeyedProblem[],
+): RegistrationTokens | undefined {
+  if (secrets.registrationTokens !== undefined && !settings.registration) {
+    problems.push({
+      key: 'registrationTokenFile',
+      message: 'registration is off (--no-registration): an initial access token file has nothing to protect',
+    });
+  }
+  return secrets.registrationTokens;
+}
+
 /**
  * Checks `settings` as a whole and derives the configuration. Problems are collected, not
  * thrown, so every one can be reported at once.
@@ -352,6 +405,9 @@ export function resolveServeConfig(
     store,
     signingKeys,
     registration: settings.registration,
+    registrationTokens: resolveRegistrationTokens(settings, secrets, problems),
+    rateLimit: resolveRateLimit(settings, problems),
+    fetchProxy: resolveFetchProxy(settings, problems),
     trust: resolveTrust(settings, problems),
     accessTokenTtlSeconds: settings.accessTokenTtl,
     refreshTokenTtlSeconds: settings.refreshTokenTtl,
@@ -365,9 +421,12 @@ export function resolveServeConfig(
     upstreamAllow: resolveUpstreamAllow(settings),
     sessionTtlSeconds: settings.sessionTtl,
     userClaims: resolveUserClaims(settings, problems),
-    encryptionKey: resolveEncryptionKey(secrets.encryptionKey, store, upstreamSignIn),
+    encryptionKey: resolveEncryptionKey(secrets.encryptionKey, store, upstreamSignIn) ?? { kind: 'none' },
     logLevel: settings.logLevel,
   };
+  if (resolveEncryptionKey(secrets.encryptionKey, store, upstreamSignIn) === undefined) {
+    problems.push({ key: 'encryptionKeyFile', message: SHARED_STORE_NEEDS_KEY });
+  }
   const allowClientCredentials = resolveClientCredentials(settings, problems);
   if (allowClientCredentials.length > 0) config.allowClientCredentials = allowClientCredentials;
   const trustedAssertionIssuers = resolveAssertionIssuers(settings, problems);

@@ -126,6 +126,46 @@ const COMMAS_OR_SPACES = /[\s,]+/;
 const DAY_SECONDS = 86_400;
 const YEAR_SECONDS = 365 * DAY_SECONDS;
 
+/** The highest rate limit accepted, in requests per minute. */
+const MAX_RATE = 1_000_000;
+
+/** A whole number within `[min, max]`, or `undefined` when unset. */
+function optionalInteger(min: number, max: number, unit: string) {
+  const bounded = integer(min, min, max, unit);
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): number | undefined => {
+      if (value === undefined) return undefined;
+      const parsed = bounded.safeParse(value);
+      if (parsed.success) return parsed.data;
+      return fail(ctx, parsed.error.issues[0]?.message ?? `expected a whole number of ${unit}`);
+    });
+}
+
+/**
+ * `--rate-limit`: requests per minute (default 600), or off: `false` (`--no-rate-limit`), `off`,
+ * `false`, `no` or `0`.
+ */
+function rateLimit() {
+  const perMinute = integer(600, 0, MAX_RATE, 'requests per minute');
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): number | false => {
+      if (value === false) return false;
+      if (typeof value === 'string' && FALSE_WORDS.has(value.trim().toLowerCase())) return false;
+      const parsed = perMinute.safeParse(value);
+      if (!parsed.success) {
+        return fail(
+          ctx,
+          `expected a whole number of requests per minute from 1 to ${MAX_RATE}, or off; got ${show(value)}`,
+        );
+      }
+      return parsed.data === 0 ? false : parsed.data;
+    });
+}
+
 /** The schema of the merged settings; unknown keys are refused. */
 export const serveSettingsSchema = z.strictObject({
   host: text(),
@@ -133,9 +173,12 @@ export const serveSettingsSchema = z.strictObject({
   issuer: text(),
   resources: list(COMMAS),
   demo: boolean(false),
-  store: choice(['memory', 'sqlite'], 'sqlite'),
+  store: choice(['memory', 'sqlite', 'postgres', 'redis'], 'sqlite'),
   database: text(),
   registration: boolean(true),
+  registrationTokenFile: text(),
+  rateLimit: rateLimit(),
+  rateLimitPerClient: optionalInteger(1, MAX_RATE, 'requests per minute'),
   trustMode: choice(['open', 'allowlist'], 'open'),
   allow: list(COMMAS),
   deny: list(COMMAS),
@@ -148,6 +191,7 @@ export const serveSettingsSchema = z.strictObject({
   signingKeys: text(),
   allowPrivateNetwork: boolean(false),
   dangerouslyAllowHttpClientIds: boolean(false),
+  fetchProxy: text(),
   tlsCert: text(),
   tlsKey: text(),
   trustProxy: boolean(false),

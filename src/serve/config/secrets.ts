@@ -11,6 +11,7 @@
  * @module
  */
 import { resolve } from 'node:path';
+import { checkInitialAccessTokens } from '../../server/registration/initial-access-token.js';
 import { parseEncryptionKey } from '../../server/secrets/secret-box.js';
 import { type ConfigKey, optionName, specOf } from './catalog.js';
 import { SECRET_PAIRS } from './catalog-upstream.js';
@@ -26,6 +27,15 @@ export interface ReadSecrets {
   /** The encryption key given (32 bytes), and where it came from (a variable name or a path). */
   encryptionKey: { key: Secret<Uint8Array>; source: string } | undefined;
   upstreamKey: (UpstreamSigningKey & { path: string }) | undefined;
+  /** The initial access tokens of `/register` (`--registration-token-file`), and their file. */
+  registrationTokens: RegistrationTokens | undefined;
+}
+
+/** The initial access tokens read from `--registration-token-file`. */
+export interface RegistrationTokens {
+  /** The file's absolute path. */
+  path: string;
+  tokens: Secret<readonly string[]>;
 }
 
 /**
@@ -93,6 +103,33 @@ async function encryptionKeyOf(
   }
 }
 
+/**
+ * The tokens of a registration token file: one a line, blank lines and `#` comments skipped,
+ * each checked as the server will (never quoted in a message).
+ */
+async function registrationTokensOf(
+  settings: ServeSettings,
+  cwd: string,
+  problems: KeyedProblem[],
+): Promise<RegistrationTokens | undefined> {
+  if (settings.registrationTokenFile === undefined) return undefined;
+  const path = resolve(cwd, settings.registrationTokenFile);
+  try {
+    const lines = (await readSecretFile(path)).split(/\r?\n/).map((line) => line.trim());
+    const tokens = lines.filter((line) => line !== '' && !line.startsWith('#'));
+    if (tokens.length === 0) throw new Error(`${path} has no token (one a line; # starts a comment)`);
+    try {
+      checkInitialAccessTokens(tokens);
+    } catch (error) {
+      throw new Error(`${path}: ${(error as Error).message}`);
+    }
+    return { path, tokens: new Secret(tokens) };
+  } catch (error) {
+    problems.push({ key: 'registrationTokenFile', message: (error as Error).message });
+    return undefined;
+  }
+}
+
 /** Reads every configured secret; a secret that cannot be read or is malformed is a problem. */
 export async function readSecrets(
   settings: ServeSettings,
@@ -112,5 +149,6 @@ export async function readSecrets(
     upstreamClientSecret: await clientSecretOf(settings, cwd, problems),
     encryptionKey: await encryptionKeyOf(settings, cwd, problems),
     upstreamKey,
+    registrationTokens: await registrationTokensOf(settings, cwd, problems),
   };
 }

@@ -11,6 +11,7 @@ import type { ClientAssertionVerifier } from '../auth/private-key-jwt.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator } from '../login/authenticator.js';
+import type { RateLimiter } from '../rate-limit/limiter.js';
 import type { SigningKeyManager } from '../tokens/signing-keys.js';
 import type { ResolvedServerOptions } from './options.js';
 
@@ -57,6 +58,8 @@ export interface ServerContext {
   /** The SSRF-safe fetcher for key sets and logos (64 KiB cap, the clients' network opt-ins and CAs). */
   readonly fetcher: SafeFetcher;
   readonly logger: Logger;
+  /** The rate limits of `/authorize`, `/token` and `/register`; `undefined` when off. */
+  readonly rateLimiter: RateLimiter | undefined;
   /** The clock, epoch ms. */
   readonly now: () => number;
 }

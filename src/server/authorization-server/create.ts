@@ -22,6 +22,8 @@ import { peerAddressFromEnv, rememberPeerAddress } from '../http/peer.js';
 import { oauthErrorResponse } from '../http/responses.js';
 import { silentLogger } from '../logger.js';
 import { isOAuthError } from '../oauth-errors.js';
+import { createRateLimiter } from '../rate-limit/limiter.js';
+import { resolveRateLimit } from '../rate-limit/options.js';
 import { createSigningKeyManager } from '../tokens/signing-keys.js';
 import { endpointsOf, type ServerContext } from './context.js';
 import { type AuthorizationServerOptions, resolveServerOptions } from './options.js';
@@ -40,7 +42,10 @@ export interface AuthorizationServer {
   fetch(request: Request, env?: unknown): Promise<Response>;
   /** What the endpoints share (for embedding and tests). */
   readonly context: ServerContext;
-  /** Releases the client registry's fetchers and caches. The store is the caller's to close. */
+  /**
+   * Releases the client registry's fetchers and caches, and the rate-limit counter the server
+   * made. The store (and a counter given in `rateLimit`) is the caller's to close.
+   */
   close(): Promise<void>;
 }
 
@@ -67,6 +72,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   }
   const now = options.now ?? Date.now;
   const logger = options.logger ?? silentLogger;
+  const rateLimit = resolveRateLimit(options.rateLimit, now);
+  const rateLimiter = rateLimit === undefined ? undefined : createRateLimiter(rateLimit, logger, now);
   const clientOptions = options.clients ?? {};
   const registry = createClientRegistry({ ...clientOptions, store: options.store, now });
   const keyFetcher = createSafeFetcher({
@@ -75,6 +82,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     ...(clientOptions.fetchOptions ?? {}),
   });
   const endpoints = endpointsOf(resolved.issuer, resolved.basePath);
+
   const assertionOptions = options.clientAssertions ?? {};
   const assertions = createClientAssertionVerifier({
     issuer: resolved.issuer,
@@ -105,6 +113,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     authenticator: options.authenticator,
     fetcher: keyFetcher,
     logger,
+    rateLimiter,
     now,
   };
 
@@ -138,6 +147,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     close: async () => {
       await registry.close();
       await keyFetcher.close();
+      await rateLimiter?.close();
     },
   };
 }

@@ -26,6 +26,8 @@ import {
 import { isLoopbackHostname } from '../http/loopback.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator } from '../login/authenticator.js';
+import type { RateLimitOptions } from '../rate-limit/options.js';
+import { checkInitialAccessTokens } from '../registration/initial-access-token.js';
 import type { SigningKeyManager } from '../tokens/signing-keys.js';
 
 /** How consent is remembered and when the consent page may be skipped. */
@@ -48,6 +50,12 @@ export interface ConsentOptions {
 export interface RegistrationOptions {
   /** Refuse a registration request without `application_type` (SEP-837). Default `true`. */
   requireApplicationType?: boolean;
+  /**
+   * Initial access tokens (RFC 7591 §3): when given, `/register` requires `Authorization: Bearer
+   * <token>` with one of them and answers `401 invalid_token` otherwise. Each at least 16
+   * characters of an RFC 6750 `b64token`. Default: none, and registration is open.
+   */
+  initialAccessTokens?: readonly string[];
 }
 
 /** Options of {@link createAuthorizationServer}. */
@@ -77,6 +85,13 @@ export interface AuthorizationServerOptions {
    * `application_type`; `false` records a missing one as `native`, for older DCR clients.
    */
   registration?: boolean | RegistrationOptions;
+  /**
+   * Rate limits on `/authorize`, `/token` and `/register` (per client IP and per `client_id`, in
+   * one-minute windows): on by default with an in-memory counter, 600 requests a minute per IP
+   * and 6000 per `client_id` (see {@link RateLimitOptions}); `false` turns them off. Over a limit,
+   * `429` with `Retry-After`. Requests handed over in process (no connection) have no IP.
+   */
+  rateLimit?: RateLimitOptions | false;
   /** Scopes advertised and accepted. Default: none advertised, and any well-formed scope accepted. */
   scopesSupported?: readonly string[];
   /**
@@ -148,6 +163,8 @@ export interface ResolvedServerOptions {
   registration: boolean;
   /** Whether `/register` refuses a request without `application_type` (SEP-837). */
   requireApplicationType: boolean;
+  /** The initial access tokens `/register` requires; `undefined`: registration is open. */
+  initialAccessTokens: readonly string[] | undefined;
   /** `clients.allowPrivateNetwork`: documents, key sets and registered `jwks_uri`s may be on private hosts. */
   allowPrivateNetwork: boolean;
   scopesSupported: readonly string[] | undefined;
@@ -245,6 +262,10 @@ export function resolveServerOptions(options: AuthorizationServerOptions): Resol
     registration: options.registration !== false,
     requireApplicationType:
       typeof options.registration !== 'object' || options.registration.requireApplicationType !== false,
+    initialAccessTokens:
+      typeof options.registration === 'object' && options.registration.initialAccessTokens !== undefined
+        ? checkInitialAccessTokens(options.registration.initialAccessTokens)
+        : undefined,
     allowPrivateNetwork: options.clients?.allowPrivateNetwork ?? false,
     scopesSupported: options.scopesSupported,
     clientCredentials: compileClientCredentialsPolicy(options.clientCredentials, resources),

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { FetchError, type FetchErrorCode } from '../../fetch/errors.js';
 import type { SafeFetcher, SafeFetchResponse } from '../../fetch/types.js';
@@ -43,7 +44,20 @@ export interface CimdResolverSettings {
   now: () => number;
   /** Validates a body; throws a `ClientResolutionError` when the server does not accept it. */
   accept: (json: unknown, url: string, byteLength: number) => Promise<AcceptedDocument>;
+  /**
+   * How long an instance waits for another instance sharing the store to finish fetching a URL
+   * before fetching it itself, in ms. Default {@link DEFAULT_SHARED_FETCH_WAIT_MS}.
+   */
+  sharedFetchWaitMs?: number;
 }
+
+/**
+ * Default of {@link CimdResolverSettings.sharedFetchWaitMs}: 5 s, in ms. The lock an instance
+ * takes to fetch lives twice as long, so a crashed instance holds up the others at most that.
+ */
+export const DEFAULT_SHARED_FETCH_WAIT_MS = 5_000;
+/** The pause between looks at the shared tier while another instance fetches, in ms. */
+const SHARED_FETCH_POLL_MS = 20;
 
 /**
  * How long, and how many, URLs whose last fetch showed a missing, moved or unacceptable document
@@ -131,6 +145,8 @@ export class CimdResolver {
   readonly #inFlight = new Map<string, Promise<ResolvedDocument>>();
   /** URLs whose last fetch showed a missing, moved or unacceptable document. */
   readonly #knownBad: LRUCache<string, true>;
+  /** This instance, as the owner of the shared fetch locks it takes. */
+  readonly #owner = randomUUID();
 
   constructor(settings: CimdResolverSettings) {
     this.#settings = settings;
@@ -205,14 +221,61 @@ export class CimdResolver {
     return ttlMs + Math.max(this.#settings.serveStaleOnErrorMs, this.#settings.bounds.maxTtlMs);
   }
 
-  async #load(url: string): Promise<ResolvedDocument> {
-    const { cache, budget, now } = this.#settings;
-    const candidate = await this.#candidate(url);
-    if (candidate !== undefined && now() < candidate.record.freshUntil) {
-      cache.remember(candidate);
-      return { accepted: candidate.accepted, provenance: provenanceOf(candidate.record, false) };
-    }
+  /** A fresh copy of `candidate` as a resolved document (remembered in process), or `undefined`. */
+  #freshOf(candidate: CacheEntry | undefined): ResolvedDocument | undefined {
+    if (candidate === undefined || this.#settings.now() >= candidate.record.freshUntil) return undefined;
+    this.#settings.cache.remember(candidate);
+    return { accepted: candidate.accepted, provenance: provenanceOf(candidate.record, false) };
+  }
 
+  /**
+   * At most one fetch of `url` across the instances sharing the store: takes the store's fetch
+   * lock, or waits (up to `sharedFetchWaitMs`) for the instance holding it to put a fresh copy in
+   * the shared tier. Resolves the copy found meanwhile, or the newest copy (stale or none) to
+   * fetch over, and whether this instance holds the lock.
+   */
+  async #claimOrAwait(
+    url: string,
+    candidate: CacheEntry | undefined,
+  ): Promise<ResolvedDocument | { claimed: boolean; candidate: CacheEntry | undefined }> {
+    const { cache } = this.#settings;
+    if (!cache.shared) return { claimed: false, candidate };
+    const waitMs = this.#settings.sharedFetchWaitMs ?? DEFAULT_SHARED_FETCH_WAIT_MS;
+    const deadline = Date.now() + waitMs;
+    let latest = candidate;
+    for (;;) {
+      if (await cache.claimFetch(url, this.#owner, 2 * waitMs)) {
+        if (latest === candidate) return { claimed: true, candidate: latest };
+        // We waited: the holder may have finished between our last look and our claim.
+        latest = await this.#candidate(url);
+        const fresh = this.#freshOf(latest);
+        if (fresh === undefined) return { claimed: true, candidate: latest };
+        await cache.releaseFetch(url, this.#owner);
+        return fresh;
+      }
+      if (Date.now() >= deadline) return { claimed: false, candidate: latest };
+      await new Promise((resolve) => setTimeout(resolve, SHARED_FETCH_POLL_MS));
+      latest = await this.#candidate(url);
+      const fresh = this.#freshOf(latest);
+      if (fresh !== undefined) return fresh;
+    }
+  }
+
+  async #load(url: string): Promise<ResolvedDocument> {
+    const first = await this.#candidate(url);
+    const fresh = this.#freshOf(first);
+    if (fresh !== undefined) return fresh;
+    const claim = await this.#claimOrAwait(url, first);
+    if (!('claimed' in claim)) return claim;
+    try {
+      return await this.#fetchAndCache(url, claim.candidate);
+    } finally {
+      if (claim.claimed) await this.#settings.cache.releaseFetch(url, this.#owner);
+    }
+  }
+
+  async #fetchAndCache(url: string, candidate: CacheEntry | undefined): Promise<ResolvedDocument> {
+    const { cache, budget } = this.#settings;
     const origin = new URL(url).origin;
     const purpose = this.#purposeOf(url, candidate);
     const grant = budget.acquire(origin, purpose);

@@ -66,7 +66,13 @@ export interface CacheEntry {
 }
 
 /** Reports a failed store operation; the cache carries on as if the shared tier had missed. */
-export type StoreErrorListener = (error: unknown, operation: 'cacheGet' | 'cacheSet' | 'cacheDelete') => void;
+export type StoreErrorListener = (
+  error: unknown,
+  operation: 'cacheGet' | 'cacheSet' | 'cacheDelete' | 'acquireLock' | 'releaseLock',
+) => void;
+
+/** The prefix of the store locks that let one instance at a time fetch a URL. */
+const FETCH_LOCK_PREFIX = 'fetch:';
 
 /** The subset of response headers a record keeps. */
 export function keepHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
@@ -201,6 +207,31 @@ export class DocumentCache {
       await this.#store.cacheSet(this.#prefix + entry.record.url, value, Math.max(1, Math.ceil(sharedTtlMs)));
     } catch (error) {
       this.#onStoreError?.(error, 'cacheSet');
+    }
+  }
+
+  /**
+   * Takes the store lock that lets one instance at a time fetch `url`, for `ttlMs`. `true` when
+   * this instance may fetch: it took the lock, there is no shared tier, or the store failed (an
+   * outage of the store never stops a fetch). `false` while another instance is fetching.
+   */
+  async claimFetch(url: string, owner: string, ttlMs: number): Promise<boolean> {
+    if (this.#store === undefined) return true;
+    try {
+      return await this.#store.acquireLock(FETCH_LOCK_PREFIX + url, owner, ttlMs);
+    } catch (error) {
+      this.#onStoreError?.(error, 'acquireLock');
+      return true;
+    }
+  }
+
+  /** Releases what {@link claimFetch} took. */
+  async releaseFetch(url: string, owner: string): Promise<void> {
+    if (this.#store === undefined) return;
+    try {
+      await this.#store.releaseLock(FETCH_LOCK_PREFIX + url, owner);
+    } catch (error) {
+      this.#onStoreError?.(error, 'releaseLock');
     }
   }
 

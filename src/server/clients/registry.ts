@@ -35,7 +35,10 @@ import type { ResolvedClient, TrustDecision } from './types.js';
 import { acceptClientMetadataDocument, deepFreeze, SUPPORTED_GRANT_TYPES } from './validate-document.js';
 
 /** Options of the fetcher the registry creates when none is given. */
-export type RegistryFetchOptions = Pick<SafeFetchOptions, 'timeoutMs' | 'resolver' | 'userAgent' | 'ca'>;
+export type RegistryFetchOptions = Pick<
+  SafeFetchOptions,
+  'timeoutMs' | 'resolver' | 'userAgent' | 'ca' | 'proxy'
+>;
 
 /** Options of {@link createClientRegistry}; all are validated at once (`InvalidOptionError`). */
 export interface ClientRegistryOptions {
@@ -89,6 +92,12 @@ export interface ClientRegistryOptions {
    * window). Default 0: fail closed.
    */
   serveStaleOnErrorMs?: number;
+  /**
+   * With a shared store, how long an instance waits for another one to finish fetching a
+   * document before fetching it itself, in ms (at most one fetch per URL across instances).
+   * Default 5 000.
+   */
+  sharedFetchWaitMs?: number;
   /**
    * The fetcher for documents. Default: one the registry creates (and closes) with
    * `allowPrivateNetwork` and {@link fetchOptions}. An injected fetcher keeps its own settings and
@@ -156,11 +165,11 @@ function checkBounds(bounds: unknown): CacheBounds {
   return merged;
 }
 
-function checkServeStale(value: unknown): number {
+function checkMilliseconds(value: unknown, name: string): number {
   if (value === undefined) return 0;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw new InvalidOptionError(
-      `serveStaleOnErrorMs must be a whole number of milliseconds, 0 or more; got ${String(value)}`,
+      `${name} must be a whole number of milliseconds, 0 or more; got ${String(value)}`,
     );
   }
   return value;
@@ -280,7 +289,7 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
     );
   }
   const bounds = checkBounds(options.cacheBounds);
-  const serveStaleOnErrorMs = checkServeStale(options.serveStaleOnErrorMs);
+  const serveStaleOnErrorMs = checkMilliseconds(options.serveStaleOnErrorMs, 'serveStaleOnErrorMs');
   checkFunction(options.now, 'now');
   checkFunction(options.onStoreError, 'onStoreError');
   const now = options.now ?? Date.now;
@@ -318,6 +327,9 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
     budget,
     bounds,
     serveStaleOnErrorMs,
+    ...(options.sharedFetchWaitMs === undefined
+      ? {}
+      : { sharedFetchWaitMs: checkMilliseconds(options.sharedFetchWaitMs, 'sharedFetchWaitMs') }),
     now,
     accept: (json, url, byteLength) =>
       acceptClientMetadataDocument(json, {

@@ -12,11 +12,12 @@ import { handleConsentDecision } from '../authorize/consent-flow.js';
 import { guardPage } from '../authorize/guard.js';
 import { serveLogo } from '../authorize/logo.js';
 import { handleSignInReturn } from '../authorize/sign-in-return.js';
+import { rateLimitMiddleware } from '../rate-limit/middleware.js';
 
 /** Mounts `/authorize`, `/consent` and `/logo/:id` under the issuer's path. */
 export function registerAuthorizeRoutes(app: Hono, context: ServerContext): void {
   const { authorization, consent, logo, signInReturn } = context.endpoints;
-  app.on(['GET', 'POST'], authorization.path, (c) =>
+  app.on(['GET', 'POST'], authorization.path, rateLimitMiddleware(context, 'authorization'), (c) =>
     guardPage(context, 'authorization.error', () => handleAuthorizationRequest(context, c.req.raw)),
   );
   app.post(consent.path, (c) =>

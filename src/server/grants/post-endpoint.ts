@@ -6,16 +6,20 @@
  *
  * @module
  */
-import type { Hono } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { oauthErrorResponse } from '../http/responses.js';
 import { OAuthError } from '../oauth-errors.js';
 
-/** Mounts `handler` for `POST path`, with CORS and a 405 for other methods. */
+/**
+ * Mounts `handler` for `POST path`, with CORS and a 405 for other methods. `guard` (the rate
+ * limits) runs after CORS, so its answers carry the CORS headers, and before the handler.
+ */
 export function mountPostEndpoint(
   app: Hono,
   path: string,
   handler: (request: Request) => Promise<Response>,
+  guard?: MiddlewareHandler,
 ): void {
   app.use(
     path,
@@ -27,6 +31,7 @@ export function mountPostEndpoint(
       maxAge: 600,
     }),
   );
+  if (guard !== undefined) app.post(path, guard);
   app.post(path, (c) => handler(c.req.raw));
   app.all(path, () => {
     const response = oauthErrorResponse(

@@ -22,6 +22,17 @@ export function peerAddressFromEnv(env: unknown): string | undefined {
   return typeof address === 'string' && address !== '' ? address : undefined;
 }
 
+/**
+ * The client's address an adapter's `env` carries: `env.clientAddress` (what `cimd serve`'s
+ * listener hands over: the peer's, or with `--trust-proxy` the one the reverse proxy in front
+ * reports), else the TCP peer's ({@link peerAddressFromEnv}). `undefined` for a request made in
+ * process.
+ */
+export function clientAddressFromEnv(env: unknown): string | undefined {
+  const address = (env as { clientAddress?: unknown } | undefined)?.clientAddress;
+  return typeof address === 'string' && address !== '' ? address : peerAddressFromEnv(env);
+}
+
 /** Records `address` as the peer of `request`. */
 export function rememberPeerAddress(request: Request, address: string): void {
   peers.set(request, address);

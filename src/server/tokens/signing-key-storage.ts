@@ -18,6 +18,12 @@ export interface SigningKeyStorage {
   load(): Promise<string | undefined>;
   /** Replaces the saved text. */
   save(serialized: string): Promise<void>;
+  /**
+   * Runs `task` (a reload, a rotation and its save) while no other manager sharing this storage
+   * runs one: a lock across processes. Optional; without it, managers sharing a storage may
+   * both rotate at the same instant (the last save wins).
+   */
+  exclusive?<T>(task: () => Promise<T>): Promise<T>;
 }
 
 /** Storage in memory: lost when the process exits (every token it signed then fails to verify). */

@@ -8,9 +8,11 @@
  * key stays published (and stored) until R + `tokenLifetimeMs` + `clockSkewMs`, then is dropped.
  *
  * Several managers may share one {@link SigningKeyStorage}: each re-loads the stored set before
- * rotating and before publishing, so they converge on the newest set. (They are not locked
- * against each other: two managers rotating at the same instant may both generate a key, and the
- * last save wins; the loser's key then stops being published after its tokens' lifetime.)
+ * rotating, before publishing, and at least every `reloadIntervalMs` before signing, so they
+ * converge on the newest set. A storage with `exclusive` (the shared store's) runs each rotation
+ * under a lock: one manager rotates and the others adopt its key. Without it, two managers
+ * rotating at the same instant may both generate a key and the last save wins (the loser's key
+ * then stops being published after its tokens' lifetime).
  *
  * @module
  */
@@ -38,6 +40,8 @@ export const DEFAULT_ROTATION_INTERVAL_MS = 30 * 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
 /** Default tolerated clock difference between the server and verifiers: 30 s, in ms. */
 export const DEFAULT_CLOCK_SKEW_MS = 30_000;
+/** Default interval between re-reads of a shared key set before signing: 1 minute, in ms. */
+export const DEFAULT_RELOAD_INTERVAL_MS = 60_000;
 
 /** Options of {@link createSigningKeyManager}. */
 export interface SigningKeyManagerOptions {
@@ -55,6 +59,11 @@ export interface SigningKeyManagerOptions {
   clockSkewMs?: number;
   /** Where the key set is kept. Default: in memory (new keys on every start). */
   storage?: SigningKeyStorage;
+  /**
+   * How often the set is re-read before signing, in ms, so a rotation made by another manager
+   * sharing the storage (another instance, `cimd admin keys rotate`) is adopted. Default 60 000.
+   */
+  reloadIntervalMs?: number;
   /** The clock, epoch ms. Default `Date.now`. */
   now?: () => number;
 }
@@ -119,12 +128,18 @@ export function createSigningKeyManager(options: SigningKeyManagerOptions = {}):
   if (typeof storage.load !== 'function' || typeof storage.save !== 'function') {
     throw new InvalidOptionError('storage must have load() and save() methods');
   }
+  const reloadIntervalMs = positiveInteger(
+    options.reloadIntervalMs ?? DEFAULT_RELOAD_INTERVAL_MS,
+    'reloadIntervalMs',
+  );
   const now = options.now ?? Date.now;
   const retentionMs = tokenLifetimeMs + clockSkewMs;
 
   let set: StoredSigningKeySet = { version: 1, keys: [] };
   let text: string | undefined;
   let loaded = false;
+  /** Epoch ms of the last read of the storage. */
+  let loadedAt = 0;
   let imported: { kid: string; key: Promise<SigningKey> } | undefined;
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -138,6 +153,7 @@ export function createSigningKeyManager(options: SigningKeyManagerOptions = {}):
   async function reload(): Promise<void> {
     const stored = await storage.load();
     loaded = true;
+    loadedAt = now();
     if (stored === undefined || stored === text) return;
     set = parseSigningKeySet(stored);
     text = stored;
@@ -158,11 +174,22 @@ export function createSigningKeyManager(options: SigningKeyManagerOptions = {}):
       reloaded = true;
     }
     if (!force && !isDue(currentKeyOf(set), now())) return;
-    if (!reloaded) {
-      // Another manager on the same storage may have rotated already: adopt its key if so.
-      await reload();
-      if (!force && !isDue(currentKeyOf(set), now())) return;
+    if (storage.exclusive !== undefined) {
+      await storage.exclusive(() => rotateUnlessDone(force, undefined));
+      return;
     }
+    await rotateUnlessDone(force, reloaded ? text : undefined);
+  }
+
+  /**
+   * Reads the stored set again (unless `current` is what was just read) and rotates unless
+   * another manager already did: with `force`, unless the set changed since this manager last
+   * saw it.
+   */
+  async function rotateUnlessDone(force: boolean, current: string | undefined): Promise<void> {
+    const before = text;
+    if (current === undefined) await reload();
+    if (force ? text !== before : !isDue(currentKeyOf(set), now())) return;
     const at = now();
     const fresh = await generateStoredSigningKey(alg, at);
     const retired = set.keys.map((key) => (key.retiredAt === undefined ? { ...key, retiredAt: at } : key));
@@ -194,8 +221,9 @@ export function createSigningKeyManager(options: SigningKeyManagerOptions = {}):
     tokenLifetimeMs,
     async signingKey() {
       let current = loaded ? currentKeyOf(set) : undefined;
-      if (current === undefined || isDue(current, now())) {
-        await exclusive(() => refresh(false, false));
+      const stale = now() - loadedAt >= reloadIntervalMs;
+      if (current === undefined || stale || isDue(current, now())) {
+        await exclusive(() => refresh(stale, false));
         current = currentKeyOf(set);
       }
       if (current === undefined) throw new Error('no signing key after rotation'); // unreachable

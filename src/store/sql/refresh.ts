@@ -56,8 +56,30 @@ function* insertToken(
 }
 
 /**
+ * Holds the grant's `cimd_revoked_grant` row until the transaction ends, inserting an
+ * already-expired placeholder when there is none (the sweep deletes it; as expired it revokes
+ * nothing). {@link createRefreshFamily} and {@link revokeGrant} both start with it, so on a
+ * database whose transactions interleave (PostgreSQL's READ COMMITTED) one waits for the other's
+ * commit and then sees what it wrote: a family created while its grant is revoked cannot miss
+ * both the revocation's update and its record.
+ */
+function* lockGrant(db: StoreQueryBuilder, grantId: string, now: number): Operation<void> {
+  yield* execute(
+    db
+      .insertInto('cimd_revoked_grant')
+      .values({ grant_id: grantId, expires_at: now })
+      .onConflict((conflict) =>
+        conflict
+          .column('grant_id')
+          .doUpdateSet({ expires_at: (eb) => eb.ref('cimd_revoked_grant.expires_at') }),
+      ),
+  );
+}
+
+/**
  * Creates a family whose current token is `tokenHash`. A family of a grant revoked within
- * {@link REVOKED_GRANT_RETENTION_MS} is created revoked. Throws when a live family has the id.
+ * {@link REVOKED_GRANT_RETENTION_MS} is created revoked, also when the revocation runs at the
+ * same time (see {@link lockGrant}). Throws when a live family has the id.
  */
 export function* createRefreshFamily(
   db: StoreQueryBuilder,
@@ -77,6 +99,7 @@ export function* createRefreshFamily(
       .where('family_id', '=', family.familyId)
       .where('expires_at', '<=', now),
   );
+  yield* lockGrant(db, family.grantId, now);
   const grantRevoked = yield* selectFirst(
     db
       .selectFrom('cimd_revoked_grant')
@@ -178,22 +201,34 @@ export function* revokeRefreshFamily(db: StoreQueryBuilder, familyId: string, no
   );
 }
 
-/** Revokes every family of a grant, and remembers the grant so families created later are revoked too. */
+/**
+ * Revokes every family of a grant, and remembers the grant so families created later are revoked
+ * too. A grant already remembered as revoked (by a committed revocation) needs nothing more: every
+ * family it had was revoked then, and every later one was created revoked. So of many concurrent
+ * revocations of one grant (a code replayed a thousand times) only the first touches the families;
+ * the others wait only for its row, not for each other's transactions.
+ */
 export function* revokeGrant(db: StoreQueryBuilder, grantId: string, now: number): Operation<void> {
+  // The grant's record first: it takes the row lock createRefreshFamily waits on (see lockGrant).
+  // It is (re)written only when absent or expired (an expired placeholder from lockGrant).
+  const marked = yield* execute(
+    db
+      .insertInto('cimd_revoked_grant')
+      .values({ grant_id: grantId, expires_at: now + REVOKED_GRANT_RETENTION_MS })
+      .onConflict((conflict) =>
+        conflict
+          .column('grant_id')
+          .doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') })
+          .where('cimd_revoked_grant.expires_at', '<=', now),
+      ),
+  );
+  if (marked === 0) return;
   yield* execute(
     db
       .updateTable('cimd_refresh_family')
       .set({ revoked_at: now })
       .where('grant_id', '=', grantId)
       .where('revoked_at', 'is', null),
-  );
-  yield* execute(
-    db
-      .insertInto('cimd_revoked_grant')
-      .values({ grant_id: grantId, expires_at: now + REVOKED_GRANT_RETENTION_MS })
-      .onConflict((conflict) =>
-        conflict.column('grant_id').doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') }),
-      ),
   );
 }
 

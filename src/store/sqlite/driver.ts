@@ -7,6 +7,7 @@
  * @module
  */
 import { CimdError } from '../../errors.js';
+import { type DriverImporter, importDriver } from '../driver-import.js';
 
 /** A prepared statement of a better-sqlite3-compatible driver. */
 export interface SqliteStatement {
@@ -27,24 +28,16 @@ export interface SqliteDatabase {
 /** Opens a connection to the database file at `path` (or `:memory:`). */
 export type SqliteDatabaseConstructor = new (path: string) => SqliteDatabase;
 
-/** Imports the driver module; replaceable in tests. */
-export type DriverImporter = () => Promise<{ default: unknown }>;
-
 /** Loads `libsql`, or throws an error saying how to install it. */
 export async function loadSqliteDriver(
   importer: DriverImporter = () => import('libsql'),
 ): Promise<SqliteDatabaseConstructor> {
-  let driver: unknown;
-  try {
-    driver = (await importer()).default;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CimdError(
-      'ERR_STORE_DRIVER',
-      `The SQLite store needs the libsql package, which could not be loaded (${reason}). Install it with \`npm install libsql\`: it ships prebuilt binaries for Linux, macOS and Windows, so nothing is compiled`,
-      { cause: error },
-    );
-  }
+  const driver = await importDriver(
+    'SQLite store',
+    'libsql',
+    'Install it with `npm install libsql`: it ships prebuilt binaries for Linux, macOS and Windows, so nothing is compiled',
+    importer,
+  );
   if (typeof driver !== 'function') {
     throw new CimdError(
       'ERR_STORE_DRIVER',

@@ -72,6 +72,43 @@ describe('one fetch in flight per URL', () => {
   });
 });
 
+describe('one fetch per URL across instances sharing a store', () => {
+  it('three registries on one store, 300 concurrent cold resolutions: exactly one request', async () => {
+    const clock = createClock();
+    const store = h.store(clock);
+    const registries = [1, 2, 3].map(() => h.registry({ now: clock.now, store }));
+    let open!: () => void;
+    const { path, url } = gated(
+      new Promise<void>((resolve) => {
+        open = resolve;
+      }),
+    );
+    const all = Promise.all(Array.from({ length: 300 }, (_, i) => registries[i % 3]!.resolveClient(url)));
+    await until(() => h.hits(path) === 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    open();
+    const clients = await all;
+    expect(h.hits(path)).toBe(1);
+    expect(new Set(clients.map((client) => client.fingerprint)).size).toBe(1);
+    expect(await store.acquireLock(`fetch:${url}`, 'probe', 1_000)).toBe(true);
+    await store.close();
+  });
+
+  it('an instance whose peer holds the fetch lock too long fetches itself after the wait', async () => {
+    const clock = createClock();
+    const store = h.store(clock);
+    const path = h.path();
+    const url = h.url(path);
+    h.serve(path, documentFor(url));
+    expect(await store.acquireLock(`fetch:${url}`, 'a-crashed-instance', 60_000)).toBe(true);
+    const registry = h.registry({ now: clock.now, store, sharedFetchWaitMs: 100 });
+    const client = await registry.resolveClient(url);
+    expect(client.clientId).toBe(url);
+    expect(h.hits(path)).toBe(1);
+    await store.close();
+  });
+});
+
 describe('the per-origin fetch budget', () => {
   it('over the rate (requests per minute) → ERR_CIMD_FETCH_BUDGET at once, temporarily_unavailable', async () => {
     const clock = createClock();
