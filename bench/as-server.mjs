@@ -25,11 +25,22 @@ const httpServer = serve({ fetch: (request) => server.fetch(request), port: 0, h
 await new Promise((resolve) => httpServer.once('listening', resolve));
 const { port } = httpServer.address();
 const issuer = `http://127.0.0.1:${port}`;
-// BENCH_STORE: `memory` (default) or `sqlite:<file>`.
+// BENCH_STORE: `memory` (default), `sqlite:<file>`, `postgres://…` (tables in the schema
+// BENCH_STORE_NAMESPACE) or `redis://…` (keys under the prefix BENCH_STORE_NAMESPACE).
 const storeSpec = process.env.BENCH_STORE ?? 'memory';
-const store = storeSpec.startsWith('sqlite:')
-  ? await createSqliteStore({ path: storeSpec.slice('sqlite:'.length) })
-  : createMemoryStore();
+const namespace = process.env.BENCH_STORE_NAMESPACE ?? 'cimd_bench';
+let store;
+if (storeSpec.startsWith('sqlite:')) {
+  store = await createSqliteStore({ path: storeSpec.slice('sqlite:'.length) });
+} else if (/^postgres(ql)?:\/\//.test(storeSpec)) {
+  const { createPostgresStore } = await import('mcp-cimd/store/postgres');
+  store = await createPostgresStore({ connectionString: storeSpec, schema: namespace });
+} else if (storeSpec.startsWith('redis://')) {
+  const { createRedisStore } = await import('mcp-cimd/store/redis');
+  store = await createRedisStore({ url: storeSpec, keyPrefix: `${namespace}:` });
+} else {
+  store = createMemoryStore();
+}
 server = createAuthorizationServer({
   issuer,
   resources: [resource],

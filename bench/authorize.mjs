@@ -170,7 +170,7 @@ async function coldBurst(ports, pathFor, count) {
 }
 
 /** 1000 concurrent cold authorizations for one new CIMD client: document fetches counted at the host. */
-export async function coldBench({ start, stop, resource, sqlitePath, count = 1000 }) {
+export async function coldBench({ start, stop, resource, sqlitePath, redisUrl, count = 1000 }) {
   console.log(
     `\n## Cold CIMD client: ${count} concurrent /authorize for one new client_id (document host answers after 200 ms)`,
   );
@@ -198,24 +198,28 @@ export async function coldBench({ start, stop, resource, sqlitePath, count = 100
     } finally {
       await stop(single.child);
     }
-    const file = sqlitePath('cold-3');
-    const three = [];
-    try {
-      for (let i = 0; i < 3; i++)
-        three.push(await start('./as-server.mjs', ['0'], { ...oursEnv, BENCH_STORE: `sqlite:${file}` }));
-      const burst = await coldBurst(
-        three.map((s) => s.port),
-        () => `/authorize?${authorizeQuery(`${docHost.origin}/cold-three.json`, resource)}`,
-        count,
-      );
-      rows.push({
-        id: 'ours-3',
-        label: 'ours, 3 instances on one SQLite file',
-        ...burst,
-        fetches: await hitsAt(docHost, '/cold-three.json'),
-      });
-    } finally {
-      for (const s of three) await stop(s.child);
+    const shared = [['sqlite', 'SQLite file', `sqlite:${sqlitePath('cold-3')}`]];
+    if (redisUrl) shared.push(['redis', 'Redis', redisUrl]);
+    for (const [key, name, spec] of shared) {
+      const three = [];
+      try {
+        for (let i = 0; i < 3; i++)
+          three.push(await start('./as-server.mjs', ['0'], { ...oursEnv, BENCH_STORE: spec }));
+        const path = `/cold-three-${key}.json`;
+        const burst = await coldBurst(
+          three.map((s) => s.port),
+          () => `/authorize?${authorizeQuery(`${docHost.origin}${path}`, resource)}`,
+          count,
+        );
+        rows.push({
+          id: `ours-3-${key}`,
+          label: `ours, 3 instances on one ${name}`,
+          ...burst,
+          fetches: await hitsAt(docHost, path),
+        });
+      } finally {
+        for (const s of three) await stop(s.child);
+      }
     }
     const peer = await start('./peer-oidc-provider.mjs', ['0'], {
       ...env,

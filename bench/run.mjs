@@ -94,6 +94,32 @@ const report = {
   scenarios: {},
   targets: [],
 };
+// PostgreSQL and Redis variants run when a URL is given; each run uses its own schema / key
+// prefix (BENCH_STORE_NAMESPACE), dropped at the end.
+const postgresUrl = process.env.BENCH_DATABASE_URL ?? process.env.CIMD_TEST_DATABASE_URL;
+const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.CIMD_TEST_REDIS_URL;
+const namespace = `cimd_bench_${process.pid}`;
+process.env.BENCH_STORE_NAMESPACE = namespace;
+async function dropNamespace() {
+  if (postgresUrl) {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${namespace} CASCADE`);
+    await client.end();
+  }
+  if (redisUrl) {
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(redisUrl);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    redis.disconnect();
+  }
+}
 const common = { start, stop, timing, resource: RESOURCE, sqlitePath };
 const scenarios = {
   bearer: () => bearerBench(common),
@@ -102,13 +128,11 @@ const scenarios = {
       ...common,
       stores: [
         { key: 'sqlite', label: 'ours, SQLite store', spec: `sqlite:${sqlitePath('refresh')}` },
-        ...(process.env.BENCH_DATABASE_URL
-          ? [{ key: 'postgres', label: 'ours, PostgreSQL store', spec: process.env.BENCH_DATABASE_URL }]
-          : []),
+        ...(postgresUrl ? [{ key: 'postgres', label: 'ours, PostgreSQL store', spec: postgresUrl }] : []),
       ],
     }),
   authorize: () => authorizeBench(common),
-  cold: () => coldBench(common),
+  cold: () => coldBench({ ...common, redisUrl }),
   memory: () => memoryBench(),
 };
 try {
@@ -131,6 +155,7 @@ try {
   }
 } finally {
   await stopAll();
+  await dropNamespace().catch((error) => console.error(`could not drop ${namespace}: ${error.message}`));
 }
 report.machineAfter = await machine('\nmachine after (loadavg includes this run)');
 report.seconds = (performance.now() - started) / 1000;
