@@ -1,4 +1,6 @@
-// Child process: our authorization server (memory store, development login) on 127.0.0.1, with
+// Child process: our authorization server (BENCH_STORE: memory, or sqlite:<file>; development
+// login) on 127.0.0.1. With BENCH_DOC_CA (PEM), CIMD documents are fetched from the bench's
+// loopback HTTPS document host, trusting that CA (private network allowed for loopback). With
 // two registered clients (public `none`, and `private_key_jwt` with the parent's ES256 key).
 // It seeds refresh chains through the real token endpoint: codes saved with `store.saveCode`,
 // each redeemed once at POST /token. Sends { ready, port, issuer, chains: { none, pkjwt } }.
@@ -7,6 +9,7 @@ import { serve } from '@hono/node-server';
 import { SignJWT } from 'jose';
 import { createAuthorizationServer, devLogin } from 'mcp-cimd/server';
 import { createMemoryStore } from 'mcp-cimd/store';
+import { createSqliteStore } from 'mcp-cimd/store/sqlite';
 
 const chainsPerClient = Number(process.argv[2] ?? 128);
 const resource = process.env.BENCH_RESOURCE;
@@ -22,7 +25,22 @@ const httpServer = serve({ fetch: (request) => server.fetch(request), port: 0, h
 await new Promise((resolve) => httpServer.once('listening', resolve));
 const { port } = httpServer.address();
 const issuer = `http://127.0.0.1:${port}`;
-const store = createMemoryStore();
+// BENCH_STORE: `memory` (default), `sqlite:<file>`, `postgres://…` (tables in the schema
+// BENCH_STORE_NAMESPACE) or `redis://…` (keys under the prefix BENCH_STORE_NAMESPACE).
+const storeSpec = process.env.BENCH_STORE ?? 'memory';
+const namespace = process.env.BENCH_STORE_NAMESPACE ?? 'cimd_bench';
+let store;
+if (storeSpec.startsWith('sqlite:')) {
+  store = await createSqliteStore({ path: storeSpec.slice('sqlite:'.length) });
+} else if (/^postgres(ql)?:\/\//.test(storeSpec)) {
+  const { createPostgresStore } = await import('mcp-cimd/store/postgres');
+  store = await createPostgresStore({ connectionString: storeSpec, schema: namespace });
+} else if (storeSpec.startsWith('redis://')) {
+  const { createRedisStore } = await import('mcp-cimd/store/redis');
+  store = await createRedisStore({ url: storeSpec, keyPrefix: `${namespace}:` });
+} else {
+  store = createMemoryStore();
+}
 server = createAuthorizationServer({
   issuer,
   resources: [resource],
@@ -30,7 +48,10 @@ server = createAuthorizationServer({
   store,
   authenticator: devLogin(),
   registration: false,
-  // The bench measures the token endpoint under load from one address: no rate limits.
+  ...(process.env.BENCH_DOC_CA
+    ? { clients: { allowPrivateNetwork: true, fetchOptions: { ca: process.env.BENCH_DOC_CA } } }
+    : {}),
+  // The bench loads the server from one address: no rate limits.
   rateLimit: false,
 });
 
@@ -50,7 +71,7 @@ for (const { clientId, metadata } of Object.values(clients)) {
     clientId,
     metadata: {
       client_name: clientId,
-      redirect_uris: [redirectUri],
+      redirect_uris: [redirectUri, 'https://client.example/cb'],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       ...metadata,

@@ -23,9 +23,15 @@ export function cpuMs(pid) {
   }
 }
 
-/** Starts `script` as a child; resolves when it sends `{ ready, port, ... }` over IPC. */
-export function startChild(script, args, env = {}) {
+/**
+ * Starts `script` as a child; resolves when it sends `{ ready, port, ... }` over IPC. `execArgv`
+ * are node flags for the child (e.g. `--expose-gc`); BENCH_NODE_ARGS (space-separated, e.g.
+ * `--cpu-prof --cpu-prof-dir=prof`) adds to every child's, for profiling.
+ */
+export function startChild(script, args, env = {}, execArgv = []) {
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = fork(new URL(script, import.meta.url), args, {
+    execArgv: [...execArgv, ...extra],
     env: { ...process.env, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -66,23 +72,29 @@ function cannon(options) {
 
 /**
  * Loads a server: `warmupS` seconds unmeasured, then `durationS` seconds measured, both
- * time-bounded. Returns rps, p50/p99 latency (ms), server CPU ms per answered request, error counts.
+ * time-bounded. Returns rps (of answers in the `expect` class or classes: `'2xx'` by default, `'3xx'`, or a list),
+ * p50/p99 latency (ms), server CPU ms per answered request, the other answers (`non2xx`, named
+ * so for every class) and errors, and the status codes seen.
  */
-export async function load(pid, options, { warmupS = 2, durationS = 5 } = {}) {
+export async function load(pid, options, { warmupS = 2, durationS = 5, expect = '2xx' } = {}) {
   if (warmupS > 0) await cannon({ ...options, duration: warmupS });
   const before = cpuMs(pid);
   const result = await cannon({ ...options, duration: durationS });
   const after = cpuMs(pid);
   const answered = result['2xx'] + result.non2xx;
+  const good = [expect].flat().reduce((sum, kind) => sum + result[kind], 0);
   return {
-    rps: result['2xx'] / durationS,
+    rps: good / durationS,
     p50: result.latency.p50,
     p99: result.latency.p99,
     cpuPerReq:
       before === undefined || after === undefined || answered === 0 ? NaN : (after - before) / answered,
     cores: before === undefined ? NaN : (after - before) / 1000 / durationS,
-    ok: result['2xx'],
-    non2xx: result.non2xx,
+    ok: good,
+    non2xx: answered - good,
+    statuses: Object.fromEntries(
+      Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]),
+    ),
     errors: result.errors + result.timeouts,
   };
 }

@@ -9,8 +9,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import Provider from 'oidc-provider';
+import { Agent, fetch as undiciFetch } from 'undici';
 
-const chainCount = Number(process.argv[2] ?? 96);
+const chainCount = Number(process.argv[2] ?? 96); // 0: no refresh chains (the /auth scenarios)
 const resource = process.env.BENCH_RESOURCE;
 const clientJwk = JSON.parse(process.env.BENCH_CLIENT_JWK);
 const { d: _d, ...clientPublicJwk } = clientJwk;
@@ -97,6 +98,7 @@ await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
 const { port } = httpServer.address();
 const issuer = `http://127.0.0.1:${port}`;
 
+const cimd = cimdConfig();
 provider = new Provider(issuer, {
   adapter: MapAdapter,
   clients: [
@@ -112,6 +114,8 @@ provider = new Provider(issuer, {
     },
   ],
   jwks: { keys: [asJwk] },
+  // CIMD documents name no id_token alg; the provider holds one ES256 key (no RS256).
+  clientDefaults: { id_token_signed_response_alg: 'ES256' },
   cookies: { keys: [b64url(randomBytes(32))] },
   renderError: async (ctx, out) => {
     ctx.type = 'json';
@@ -129,7 +133,9 @@ provider = new Provider(issuer, {
     Interaction: 600,
     Session: 14 * 24 * 3600,
   },
+  ...(cimd.fetch ? { fetch: cimd.fetch } : {}),
   features: {
+    ...cimd.features,
     devInteractions: { enabled: false },
     resourceIndicators: {
       enabled: true,
@@ -146,6 +152,32 @@ provider = new Provider(issuer, {
   },
 });
 providerCallback = provider.callback();
+
+/**
+ * With BENCH_DOC_ORIGIN and BENCH_DOC_CA: CIMD (`clientIdMetadataDocument`, draft-02) for documents
+ * at that loopback origin only. The provider's own SSRF dispatcher refuses loopback addresses, so
+ * its `fetch` is replaced for that origin by undici with the document host's CA; every other URL
+ * keeps the provider's dispatcher.
+ */
+function cimdConfig() {
+  const docOrigin = process.env.BENCH_DOC_ORIGIN;
+  if (!docOrigin) return {};
+  const agent = new Agent({ connect: { ca: process.env.BENCH_DOC_CA } });
+  return {
+    fetch: (url, options) =>
+      new URL(url).origin === docOrigin
+        ? undiciFetch(url, { ...options, dispatcher: agent })
+        : globalThis.fetch(url, options),
+    features: {
+      clientIdMetadataDocument: {
+        enabled: true,
+        ack: 'draft-02',
+        allowFetch: async (_ctx, id) => new URL(id).origin === docOrigin,
+        cacheDuration: { min: 30, max: 86_400 },
+      },
+    },
+  };
+}
 
 /** GET /interaction/:uid: logs `user-1` in and grants the requested resource scope, no UI. */
 async function headlessInteraction(req, res) {

@@ -1,25 +1,40 @@
 // `npm run bench`: our code and its peers side by side, in one run, on 127.0.0.1 only.
-// Prints ratios, never asserts timings. Every server is a child process (the load generator
-// keeps its own event loop) and is stopped at the end; every load loop is time-bounded.
+// Prints ratios and MET / NOT MET per target, never asserts timings. Every server is a child
+// process (the load generator keeps its own event loop) and is stopped at the end; every load
+// loop is time-bounded. Writes the results as JSON (bench/results/latest.json, or --out <file>)
+// and an SVG chart beside it. `--only refresh,authorize,cold,memory,bearer` runs a subset.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { authorizeBench, coldBench } from './authorize.mjs';
+import { bearerBench } from './bearer.mjs';
+import { fmt, machineCheck, startChild, stopChild } from './lib.mjs';
+import { refreshBench } from './refresh.mjs';
+import { writeReport } from './report.mjs';
 
-import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
-import { fmt, load, machineCheck, startChild, stopChild, table } from './lib.mjs';
-
-const WARMUP_S = 2;
-const DURATION_S = 5;
-const ISSUER = 'https://as.example';
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string', default: new URL('./results/latest.json', import.meta.url).pathname },
+    only: { type: 'string' },
+    duration: { type: 'string', default: '4' },
+    warmup: { type: 'string', default: '1' },
+  },
+});
+const timing = { warmupS: Number(values.warmup), durationS: Number(values.duration) };
 const RESOURCE = 'https://rs.example/mcp';
+const selected = new Set((values.only ?? 'bearer,refresh,authorize,cold,memory').split(','));
 
 if (!existsSync(new URL('../dist/server/index.js', import.meta.url))) {
   console.error('dist/ is missing: run `npm run build` first (`npm run bench` does).');
   process.exit(1);
 }
 
+const scratch = mkdtempSync(join(tmpdir(), 'cimd-bench-'));
+const sqlitePath = (name) => join(scratch, `${name}.sqlite`);
 const children = new Set();
-async function start(script, args, env) {
-  const started = await startChild(script, args, env);
+async function start(script, args, env, execArgv) {
+  const started = await startChild(script, args, env, execArgv);
   children.add(started.child);
   return started;
 }
@@ -29,235 +44,127 @@ async function stop(child) {
 }
 async function stopAll() {
   await Promise.all([...children].map((child) => stopChild(child)));
+  rmSync(scratch, { recursive: true, force: true });
 }
 process.on('SIGINT', () => stopAll().then(() => process.exit(130)));
 
-async function printMachine(label, warn) {
+async function machine(label) {
   const m = await machineCheck();
   const sample = m.busyCores === undefined ? '' : `, ${m.busyCores.toFixed(2)} cores busy over 1 s`;
-  const verdict = !warn
-    ? ''
-    : m.busy
-      ? '\nWARNING: the machine is busy; the numbers below are noisy (rerun when idle)'
-      : ' (idle)';
   console.log(
-    `${label}: ${m.cores} cores, loadavg 1 min ${m.one.toFixed(2)}, 5 min ${m.five.toFixed(2)}${sample}${verdict}`,
+    `${label}: ${m.cores} cores, loadavg 1 min ${m.one.toFixed(2)}, 5 min ${m.five.toFixed(2)}${sample}${m.busy ? ' (BUSY: numbers are noisy)' : ' (idle)'}`,
   );
+  return m;
 }
 
-async function bearerBench() {
+async function memoryBench() {
+  console.log('\n## Memory per cached client document: 10,000 distinct documents through the registry');
+  const { child, ...result } = await start('./memory-child.mjs', ['10000'], {}, ['--expose-gc']);
+  await stop(child);
   console.log(
-    `\n## 1. Resource-server bearer check: GET /protected, c=64, ${WARMUP_S} s warm-up + ${DURATION_S} s`,
+    `heap after GC: ${fmt(result.heapBefore / 1048576, 1)} MiB before, ${fmt(result.heapAfter / 1048576, 1)} MiB after ${result.count} documents: ${fmt(result.bytesPerClient)} bytes per client (${result.refetched} refetched on a second pass, ${result.failures} failed fetches retried)`,
   );
-  const es = await generateKeyPair('ES256', { extractable: true });
-  const rs = await generateKeyPair('RS256', { extractable: true });
-  const esPublic = { ...(await exportJWK(es.publicKey)), kid: 'es-1', alg: 'ES256', use: 'sig' };
-  const rsPublic = { ...(await exportJWK(rs.publicKey)), kid: 'rs-1', alg: 'RS256', use: 'sig' };
-  const token = await new SignJWT({ scope: 'mcp:tools', client_id: 'https://client.example/cimd.json' })
-    .setProtectedHeader({ alg: 'ES256', kid: 'es-1', typ: 'at+jwt' })
-    .setIssuer(ISSUER)
-    .setSubject('user-1')
-    .setAudience(RESOURCE)
-    .setJti(randomUUID())
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(es.privateKey);
-  const env = {
-    BENCH_JWKS: JSON.stringify({ keys: [esPublic, rsPublic] }),
-    BENCH_ISSUER: ISSUER,
-    BENCH_RESOURCE: RESOURCE,
+  return {
+    results: result,
+    targets: [
+      {
+        id: 'memory-per-client',
+        target: 'memory per cached client document <= 2 KB (10,000 clients, heap after GC)',
+        measured: `${fmt(result.bytesPerClient)} bytes per client`,
+        met: result.bytesPerClient <= 2048 && result.refetched === 0,
+        ours: result.bytesPerClient,
+        peer: 2048,
+        ratio: result.bytesPerClient / 2048,
+        unit: 'bytes',
+        peerLabel: 'target',
+      },
+    ],
   };
-  const variants = [
-    ['limit', 'limit: node:http + jose jwtVerify'],
-    ['sdk', 'peer: MCP SDK requireBearerAuth (express)'],
-    ['ours-express', 'ours: requireBearer (express)'],
-    ['ours-hono', 'ours: bearerAuth (hono)'],
-  ];
-  const results = {};
-  for (const [variant] of variants) {
-    const { child, port } = await start('./rs-server.mjs', [variant], env);
-    try {
-      results[variant] = await load(
-        child.pid,
-        { url: `http://127.0.0.1:${port}/protected`, headers: { authorization: `Bearer ${token}` } },
-        { warmupS: WARMUP_S, durationS: DURATION_S },
-      );
-    } finally {
-      await stop(child);
-    }
-  }
-  table(
-    ['variant', 'rps', 'p50 ms', 'p99 ms', 'CPU ms/req', 'cores', 'non-2xx', 'errors'],
-    variants.map(([key, label]) => {
-      const r = results[key];
-      return [
-        label,
-        fmt(r.rps),
-        fmt(r.p50),
-        fmt(r.p99),
-        fmt(r.cpuPerReq, 3),
-        fmt(r.cores, 2),
-        r.non2xx,
-        r.errors,
-      ];
-    }),
-  );
-  const ratio = (a, b) =>
-    `${fmt(results[a].rps / results[b].rps, 2)}x rps, ${fmt(results[a].cpuPerReq / results[b].cpuPerReq, 2)}x CPU/req`;
-  console.log('\nratios (rps: higher is better; CPU/req: lower is better)');
-  console.log(`  ours express vs SDK peer : ${ratio('ours-express', 'sdk')}`);
-  console.log(`  ours hono    vs SDK peer : ${ratio('ours-hono', 'sdk')}`);
-  for (const [key, label] of variants.slice(1))
-    console.log(`  ${label.padEnd(42)} vs limit: ${ratio(key, 'limit')}`);
-}
-
-const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-
-/** Pre-signs `count` single-use ES256 client assertions (unique jti) for `clientId` with `aud` = `audience`. */
-async function presign(jwk, clientId, audience, count) {
-  const key = await importJWK(jwk, 'ES256');
-  const sign = () =>
-    new SignJWT({})
-      .setProtectedHeader({ alg: 'ES256', kid: jwk.kid, typ: 'client-authentication+jwt' })
-      .setIssuer(clientId)
-      .setSubject(clientId)
-      .setAudience(audience)
-      .setJti(randomUUID())
-      .setIssuedAt()
-      .setExpirationTime('240s')
-      .sign(key);
-  const started = performance.now();
-  const assertions = [];
-  for (let i = 0; i < count; i += 256) {
-    assertions.push(...(await Promise.all(Array.from({ length: Math.min(256, count - i) }, sign))));
-  }
-  return { assertions, seconds: (performance.now() - started) / 1000 };
-}
-
-/**
- * Refresh-grant load: every request takes the next unused refresh token from one global queue and
- * each 200 puts the rotated token back (a failed request returns its token), so each refresh token
- * is used once. With `client.assertions`, each request also pops a pre-signed assertion.
- */
-async function refreshLoad(pid, port, chains, client) {
-  const queue = [...chains];
-  let starved = 0;
-  const request = {
-    method: 'POST',
-    path: '/token',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    setupRequest(req, context) {
-      const refresh = queue.shift();
-      if (refresh === undefined) starved++;
-      context.refresh = refresh;
-      const form = new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: refresh ?? 'none',
-        resource: RESOURCE,
-      });
-      if (client.assertions) {
-        form.set('client_assertion_type', ASSERTION_TYPE);
-        const assertion = client.assertions.pop();
-        if (assertion === undefined) starved++;
-        form.set('client_assertion', assertion ?? 'none');
-      } else {
-        form.set('client_id', client.clientId);
-      }
-      return { ...req, body: form.toString() };
-    },
-    onResponse(status, body, context) {
-      if (status === 200) queue.push(JSON.parse(body).refresh_token);
-      else if (context.refresh !== undefined) queue.push(context.refresh);
-    },
-  };
-  const result = await load(
-    pid,
-    { url: `http://127.0.0.1:${port}`, requests: [request] },
-    { warmupS: WARMUP_S, durationS: DURATION_S },
-  );
-  return { ...result, starved };
-}
-
-async function refreshBench() {
-  console.log(
-    `\n## 2. Token endpoint: POST /token grant_type=refresh_token (rotation, ES256 JWT access token), c=64, ${WARMUP_S} s warm-up + ${DURATION_S} s`,
-  );
-  const clientKey = await generateKeyPair('ES256', { extractable: true });
-  const clientJwk = { ...(await exportJWK(clientKey.privateKey)), kid: 'client-1', alg: 'ES256', use: 'sig' };
-  const env = { BENCH_RESOURCE: RESOURCE, BENCH_CLIENT_JWK: JSON.stringify(clientJwk) };
-  const results = {};
-  // Assertions to pre-sign for a private_key_jwt run: 2x what the public-client rate suggests
-  // (each is used once: jti replay check). Set after the first run.
-  let needed;
-
-  const ours = await start('./as-server.mjs', ['128'], env);
-  try {
-    results.none = await refreshLoad(ours.child.pid, ours.port, ours.chains.none, {
-      clientId: ours.clients.none,
-    });
-    needed = Math.ceil(results.none.rps * (WARMUP_S + DURATION_S) * 2) + 2_000;
-    const { assertions, seconds } = await presign(clientJwk, ours.clients.pkjwt, ours.issuer, needed);
-    console.log(`(ours: pre-signed ${assertions.length} client assertions in ${fmt(seconds, 1)} s)`);
-    results.pkjwt = await refreshLoad(ours.child.pid, ours.port, ours.chains.pkjwt, { assertions });
-  } finally {
-    await stop(ours.child);
-  }
-
-  // The peer runs alone, after ours has exited: same client key, same load, `aud` = its issuer.
-  const peerStart = performance.now();
-  const peer = await start('./peer-oidc-provider.mjs', ['128'], env);
-  try {
-    const mintS = (performance.now() - peerStart) / 1000;
-    const { assertions, seconds } = await presign(clientJwk, peer.clientId, peer.issuer, needed);
-    console.log(
-      `(peer: started and minted ${peer.chains.length} refresh chains via /auth + headless interaction + code grant in ${fmt(mintS, 1)} s; pre-signed ${assertions.length} client assertions in ${fmt(seconds, 1)} s)`,
-    );
-    results.peer = await refreshLoad(peer.child.pid, peer.port, peer.chains, { assertions });
-  } finally {
-    await stop(peer.child);
-  }
-
-  table(
-    ['server, client auth', 'rps', 'p50 ms', 'p99 ms', 'CPU ms/req', 'cores', 'non-2xx', 'errors', 'starved'],
-    [
-      ['ours, none (public client)', results.none],
-      ['ours, private_key_jwt (ES256 assertion)', results.pkjwt],
-      ['peer: oidc-provider 9.13.3, private_key_jwt', results.peer],
-    ].map(([label, r]) => [
-      label,
-      fmt(r.rps),
-      fmt(r.p50),
-      fmt(r.p99),
-      fmt(r.cpuPerReq, 3),
-      fmt(r.cores, 2),
-      r.non2xx,
-      r.errors,
-      r.starved,
-    ]),
-  );
-  const ratio = (a, b) =>
-    `${fmt(results[a].rps / results[b].rps, 2)}x rps, ${fmt(results[a].p99 / results[b].p99, 2)}x p99, ${fmt(results[a].cpuPerReq / results[b].cpuPerReq, 2)}x CPU/req`;
-  console.log('\nratios, measured in this run (rps: higher is better; p99, CPU/req: lower is better)');
-  console.log(`  ours private_key_jwt vs peer private_key_jwt : ${ratio('pkjwt', 'peer')}  (like for like)`);
-  console.log(
-    `  ours none            vs peer private_key_jwt : ${ratio('none', 'peer')}  (not like for like: no assertion verify)`,
-  );
-  console.log(
-    '\nhistorical footnote, not comparable: perf-anchors.md (taken on an earlier, slower state of the machine,' +
-      '\n  10 s x 3 gated runs) had oidc-provider 9.13.3 at 1187 rps, 1.08 ms/req here; use the measured peer row.',
-  );
 }
 
 const started = performance.now();
 console.log(
-  `mcp-cimd bench, Node ${process.version}; numbers are noisy: compare ratios within one run, and CPU ms/req across runs`,
+  `mcp-cimd bench, Node ${process.version}; ${timing.warmupS} s warm-up + ${timing.durationS} s per load run. Numbers are noisy (short runs, shared machine): compare ratios within one run, CPU ms/req across runs`,
 );
-await printMachine('machine before', true);
+const report = {
+  node: process.version,
+  startedAt: new Date().toISOString(),
+  timing,
+  machineBefore: await machine('machine before'),
+  scenarios: {},
+  targets: [],
+};
+// PostgreSQL and Redis variants run when a URL is given; each run uses its own schema / key
+// prefix (BENCH_STORE_NAMESPACE), dropped at the end.
+const postgresUrl = process.env.BENCH_DATABASE_URL ?? process.env.CIMD_TEST_DATABASE_URL;
+const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.CIMD_TEST_REDIS_URL;
+const namespace = `cimd_bench_${process.pid}`;
+process.env.BENCH_STORE_NAMESPACE = namespace;
+async function dropNamespace() {
+  if (postgresUrl) {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${namespace} CASCADE`);
+    await client.end();
+  }
+  if (redisUrl) {
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(redisUrl);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    redis.disconnect();
+  }
+}
+const common = { start, stop, timing, resource: RESOURCE, sqlitePath };
+const scenarios = {
+  bearer: () => bearerBench(common),
+  refresh: () =>
+    refreshBench({
+      ...common,
+      stores: [
+        { key: 'sqlite', label: 'ours, SQLite store', spec: `sqlite:${sqlitePath('refresh')}` },
+        ...(postgresUrl ? [{ key: 'postgres', label: 'ours, PostgreSQL store', spec: postgresUrl }] : []),
+      ],
+    }),
+  authorize: () => authorizeBench(common),
+  cold: () => coldBench({ ...common, redisUrl }),
+  memory: () => memoryBench(),
+};
 try {
-  await bearerBench();
-  await refreshBench();
+  for (const [name, run] of Object.entries(scenarios)) {
+    if (!selected.has(name)) continue;
+    try {
+      const { results, targets } = await run();
+      report.scenarios[name] = results;
+      report.targets.push(...targets);
+    } catch (error) {
+      // A scenario that fails is a miss, reported, never skipped silently.
+      console.error(`\n${name} FAILED: ${error?.stack ?? error}`);
+      report.targets.push({
+        id: name,
+        target: `${name} scenario ran`,
+        measured: `failed: ${error?.message ?? error}`,
+        met: false,
+      });
+    }
+  }
 } finally {
   await stopAll();
+  await dropNamespace().catch((error) => console.error(`could not drop ${namespace}: ${error.message}`));
 }
-await printMachine('\nmachine after (loadavg includes this run)', false);
-console.log(`total ${fmt((performance.now() - started) / 1000, 0)} s`);
+report.machineAfter = await machine('\nmachine after (loadavg includes this run)');
+report.seconds = (performance.now() - started) / 1000;
+
+console.log('\n## Targets (measured in this run)');
+for (const t of report.targets) {
+  const verdict = t.met === undefined ? 'reported' : t.met ? 'MET' : 'NOT MET';
+  console.log(`  ${verdict.padEnd(8)} ${t.target}: ${t.measured}`);
+}
+const out = resolve(values.out);
+const svg = writeReport(out, report);
+console.log(`\nwrote ${out} and ${svg}; total ${fmt(report.seconds, 0)} s`);

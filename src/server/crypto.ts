@@ -23,23 +23,44 @@ export function randomToken(bytes = 32): string {
   return base64url(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
-/** The part of `node:crypto` used here. */
-interface SyncHashModule {
+/** The part of `node:crypto` used here and by the synchronous JWS helpers (`ecdsa-jws.ts`). */
+export interface NodeCryptoSubset {
   createHash(algorithm: 'sha256'): { update(data: string): { digest(encoding: 'base64url'): string } };
+  sign(
+    algorithm: string,
+    data: Uint8Array,
+    key: { key: unknown; dsaEncoding: 'ieee-p1363' },
+  ): { toString(encoding: 'base64url'): string };
+  verify(
+    algorithm: string,
+    data: Uint8Array,
+    key: { key: unknown; dsaEncoding: 'ieee-p1363' },
+    signature: Uint8Array,
+  ): boolean;
+  KeyObject: {
+    from(key: CryptoKey): {
+      readonly type: string;
+      readonly asymmetricKeyType?: string;
+      readonly asymmetricKeyDetails?: { namedCurve?: string };
+    };
+  };
 }
 
-/** `node:crypto` through `process.getBuiltinModule` where the runtime has it, else undefined. */
-function syncHashModule(): SyncHashModule | undefined {
+/**
+ * `node:crypto` through `process.getBuiltinModule` where the runtime has it (Node >= 20.16, and
+ * runtimes that emulate it), else undefined: callers then use Web Crypto.
+ */
+export const nodeCrypto: NodeCryptoSubset | undefined = (() => {
   try {
     const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    const module = host?.getBuiltinModule?.('node:crypto') as Partial<SyncHashModule> | undefined;
-    return typeof module?.createHash === 'function' ? (module as SyncHashModule) : undefined;
+    const module = host?.getBuiltinModule?.('node:crypto') as Partial<NodeCryptoSubset> | undefined;
+    return typeof module?.createHash === 'function' ? (module as NodeCryptoSubset) : undefined;
   } catch {
     return undefined;
   }
-}
+})();
 
-const syncHash = syncHashModule();
+const syncHash = nodeCrypto;
 
 /** base64url SHA-256 of `value`: how codes and refresh tokens are stored (never in the clear). */
 export async function sha256Base64url(value: string): Promise<string> {

@@ -13,6 +13,7 @@ import {
   exportJWK,
   type ProtectedHeaderParameters,
 } from 'jose';
+import { verifyCompactEcdsa } from '../ecdsa-jws.js';
 import { InvalidClientError } from '../oauth-errors.js';
 import type { ClientKeySource } from './client-keys.js';
 import { type ClientKeySet, thumbprintsOf } from './key-set.js';
@@ -34,12 +35,38 @@ function signatureFailure(cause: unknown): never {
   );
 }
 
+/**
+ * The synchronous `node:crypto` path for ECDSA (see `ecdsa-jws.ts`): jose still picks and imports
+ * the key, the signature is checked without the thread-pool hop. Undefined when it does not
+ * apply (a `crit` or `b64` header, no single key, another algorithm): jose then does it all.
+ */
+async function verifyFast(
+  assertion: string,
+  header: ProtectedHeaderParameters,
+  keySet: ClientKeySet,
+  alg: string,
+): Promise<CryptoKey | undefined> {
+  if (header.alg !== alg || 'crit' in header || 'b64' in header) return undefined;
+  let key: CryptoKey;
+  try {
+    key = (await keySet.getKey(header, { payload: '', signature: '' })) as CryptoKey;
+  } catch {
+    return undefined;
+  }
+  const verified = verifyCompactEcdsa(assertion, alg, key);
+  if (verified === false) signatureFailure(new errors.JWSSignatureVerificationFailed());
+  return verified === true ? key : undefined;
+}
+
 async function verifyWith(
   assertion: string,
+  header: ProtectedHeaderParameters,
   keySet: ClientKeySet,
   alg: string,
   kid: string | undefined,
 ): Promise<CryptoKey> {
+  const fast = await verifyFast(assertion, header, keySet, alg);
+  if (fast !== undefined) return fast;
   const options = { algorithms: [alg] };
   try {
     return (await compactVerify(assertion, keySet.getKey, options)).key;
@@ -123,6 +150,6 @@ export async function verifyAssertionSignature(
       );
     }
   }
-  const key = await verifyWith(assertion, keySet, alg, kid);
+  const key = await verifyWith(assertion, header, keySet, alg, kid);
   return keyOf(key, keySet, kid);
 }

@@ -7,6 +7,7 @@
  */
 import { base64url, type JWTPayload, SignJWT } from 'jose';
 import { InvalidOptionError } from '../../errors.js';
+import { signCompactEcdsa } from '../ecdsa-jws.js';
 import type { SigningKey } from './signing-keys.js';
 
 /**
@@ -160,6 +161,9 @@ export async function issueAccessToken(
   }
 
   const { kid, alg, key } = await signer.signingKey();
-  const token = await new SignJWT(payload).setProtectedHeader({ alg, kid, typ: 'at+jwt' }).sign(key);
+  const header = { alg, kid, typ: 'at+jwt' };
+  const token =
+    signCompactEcdsa(alg, key, header, payload) ??
+    (await new SignJWT(payload).setProtectedHeader(header).sign(key));
   return { token, expiresAt: exp, jti };
 }
