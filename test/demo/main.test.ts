@@ -44,7 +44,9 @@ describe('npm start (dist/demo/main.js)', () => {
   it('explains a bad option and exits 2', async () => {
     const demo = spawnNode(DEMO_MAIN, ['--store', 'mongodb']);
     const code = await demo.exited;
-    expect(demo.stderr()).toContain('--store: expected one of memory, sqlite, postgres, redis; got "mongodb"');
+    expect(demo.stderr()).toContain(
+      '--store: expected one of memory, sqlite, postgres, redis; got "mongodb"',
+    );
     expect(code).toBe(2);
   });
 });
