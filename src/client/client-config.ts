@@ -238,17 +238,25 @@ export function clientFor(
 }
 
 /**
- * A signer for `entry.keys` that rereads the key set at every assertion and signs with its
- * current key, so a rotation (`cimd keys rotate --auto`) takes effect without a restart.
- * `undefined` when the entry has no key set. The file is read once here to fail early.
+ * A signer that rereads the key set file at `path` at every assertion and signs with its current
+ * key, so a rotation (`cimd keys rotate --auto`) takes effect without a restart. The file is read
+ * once here to fail early.
+ *
+ * @throws KeySetError `ERR_KEYS_INVALID_FILE` when the key set file cannot be read.
+ */
+export async function rotatingKeySetSigner(path: string): Promise<AssertionSignerLike> {
+  await loadKeySet(path);
+  return async (claims) => signClientAssertion({ keySet: await loadKeySet(path), ...claims });
+}
+
+/**
+ * The signer of an entry: {@link rotatingKeySetSigner} of `entry.keys`, or `undefined` when the
+ * entry names no key set.
  *
  * @throws KeySetError `ERR_KEYS_INVALID_FILE` when the key set file cannot be read.
  */
 export async function signerFor(entry: ClientConfigEntry): Promise<AssertionSignerLike | undefined> {
-  const path = entry.keys;
-  if (path === undefined) return undefined;
-  await loadKeySet(path);
-  return async (claims) => signClientAssertion({ keySet: await loadKeySet(path), ...claims });
+  return entry.keys === undefined ? undefined : rotatingKeySetSigner(entry.keys);
 }
 
 /**

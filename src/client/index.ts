@@ -42,6 +42,7 @@ export {
   loadClientConfig,
   type ParseClientConfigOptions,
   parseClientConfig,
+  rotatingKeySetSigner,
   signerFor,
 } from './client-config.js';
 export {

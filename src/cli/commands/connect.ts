@@ -11,13 +11,13 @@
  */
 import { Command, Option } from 'commander';
 import type { AssertionSignerLike } from '../../client/client-auth.js';
-import { clientFor, loadClientConfig } from '../../client/client-config.js';
+import { clientFor, loadClientConfig, rotatingKeySetSigner } from '../../client/client-config.js';
 import { connect } from '../../client/connect.js';
 import { isSignInError } from '../../client/errors.js';
 import { FileTokenStore } from '../../client/file-token-store.js';
 import { MemoryTokenStore } from '../../client/token-store.js';
 import { isCimdError } from '../../errors.js';
-import { createAssertionSigner, signClientAssertion } from '../../keys/assertion.js';
+import { createAssertionSigner } from '../../keys/assertion.js';
 import { loadKeySet } from '../../keys/file.js';
 import { EXIT_CANNOT_CHECK, EXIT_INVALID, EXIT_OK, UsageError } from '../exit-codes.js';
 import { type CliIo, writeLine } from '../io.js';
@@ -163,11 +163,10 @@ async function loadRotatingSigner(path: string | undefined): Promise<AssertionSi
     );
   }
   try {
-    await loadKeySet(path);
+    return await rotatingKeySetSigner(path);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  return async (claims) => signClientAssertion({ keySet: await loadKeySet(path), ...claims });
 }
 
 function printTools(io: CliIo, tools: readonly ToolSummary[], json: boolean): void {
