@@ -28,6 +28,7 @@ import type { AuthorizationServerOptions } from '../../src/server/authorization-
 import { type AuthorizationServer, createAuthorizationServer, devLogin } from '../../src/server/index.js';
 import { createMemoryStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/store.js';
+import { mountSseMcpServer } from './mcp-sse.js';
 import { createTestCa, type TestCa } from './test-ca.js';
 
 /** The scope the MCP server requires. */
@@ -41,6 +42,12 @@ export interface E2eOptions {
   mcpSdk: 1 | 2;
   /** DPoP at both servers (nonces at /token and at the MCP server). Default false. */
   dpop?: boolean;
+  /**
+   * With `mcpSdk: 1`: `sse` serves the MCP server on the HTTP+SSE transport instead
+   * (test/helpers/mcp-sse.ts: GET opens the stream, POST to the server URL answers 405).
+   * Default `streamable-http`.
+   */
+  mcpTransport?: 'streamable-http' | 'sse';
   /** More options of the authorization server (e.g. `trustedAssertionIssuers`). */
   authorizationServer?: Partial<AuthorizationServerOptions>;
 }
@@ -190,7 +197,9 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
       ? { dpop: { replayStore: store, nonce: createDpopNonceSource({ windowMs: 60_000 }) } }
       : {}),
   });
-  if (sdk2Node !== undefined) {
+  if (options.mcpTransport === 'sse') {
+    mountSseMcpServer(app, '/mcp', guard, whoamiText);
+  } else if (sdk2Node !== undefined) {
     app.all('/mcp', guard, express.json(), (req, res) => void sdk2Node(req, res, req.body));
   } else {
     app.post('/mcp', guard, express.json(), sdk1Handler);
