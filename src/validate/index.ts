@@ -6,6 +6,7 @@
  */
 
 export { DOCUMENT_FETCH_FAILURES, FETCH_RULES, JWKS_URI_FETCH_RULE } from './fetch-rules.js';
+export { type HostingHint, type HostingHintId, hostingHintFor } from './hosting-hints.js';
 export type {
   RedirectUriVerdict,
   ValidationCheck,

@@ -51,7 +51,12 @@ export function validateCommand(io: CliIo, setExit: (code: number) => void): Com
       'accept documents on this machine or a private network (development only; prints a warning)',
     )
     .option('--json', 'print a machine-readable report on stdout')
-    .option('--timeout <seconds>', 'deadline for each fetch, in seconds', parseSeconds, 5)
+    .option(
+      '-t, --timeout <seconds>',
+      'deadline of each fetch (the document, then its jwks_uri): DNS, connect, TLS, headers and body together, in seconds',
+      parseSeconds,
+      10,
+    )
     .addHelpText(
       'after',
       `
@@ -62,7 +67,11 @@ Examples:
   $ cimd validate https://app.example.com/oauth/client.json
   $ cimd validate --file public/oauth/client.json --url https://app.example.com/oauth/client.json
   $ cimd validate https://app.example.com/oauth/client.json --redirect-uri http://127.0.0.1:49152/callback
-  $ cimd validate https://localhost:8443/client.json --allow-private-network --json`,
+  $ cimd validate https://localhost:8443/client.json --allow-private-network --json
+  $ cimd validate https://app.example.com/oauth/client.json -t 30
+
+When the fetch fails in a way that points at a hosting mistake (text/plain from a raw file host,
+a redirect, a CDN bot wall, an HTML page), a "Hint:" line names it and the fix.`,
     )
     .action(async (url: string | undefined, flags: ValidateFlags) => {
       setExit(await runValidate(url, flags, io));
@@ -145,6 +154,7 @@ function printReport(report: ValidationReport, io: CliIo): void {
       out,
       `${colors.red('✗')} could not check ${subject}: ${report.problem.message} [${report.problem.code}]`,
     );
+    printHint(report, io);
     return;
   }
   const document = report.document;
@@ -182,6 +192,7 @@ function printReport(report: ValidationReport, io: CliIo): void {
     for (const finding of sortFindings(report.findings))
       writeLine(out, `  ${formatFinding(finding, colors)}`);
   }
+  printHint(report, io);
   writeLine(out);
   writeLine(
     out,
@@ -189,4 +200,10 @@ function printReport(report: ValidationReport, io: CliIo): void {
       ? `${colors.green('✓ Valid client metadata document')}${report.findings.length ? ' (see the warnings above)' : ''}`
       : colors.red('✗ Invalid client metadata document'),
   );
+}
+
+function printHint(report: ValidationReport, io: CliIo): void {
+  if (report.hint === undefined) return;
+  writeLine(io.stdout);
+  writeLine(io.stdout, `${io.colors.yellow('Hint:')} ${report.hint.message} [${report.hint.id}]`);
 }
