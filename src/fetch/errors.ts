@@ -51,17 +51,20 @@ export class FetchError extends CimdError {
    * content type, JSON failures): what `cimd validate` reads to name a hosting mistake. Not part
    * of the message.
    */
-  readonly headers?: Readonly<Record<string, string>>;
+  declare readonly headers?: Readonly<Record<string, string>>;
   /** For `ERR_FETCH_INVALID_JSON`: the first characters of the body (at most 64), e.g. `<!DOCTYPE html>`. */
-  readonly bodyStart?: string;
+  declare readonly bodyStart?: string;
 
   constructor(code: FetchErrorCode, url: string, message: string, details: FetchErrorDetails = {}) {
     super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.url = url;
     if (details.status !== undefined) this.status = details.status;
     if (details.location !== undefined) this.location = details.location;
-    if (details.headers !== undefined) this.headers = details.headers;
-    if (details.bodyStart !== undefined) this.bodyStart = details.bodyStart;
+    // Not enumerable: kept off logs and serialised errors (a host's cookies, a page's bytes).
+    const hidden = (name: 'headers' | 'bodyStart', value: unknown) =>
+      Object.defineProperty(this, name, { value, enumerable: false, writable: false });
+    if (details.headers !== undefined) hidden('headers', Object.freeze({ ...details.headers }));
+    if (details.bodyStart !== undefined) hidden('bodyStart', details.bodyStart);
   }
 }
 
