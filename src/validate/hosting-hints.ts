@@ -19,6 +19,7 @@ export type HostingHintId =
   | 'redirect-sign-in'
   | 'redirect'
   | 'bot-wall'
+  | 'private-object'
   | 'html-body';
 
 /** A likely cause of a failed fetch and what to do about it. */
@@ -97,6 +98,18 @@ function isSignInPage(target: URL): boolean {
     /^(?:login|sso|auth|signin|accounts)\./.test(host) ||
     /\/(?:login|signin|sign-in|sso)(?:\/|$)/i.test(target.pathname)
   );
+}
+
+/** S3 (directly or behind CloudFront) answers 403 both for a private object and for a missing one. */
+function privateObject(
+  error: FetchError,
+  headers: Readonly<Record<string, string>>,
+): HostingHint | undefined {
+  if (error.status !== 403 || (headers.server ?? '').toLowerCase() !== 'amazons3') return undefined;
+  return {
+    id: 'private-object',
+    message: `S3 answered 403 AccessDenied: the object is not readable by the public (or by CloudFront's origin access control), or it does not exist (S3 says 403, not 404, when listing is not allowed); check the key and the bucket policy (${RECIPES}).`,
+  };
 }
 
 function redirectHint(error: FetchError, url: URL): HostingHint {
@@ -181,7 +194,7 @@ export function hostingHintFor(error: FetchError): HostingHint | undefined {
     case 'ERR_FETCH_REDIRECT':
       return redirectHint(error, url);
     case 'ERR_FETCH_STATUS':
-      return botWall(error, headers);
+      return botWall(error, headers) ?? privateObject(error, headers);
     case 'ERR_FETCH_CONTENT_TYPE':
       return contentTypeHint(url, headers['content-type']);
     case 'ERR_FETCH_INVALID_JSON':

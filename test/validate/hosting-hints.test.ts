@@ -76,6 +76,14 @@ describe('cimd validate: hosting hints', () => {
     );
     host.route('/forbidden.json', answer(403, { 'content-type': 'text/plain' }, 'forbidden'));
     host.route(
+      '/s3/client.json',
+      answer(
+        403,
+        { 'content-type': 'application/xml', server: 'AmazonS3', 'x-cache': 'Error from cloudfront' },
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code></Error>',
+      ),
+    );
+    host.route(
       '/spa.json',
       answer(200, { 'content-type': 'text/html' }, '<!doctype html><div id="root"></div>'),
     );
@@ -134,6 +142,12 @@ describe('cimd validate: hosting hints', () => {
   it('a 503 HTML page from server: cloudflare is a bot wall too', async () => {
     const report = await validate(`${host.origin}/under-attack.json`);
     expect(report.hint?.id).toBe('bot-wall');
+  });
+
+  it("S3's 403 AccessDenied (through CloudFront) says the object is private or missing", async () => {
+    const report = await validate(`${host.origin}/s3/client.json`);
+    expect(report.hint?.id).toBe('private-object');
+    expect(report.hint?.message).toMatch(/bucket policy/);
   });
 
   it('a plain 403 from no CDN gets no hint (only the status advice)', async () => {
