@@ -9,10 +9,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHeadlessAuthorizer } from '../../src/conformance/headless.js';
-import { createClientMetadata } from '../../src/document/create.js';
 import { approveAuthorization } from '../helpers/approve.js';
 import { type HttpsHost, json, startHttpsHost } from '../helpers/https-host.js';
-import { type E2e, serveDocument, startE2e } from '../helpers/mcp-e2e.js';
+import { type E2e, servePublicClient, startE2e } from '../helpers/mcp-e2e.js';
 import { createTestCa, type TestCa } from '../helpers/test-ca.js';
 import { publicDocument } from './helpers/documents.js';
 import { type FakeAs, type FakeMcp, startFakeAs, startFakeMcp } from './helpers/fake-servers.js';
@@ -155,15 +154,7 @@ describe('cimd connect --transport (our authorization server, an SDK 1.x MCP ser
     if (!existsSync(COMMAND))
       throw new Error('dist/cli/commands/connect.js is missing: run `npm run build` first');
     e2e = await startE2e({ mcpSdk: 1, mcpTransport: 'sse' });
-    documentUrl = `${e2e.documentOrigin}/cli-sse/client.json`;
-    const { document } = createClientMetadata({
-      clientId: documentUrl,
-      clientName: 'CLI over SSE',
-      redirectUris: ['http://127.0.0.1/callback'],
-      applicationType: 'native',
-      allowPrivateNetwork: true,
-    });
-    serveDocument(e2e, document as unknown as Record<string, unknown>);
+    documentUrl = servePublicClient(e2e, 'cli-sse');
   });
   afterAll(async () => {
     await e2e?.close();

@@ -17,25 +17,10 @@ import { type CimdProviderOptions, cimdProvider } from '../../src/client/cimd-pr
 import { connect } from '../../src/client/connect.js';
 import { SignInError } from '../../src/client/errors.js';
 import type { CimdOAuthClientProvider } from '../../src/client/provider.js';
-import { createClientMetadata } from '../../src/document/create.js';
 import { approveAuthorization } from '../helpers/approve.js';
-import { E2E_SCOPE, type E2e, serveDocument, startE2e, whoami } from '../helpers/mcp-e2e.js';
+import { E2E_SCOPE, type E2e, servePublicClient, startE2e, whoami } from '../helpers/mcp-e2e.js';
 
 const CLIENT_INFO = { name: 'e2e-provider-from-url', version: '1.0.0' };
-
-function publicClient(e2e: E2e, name: string): string {
-  const clientId = `${e2e.documentOrigin}/${name}/client.json`;
-  const { document } = createClientMetadata({
-    clientId,
-    clientName: `E2E ${name}`,
-    redirectUris: ['http://127.0.0.1/callback'],
-    applicationType: 'native',
-    grantTypes: ['authorization_code', 'refresh_token'],
-    allowPrivateNetwork: true,
-  });
-  serveDocument(e2e, document as unknown as Record<string, unknown>);
-  return clientId;
-}
 
 /** What a test on loopback needs on top of the defaults: the test CA, private network, a headless approval. */
 function testOptions(e2e: E2e): CimdProviderOptions {
@@ -55,7 +40,7 @@ describe('cimdProvider(documentUrl): the MCP server comes from the transport', (
   let clientId: string;
   beforeAll(async () => {
     e2e = await startE2e({ mcpSdk: 1 });
-    clientId = publicClient(e2e, 'from-url');
+    clientId = servePublicClient(e2e, 'from-url');
   });
   afterAll(async () => {
     await e2e?.close();

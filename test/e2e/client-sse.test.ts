@@ -10,24 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client/connect.js';
 import { SignInError } from '../../src/client/errors.js';
 import { MemoryTokenStore } from '../../src/client/token-store.js';
-import { createClientMetadata } from '../../src/document/create.js';
 import { approveAuthorization } from '../helpers/approve.js';
-import { E2E_SCOPE, type E2e, serveDocument, startE2e, whoami } from '../helpers/mcp-e2e.js';
+import { E2E_SCOPE, type E2e, servePublicClient, startE2e, whoami } from '../helpers/mcp-e2e.js';
 
 describe('connect() over SSE (SDK 1.x SSEServerTransport behind requireBearer)', () => {
   let e2e: E2e;
   let clientId: string;
   beforeAll(async () => {
     e2e = await startE2e({ mcpSdk: 1, mcpTransport: 'sse' });
-    clientId = `${e2e.documentOrigin}/sse/client.json`;
-    const { document } = createClientMetadata({
-      clientId,
-      clientName: 'E2E SSE',
-      redirectUris: ['http://127.0.0.1/callback'],
-      applicationType: 'native',
-      allowPrivateNetwork: true,
-    });
-    serveDocument(e2e, document as unknown as Record<string, unknown>);
+    clientId = servePublicClient(e2e, 'sse');
   });
   afterAll(async () => {
     await e2e?.close();

@@ -16,6 +16,7 @@ import { McpServer as McpServer1 } from '@modelcontextprotocol/sdk/server/mcp.js
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { createMcpHandler, type McpHttpHandler, McpServer as McpServer2 } from '@modelcontextprotocol/server';
 import express, { type RequestHandler } from 'express';
+import { createClientMetadata } from '../../src/document/create.js';
 import { type ClientMetadataHandler, serveClientMetadata } from '../../src/host/index.js';
 import { protectedResourceMetadataRouter, requireBearer } from '../../src/resource/express.js';
 import {
@@ -243,6 +244,23 @@ export function serveDocument(
   jwks?: Record<string, unknown>,
 ): void {
   e2e.serveDocument(serveClientMetadata({ document, ...(jwks === undefined ? {} : { jwks }) }));
+}
+
+/**
+ * Serves a public native CIMD document (loopback redirect `http://127.0.0.1/callback`) at
+ * `<documentOrigin>/<name>/client.json` on the world's document host; returns its URL.
+ */
+export function servePublicClient(e2e: E2e, name: string): string {
+  const clientId = `${e2e.documentOrigin}/${name}/client.json`;
+  const { document } = createClientMetadata({
+    clientId,
+    clientName: `E2E ${name}`,
+    redirectUris: ['http://127.0.0.1/callback'],
+    applicationType: 'native',
+    allowPrivateNetwork: true,
+  });
+  serveDocument(e2e, document as unknown as Record<string, unknown>);
+  return clientId;
 }
 
 /** Calls `whoami` on an SDK 1.x or 2.x client: the token's client and scopes. */
