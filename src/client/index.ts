@@ -26,6 +26,7 @@ export {
   printAuthorizationUrl,
 } from './browser.js';
 export type { AuthorizationResponse, CallbackExpectations } from './callback-params.js';
+export { type CimdProviderOptions, cimdProvider } from './cimd-provider.js';
 export {
   type AssertionSignerLike,
   type AssertionSignerObject,

@@ -235,6 +235,32 @@ describe('cimd validate (the built bin against a local HTTPS host with a test CA
     expect(result.stdout).toContain('ERR_FETCH_TIMEOUT');
   });
 
+  it('-t is --timeout, and the default deadline is 10 seconds', async () => {
+    const result = await validate([url('/slow.json'), '--allow-private-network', '-t', '0.5']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('ERR_FETCH_TIMEOUT');
+    expect(result.stdout).toContain('500 ms');
+    const help = await validate(['--help']);
+    expect(help.stdout).toMatch(/-t, --timeout <seconds>[\s\S]*\(default: 10\)/);
+  });
+
+  it('names the hosting mistake under the failure: an HTML page, a redirect, text/plain', async () => {
+    host.route('/plain.json', (_req, res) => {
+      res
+        .writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
+        .end(JSON.stringify(publicDocument('/plain.json')));
+    });
+    const html = await validate([url('/html.json'), '--allow-private-network']);
+    expect(html.code).toBe(1);
+    expect(html.stdout).toMatch(/Hint: .*HTML page.*\[html-body\]/);
+    const redirect = await validate([url('/redirect.json'), '--allow-private-network']);
+    expect(redirect.code).toBe(2);
+    expect(redirect.stdout).toMatch(/Hint: the host redirects to .*valid\.json.*\[redirect\]/);
+    const plain = await validate([url('/plain.json'), '--allow-private-network', '--json']);
+    expect(plain.code).toBe(1);
+    expect((JSON.parse(plain.stdout) as ValidationReport).hint?.id).toBe('content-type');
+  });
+
   it('CIMD-URL-09: without --allow-private-network a loopback URL is refused and never fetched', async () => {
     const before = host.hits.get('/valid.json') ?? 0;
     const result = await validate([`${host.ipOrigin}/valid.json`]);

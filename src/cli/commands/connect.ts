@@ -35,6 +35,7 @@ interface ConnectFlags {
   args?: string;
   json?: boolean;
   store: 'memory' | 'file';
+  transport: 'streamable-http' | 'sse' | 'auto';
   timeout: string;
   allowPrivateNetwork?: boolean;
 }
@@ -50,7 +51,7 @@ export function connectCommand(io: CliIo, setExit: (code: number) => void): Comm
     .description(
       'Sign in to an MCP server with a Client ID Metadata Document, then list its tools or call one',
     )
-    .argument('<mcp-server-url>', 'the MCP server (Streamable HTTP), e.g. https://mcp.example.com/mcp')
+    .argument('<mcp-server-url>', 'the MCP server (Streamable HTTP or SSE), e.g. https://mcp.example.com/mcp')
     .option(
       '--client-metadata-url <url>',
       'the https URL of your client metadata document (the client_id); or use --config',
@@ -84,6 +85,14 @@ export function connectCommand(io: CliIo, setExit: (code: number) => void): Comm
       )
         .choices(['memory', 'file'])
         .default('memory'),
+    )
+    .addOption(
+      new Option(
+        '--transport <kind>',
+        'the MCP transport: streamable-http, sse (HTTP+SSE, protocol 2024-11-05), or auto (Streamable HTTP, then SSE on a 4xx)',
+      )
+        .choices(['streamable-http', 'sse', 'auto'])
+        .default('streamable-http'),
     )
     .option('--timeout <seconds>', 'how long the sign-in may take', '300')
     .option(
@@ -260,6 +269,7 @@ async function runConnect(rawServerUrl: string, flags: ConnectFlags, io: CliIo):
           }
         : {}),
       clientMetadataUrl: identity.clientMetadataUrl,
+      transport: flags.transport,
       store: flags.store === 'file' ? new FileTokenStore() : new MemoryTokenStore(),
       onAuthorizationUrl: flags.printUrl ? 'print' : 'browser',
       messages: io.stderr,

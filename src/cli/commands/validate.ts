@@ -65,7 +65,12 @@ export function validateCommand(io: CliIo, setExit: (code: number) => void): Com
       '--against <file>',
       'also require the published document to equal this committed JSON file (exit 1 with a diff), for CI',
     )
-    .option('--timeout <seconds>', 'deadline for each fetch, in seconds', parseSeconds, 5)
+    .option(
+      '-t, --timeout <seconds>',
+      'deadline of each fetch (the document, then its jwks_uri): DNS, connect, TLS, headers and body together, in seconds',
+      parseSeconds,
+      10,
+    )
     .addHelpText(
       'after',
       `
@@ -78,7 +83,11 @@ Examples:
   $ cimd validate --file public/oauth/client.json --url https://app.example.com/oauth/client.json
   $ cimd validate https://app.example.com/oauth/client.json --redirect-uri http://127.0.0.1:49152/callback
   $ cimd validate https://app.example.com/oauth/client.json --against public/oauth/client.json
-  $ cimd validate https://localhost:8443/client.json --allow-private-network --json`,
+  $ cimd validate https://localhost:8443/client.json --allow-private-network --json
+  $ cimd validate https://app.example.com/oauth/client.json -t 30
+
+When the fetch fails in a way that points at a hosting mistake (text/plain from a raw file host,
+a redirect, a CDN bot wall, an HTML page), a "Hint:" line names it and the fix.`,
     )
     .action(async (url: string | undefined, flags: ValidateFlags) => {
       setExit(await runValidate(url, flags, io));
@@ -222,6 +231,7 @@ function printReport(report: ValidationReport, io: CliIo): void {
       out,
       `${colors.red('✗')} could not check ${subject}: ${report.problem.message} [${report.problem.code}]`,
     );
+    printHint(report, io);
     return;
   }
   const document = report.document;
@@ -259,6 +269,7 @@ function printReport(report: ValidationReport, io: CliIo): void {
     for (const finding of sortFindings(report.findings))
       writeLine(out, `  ${formatFinding(finding, colors)}`);
   }
+  printHint(report, io);
   writeLine(out);
   writeLine(
     out,
@@ -266,4 +277,10 @@ function printReport(report: ValidationReport, io: CliIo): void {
       ? `${colors.green('✓ Valid client metadata document')}${report.findings.length ? ' (see the warnings above)' : ''}`
       : colors.red('✗ Invalid client metadata document'),
   );
+}
+
+function printHint(report: ValidationReport, io: CliIo): void {
+  if (report.hint === undefined) return;
+  writeLine(io.stdout);
+  writeLine(io.stdout, `${io.colors.yellow('Hint:')} ${report.hint.message} [${report.hint.id}]`);
 }
