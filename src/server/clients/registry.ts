@@ -352,14 +352,17 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
       : { sharedFetchWaitMs: checkMilliseconds(options.sharedFetchWaitMs, 'sharedFetchWaitMs') }),
     now,
     emit,
-    accept: (json, url, byteLength) =>
-      acceptClientMetadataDocument(json, {
+    accept: async (json, url, byteLength) => {
+      // The cache keeps no lint notes: nothing reads them once the document is accepted.
+      const { notes: _notes, ...accepted } = await acceptClientMetadataDocument(json, {
         url,
         byteLength,
         allowPrivateNetwork,
         missingAuthMethod,
         httpLoopbackClientId: url.startsWith('http:'),
-      }),
+      });
+      return accepted;
+    },
   });
   const registeredView = createRegisteredViews();
   let closed = false;
