@@ -187,6 +187,14 @@ export class CimdResolver {
   }
 
   /**
+   * Whether a document of `url` (fresh or not) is in the in-process tier: it got there only
+   * after `url` passed the registry's URL checks.
+   */
+  isCached(url: string): boolean {
+    return this.#settings.cache.has(url);
+  }
+
+  /**
    * Forgets `url` in both cache tiers, and that its last fetch failed (a load in flight still
    * completes and caches its result).
    */

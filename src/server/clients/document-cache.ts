@@ -194,6 +194,11 @@ export class DocumentCache {
     return this.#memory.get(url);
   }
 
+  /** Whether the in-process tier holds `url` (fresh or not), without marking it used. */
+  has(url: string): boolean {
+    return this.#memory.has(url);
+  }
+
   /** Puts a validated entry in the in-process tier only (without its raw text when there is no shared tier). */
   remember(entry: CacheEntry): void {
     if (this.#store !== undefined || entry.record.text === undefined) {
