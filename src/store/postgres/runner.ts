@@ -39,6 +39,18 @@ export async function runSteps<T>(
   return step.value;
 }
 
+/** Wraps `run` so that an operation running a second statement fails instead of running it outside a transaction. */
+function singleStatement(
+  run: (query: CompiledQuery) => Promise<StepResult>,
+): (query: CompiledQuery) => Promise<StepResult> {
+  let ran = false;
+  return (query) => {
+    if (ran) throw new Error('An operation run as a single statement ran a second one');
+    ran = true;
+    return run(query);
+  };
+}
+
 /** Waits a short random time that grows with `attempt`, so retried transactions do not collide again. */
 function backOff(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
@@ -100,6 +112,23 @@ export function createPostgresRunner(parts: PostgresRunnerParts): SqlRunner {
         } finally {
           client.removeListener('error', ignoreClientError);
           client.release(broken);
+        }
+        await backOff(attempt);
+      }
+    },
+    async writeStatement(start) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          // Autocommit: one statement is its own transaction. pool.query drops a connection whose
+          // query failed, so a retry gets a fresh one.
+          return await runSteps(
+            start(),
+            singleStatement((query) => run(pool, query)),
+          );
+        } catch (error) {
+          if (attempt >= maxAttempts || !(isRetryable(error) || isStalePreparedStatement(error))) {
+            throw toStoreError('complete a write', error);
+          }
         }
         await backOff(attempt);
       }

@@ -5,6 +5,7 @@
  */
 import type { RegisteredClientRecord } from '../store.js';
 import { decodeClient, encodeClient } from './codecs.js';
+import { prepare } from './prepared.js';
 import { execute, type Operation, selectFirst } from './steps.js';
 import type { StoreQueryBuilder } from './tables.js';
 
@@ -23,11 +24,15 @@ export function* saveClient(db: StoreQueryBuilder, client: RegisteredClientRecor
   );
 }
 
+const selectClient = prepare((db, a: { clientId: string }) =>
+  db.selectFrom('cimd_client').selectAll().where('client_id', '=', a.clientId),
+);
+
 /** The client with `clientId`, if saved. */
 export function* getClient(
   db: StoreQueryBuilder,
   clientId: string,
 ): Operation<RegisteredClientRecord | undefined> {
-  const row = yield* selectFirst(db.selectFrom('cimd_client').selectAll().where('client_id', '=', clientId));
+  const row = yield* selectFirst(selectClient(db, { clientId }));
   return row === undefined ? undefined : decodeClient(row);
 }

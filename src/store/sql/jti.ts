@@ -3,8 +3,21 @@
  *
  * @module
  */
+import { prepare } from './prepared.js';
 import { execute, type Operation } from './steps.js';
 import type { StoreQueryBuilder } from './tables.js';
+
+const upsertJti = prepare((db, a: { clientId: string; jti: string; expiresAt: number; now: number }) =>
+  db
+    .insertInto('cimd_jti')
+    .values({ client_id: a.clientId, jti: a.jti, expires_at: a.expiresAt })
+    .onConflict((conflict) =>
+      conflict
+        .columns(['client_id', 'jti'])
+        .doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') })
+        .where('cimd_jti.expires_at', '<=', a.now),
+    ),
+);
 
 /**
  * Records (`clientId`, `jti`) until `now + ttlMs`; returns true when it was new. An expired
@@ -18,16 +31,6 @@ export function* recordJti(
   now: number,
   ttlMs: number,
 ): Operation<boolean> {
-  const affected = yield* execute(
-    db
-      .insertInto('cimd_jti')
-      .values({ client_id: clientId, jti, expires_at: now + ttlMs })
-      .onConflict((conflict) =>
-        conflict
-          .columns(['client_id', 'jti'])
-          .doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') })
-          .where('cimd_jti.expires_at', '<=', now),
-      ),
-  );
+  const affected = yield* execute(upsertJti(db, { clientId, jti, expiresAt: now + ttlMs, now }));
   return affected === 1;
 }

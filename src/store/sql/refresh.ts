@@ -14,22 +14,46 @@ import type {
   RotateRefreshResult,
 } from '../store.js';
 import { decodeFamily, encodeFamily } from './codecs.js';
+import { prepare } from './prepared.js';
 import { execute, type Operation, selectFirst, selectRows } from './steps.js';
 import type { StoreQueryBuilder } from './tables.js';
 
+const selectLive = prepare((db, a: { tokenHash: string; now: number }) =>
+  db
+    .selectFrom('cimd_refresh_token as t')
+    .innerJoin('cimd_refresh_family as f', 'f.family_id', 't.family_id')
+    .selectAll('f')
+    .select('t.used_at as token_used_at')
+    .where('t.token_hash', '=', a.tokenHash)
+    .where('t.expires_at', '>', a.now)
+    .where('f.expires_at', '>', a.now),
+);
+
 /** The live family of `tokenHash` and whether that token was rotated away. */
 function* findLive(db: StoreQueryBuilder, tokenHash: string, now: number) {
-  return yield* selectFirst(
-    db
-      .selectFrom('cimd_refresh_token as t')
-      .innerJoin('cimd_refresh_family as f', 'f.family_id', 't.family_id')
-      .selectAll('f')
-      .select('t.used_at as token_used_at')
-      .where('t.token_hash', '=', tokenHash)
-      .where('t.expires_at', '>', now)
-      .where('f.expires_at', '>', now),
-  );
+  return yield* selectFirst(selectLive(db, { tokenHash, now }));
 }
+
+/**
+ * Inserts a token, or replaces an expired one with the same hash (as if it were absent): 1
+ * affected row exactly when the hash was not a live token.
+ */
+const upsertToken = prepare(
+  (db, a: { tokenHash: string; familyId: string; expiresAt: number; now: number }) =>
+    db
+      .insertInto('cimd_refresh_token')
+      .values({ token_hash: a.tokenHash, family_id: a.familyId, used_at: null, expires_at: a.expiresAt })
+      .onConflict((conflict) =>
+        conflict
+          .column('token_hash')
+          .doUpdateSet({
+            family_id: (eb) => eb.ref('excluded.family_id'),
+            used_at: (eb) => eb.ref('excluded.used_at'),
+            expires_at: (eb) => eb.ref('excluded.expires_at'),
+          })
+          .where('cimd_refresh_token.expires_at', '<=', a.now),
+      ),
+);
 
 /** Adds `tokenHash` as the current token of a family; throws when a live token has that hash. */
 function* insertToken(
@@ -39,15 +63,7 @@ function* insertToken(
   expiresAt: number,
   now: number,
 ): Operation<void> {
-  yield* execute(
-    db.deleteFrom('cimd_refresh_token').where('token_hash', '=', tokenHash).where('expires_at', '<=', now),
-  );
-  const inserted = yield* execute(
-    db
-      .insertInto('cimd_refresh_token')
-      .values({ token_hash: tokenHash, family_id: familyId, used_at: null, expires_at: expiresAt })
-      .onConflict((conflict) => conflict.column('token_hash').doNothing()),
-  );
+  const inserted = yield* execute(upsertToken(db, { tokenHash, familyId, expiresAt, now }));
   if (inserted !== 1)
     throw new CimdError(
       'ERR_STORE_CONFLICT',
@@ -121,6 +137,15 @@ export function* createRefreshFamily(
   yield* insertToken(db, tokenHash, family.familyId, family.expiresAt, now);
 }
 
+/** Marks a current token as rotated away: 1 affected row for the one caller that flips it. */
+const markUsed = prepare((db, a: { tokenHash: string; now: number }) =>
+  db
+    .updateTable('cimd_refresh_token')
+    .set({ used_at: a.now })
+    .where('token_hash', '=', a.tokenHash)
+    .where('used_at', 'is', null),
+);
+
 /**
  * Rotates `oldHash` to `newHash`. Whoever flips the old token's `used_at` from NULL wins
  * (`rotated`). A token that was already rotated away is always `reused` and (again) revokes the
@@ -140,13 +165,7 @@ export function* rotateRefreshToken(
   const family = decodeFamily(row);
   if (row.token_used_at === null) {
     if (row.revoked_at !== null) return { status: 'revoked', family };
-    const won = yield* execute(
-      db
-        .updateTable('cimd_refresh_token')
-        .set({ used_at: now })
-        .where('token_hash', '=', oldHash)
-        .where('used_at', 'is', null),
-    );
+    const won = yield* execute(markUsed(db, { tokenHash: oldHash, now }));
     if (won === 1) {
       yield* insertToken(db, newHash, family.familyId, family.expiresAt, now);
       return { status: 'rotated', family: yield* applyChanges(db, family, changes) };
@@ -156,27 +175,55 @@ export function* rotateRefreshToken(
   return { status: 'reused', family };
 }
 
-/** Writes `changes` to the family's row and returns the family with them. */
+const setKeyAndFingerprint = prepare(
+  (db, a: { familyId: string; keyThumbprint: string; clientFingerprint: string }) =>
+    db
+      .updateTable('cimd_refresh_family')
+      .set({ key_thumbprint: a.keyThumbprint, client_fingerprint: a.clientFingerprint })
+      .where('family_id', '=', a.familyId),
+);
+const setKey = prepare((db, a: { familyId: string; keyThumbprint: string }) =>
+  db
+    .updateTable('cimd_refresh_family')
+    .set({ key_thumbprint: a.keyThumbprint })
+    .where('family_id', '=', a.familyId),
+);
+const setFingerprint = prepare((db, a: { familyId: string; clientFingerprint: string }) =>
+  db
+    .updateTable('cimd_refresh_family')
+    .set({ client_fingerprint: a.clientFingerprint })
+    .where('family_id', '=', a.familyId),
+);
+
+/**
+ * Writes `changes` to the family's row and returns the family with them. A change to the value
+ * the row already holds is no change: when nothing differs, nothing is written.
+ */
 function* applyChanges(
   db: StoreQueryBuilder,
   family: RefreshFamilyRecord,
   changes: RefreshFamilyChanges,
 ): Operation<RefreshFamilyRecord> {
+  const { familyId } = family;
+  const keyThumbprint =
+    changes.keyThumbprint !== undefined && changes.keyThumbprint !== family.keyThumbprint
+      ? changes.keyThumbprint
+      : undefined;
+  const clientFingerprint =
+    changes.clientFingerprint !== undefined && changes.clientFingerprint !== family.clientFingerprint
+      ? changes.clientFingerprint
+      : undefined;
+  if (keyThumbprint === undefined && clientFingerprint === undefined) return family;
   const updated = { ...family };
-  const columns: { key_thumbprint?: string; client_fingerprint?: string } = {};
-  if (changes.keyThumbprint !== undefined) {
-    columns.key_thumbprint = changes.keyThumbprint;
-    updated.keyThumbprint = changes.keyThumbprint;
-  }
-  if (changes.clientFingerprint !== undefined) {
-    columns.client_fingerprint = changes.clientFingerprint;
-    updated.clientFingerprint = changes.clientFingerprint;
-  }
-  if (Object.keys(columns).length > 0) {
-    yield* execute(
-      db.updateTable('cimd_refresh_family').set(columns).where('family_id', '=', family.familyId),
-    );
-  }
+  if (keyThumbprint !== undefined) updated.keyThumbprint = keyThumbprint;
+  if (clientFingerprint !== undefined) updated.clientFingerprint = clientFingerprint;
+  yield* execute(
+    keyThumbprint === undefined
+      ? setFingerprint(db, { familyId, clientFingerprint: clientFingerprint as string })
+      : clientFingerprint === undefined
+        ? setKey(db, { familyId, keyThumbprint })
+        : setKeyAndFingerprint(db, { familyId, keyThumbprint, clientFingerprint }),
+  );
   return updated;
 }
 
@@ -190,15 +237,17 @@ export function* findRefreshFamily(
   return row === undefined ? undefined : decodeFamily(row);
 }
 
+const revokeFamily = prepare((db, a: { familyId: string; now: number }) =>
+  db
+    .updateTable('cimd_refresh_family')
+    .set({ revoked_at: a.now })
+    .where('family_id', '=', a.familyId)
+    .where('revoked_at', 'is', null),
+);
+
 /** Revokes one family (idempotent: an earlier revocation time is kept). */
 export function* revokeRefreshFamily(db: StoreQueryBuilder, familyId: string, now: number): Operation<void> {
-  yield* execute(
-    db
-      .updateTable('cimd_refresh_family')
-      .set({ revoked_at: now })
-      .where('family_id', '=', familyId)
-      .where('revoked_at', 'is', null),
-  );
+  yield* execute(revokeFamily(db, { familyId, now }));
 }
 
 /**

@@ -59,7 +59,7 @@ export function createSqlStore(parts: SqlStoreParts): Store {
     async recordJti(clientId, jti, ttlMs) {
       lifecycle.assertOpen();
       assertTtl('recordJti', ttlMs);
-      return runner.write(() => recordJti(db, clientId, jti, now(), ttlMs));
+      return runner.writeStatement(() => recordJti(db, clientId, jti, now(), ttlMs));
     },
     async saveCode(codeHash, record, ttlMs) {
       lifecycle.assertOpen();
@@ -84,7 +84,7 @@ export function createSqlStore(parts: SqlStoreParts): Store {
     },
     async revokeRefreshFamily(familyId) {
       lifecycle.assertOpen();
-      return runner.write(() => revokeRefreshFamily(db, familyId, now()));
+      return runner.writeStatement(() => revokeRefreshFamily(db, familyId, now()));
     },
     async revokeGrant(grantId) {
       lifecycle.assertOpen();
@@ -117,11 +117,11 @@ export function createSqlStore(parts: SqlStoreParts): Store {
     async cacheSet(key, value, ttlMs) {
       lifecycle.assertOpen();
       assertTtl('cacheSet', ttlMs);
-      return runner.write(() => cacheSet(db, key, value, now(), ttlMs));
+      return runner.writeStatement(() => cacheSet(db, key, value, now(), ttlMs));
     },
     async cacheDelete(key) {
       lifecycle.assertOpen();
-      return runner.write(() => cacheDelete(db, key));
+      return runner.writeStatement(() => cacheDelete(db, key));
     },
     async listRefreshFamilies(filter, page) {
       lifecycle.assertOpen();

@@ -23,21 +23,28 @@ export interface StepResult {
 /** An operation: yields compiled queries, receives their results, returns `T`. */
 export type Operation<T> = Generator<CompiledQuery, T, StepResult>;
 
+/** A query to run: a Kysely builder (compiled on the spot) or an already compiled statement (see `prepared.ts`). */
+export type Runnable<R> = Compilable<R> | CompiledQuery<R>;
+
+function compiled<R>(query: Runnable<R>): CompiledQuery<R> {
+  return 'sql' in query ? query : query.compile();
+}
+
 /** Runs `query` and returns its rows. */
-export function* selectRows<R>(query: Compilable<R>): Operation<R[]> {
-  const result = yield query.compile();
+export function* selectRows<R>(query: Runnable<R>): Operation<R[]> {
+  const result = yield compiled(query);
   return result.rows as R[];
 }
 
 /** Runs `query` and returns its first row, if any. */
-export function* selectFirst<R>(query: Compilable<R>): Operation<R | undefined> {
+export function* selectFirst<R>(query: Runnable<R>): Operation<R | undefined> {
   const rows = yield* selectRows(query);
   return rows[0];
 }
 
 /** Runs a writing `query` and returns how many rows it affected. */
-export function* execute(query: Compilable<unknown>): Operation<number> {
-  const result = yield query.compile();
+export function* execute(query: Runnable<unknown>): Operation<number> {
+  const result = yield compiled(query);
   return result.affectedRows;
 }
 

@@ -9,7 +9,7 @@
  */
 import type { CompiledQuery } from 'kysely';
 import type { SqlRunner } from '../sql/runner.js';
-import { runToEnd, type StepResult } from '../sql/steps.js';
+import { type Operation, runToEnd, type StepResult } from '../sql/steps.js';
 import type { SqliteDatabase, SqliteStatement } from './driver.js';
 
 /** Creates a runner over `database`; closing the runner closes the database. */
@@ -27,18 +27,22 @@ export function createSqliteRunner(database: SqliteDatabase): SqlRunner {
     return { rows: [], affectedRows: statement.run(query.parameters).changes };
   }
 
+  async function write<T>(start: () => Operation<T>): Promise<T> {
+    database.exec('BEGIN IMMEDIATE');
+    try {
+      const result = runToEnd(start(), run);
+      database.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (database.inTransaction) database.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
   return {
-    async write(start) {
-      database.exec('BEGIN IMMEDIATE');
-      try {
-        const result = runToEnd(start(), run);
-        database.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (database.inTransaction) database.exec('ROLLBACK');
-        throw error;
-      }
-    },
+    write,
+    // Inside BEGIN IMMEDIATE too: the write lock is taken up front, under the busy timeout.
+    writeStatement: write,
     async read(start) {
       return runToEnd(start(), run);
     },
