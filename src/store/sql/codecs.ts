@@ -10,6 +10,7 @@ import type {
   ClientDocumentChanges,
   ClientDocumentRecord,
   ClientSummary,
+  ConsentedClientIdentity,
   ConsentRecord,
   RefreshFamilyRecord,
   RegisteredClientRecord,
@@ -136,12 +137,13 @@ export function encodeConsent(consent: ConsentRecord): ConsentTable {
     client_fingerprint: consent.clientFingerprint,
     granted_at: consent.grantedAt,
     expires_at: consent.expiresAt,
+    client_identity: consent.clientIdentity === undefined ? null : JSON.stringify(consent.clientIdentity),
   };
 }
 
 /** A consent row as its record. */
 export function decodeConsent(row: ConsentTable): ConsentRecord {
-  return {
+  const consent: ConsentRecord = {
     userId: row.user_id,
     clientId: row.client_id,
     scopes: parse<string[]>(row.scopes),
@@ -150,6 +152,10 @@ export function decodeConsent(row: ConsentTable): ConsentRecord {
     grantedAt: Number(row.granted_at),
     expiresAt: Number(row.expires_at),
   };
+  if (row.client_identity !== null && row.client_identity !== undefined) {
+    consent.clientIdentity = parse<ConsentedClientIdentity>(row.client_identity);
+  }
+  return consent;
 }
 
 /** A client document record as a row. */

@@ -23,6 +23,7 @@ export function* saveConsent(db: StoreQueryBuilder, consent: ConsentRecord): Ope
           client_fingerprint: (eb) => eb.ref('excluded.client_fingerprint'),
           granted_at: (eb) => eb.ref('excluded.granted_at'),
           expires_at: (eb) => eb.ref('excluded.expires_at'),
+          client_identity: (eb) => eb.ref('excluded.client_identity'),
         }),
       ),
   );
