@@ -128,7 +128,12 @@ export function decodeClient(row: ClientTable): RegisteredClientRecord {
 }
 
 /** A consent record as a row. */
-export function encodeConsent(consent: ConsentRecord): ConsentTable {
+/**
+ * A consent as a row; `client_identity` (with the fingerprint it belongs to) only when the
+ * consent has one, so that a consent without it can still be saved in a database not yet
+ * migrated to version 3.
+ */
+export function encodeConsent(consent: ConsentRecord): ConsentRow {
   return {
     user_id: consent.userId,
     client_id: consent.clientId,
@@ -137,9 +142,19 @@ export function encodeConsent(consent: ConsentRecord): ConsentTable {
     client_fingerprint: consent.clientFingerprint,
     granted_at: consent.grantedAt,
     expires_at: consent.expiresAt,
-    client_identity: consent.clientIdentity === undefined ? null : JSON.stringify(consent.clientIdentity),
+    ...(consent.clientIdentity === undefined
+      ? {}
+      : {
+          client_identity: JSON.stringify({
+            fingerprint: consent.clientFingerprint,
+            identity: consent.clientIdentity,
+          }),
+        }),
   };
 }
+
+/** The columns {@link encodeConsent} writes. */
+export type ConsentRow = Omit<ConsentTable, 'client_identity'> & { client_identity?: string };
 
 /** A consent row as its record. */
 export function decodeConsent(row: ConsentTable): ConsentRecord {
@@ -152,8 +167,10 @@ export function decodeConsent(row: ConsentTable): ConsentRecord {
     grantedAt: Number(row.granted_at),
     expiresAt: Number(row.expires_at),
   };
-  if (row.client_identity !== null && row.client_identity !== undefined) {
-    consent.clientIdentity = parse<ConsentedClientIdentity>(row.client_identity);
+  if (typeof row.client_identity === 'string') {
+    // Kept only for the fingerprint it was saved with: a later save without it leaves the column.
+    const stored = parse<{ fingerprint: string; identity: ConsentedClientIdentity }>(row.client_identity);
+    if (stored.fingerprint === consent.clientFingerprint) consent.clientIdentity = stored.identity;
   }
   return consent;
 }

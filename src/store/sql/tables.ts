@@ -89,7 +89,7 @@ export interface ConsentTable {
   client_fingerprint: string;
   granted_at: number;
   expires_at: number;
-  /** JSON of `ConsentedClientIdentity`, or null (schema version 3). */
+  /** JSON `{ fingerprint, identity }` (a `ConsentedClientIdentity`), or null (schema version 3). */
   client_identity: string | null;
 }
 
