@@ -34,6 +34,18 @@ export {
   type TokenEndpointAuthMethod,
 } from './client-auth.js';
 export {
+  type ClientConfig,
+  type ClientConfigEntry,
+  clientFor,
+  clientOptionsFor,
+  DEFAULT_CLIENT_CONFIG_FILE,
+  loadClientConfig,
+  type ParseClientConfigOptions,
+  parseClientConfig,
+  rotatingKeySetSigner,
+  signerFor,
+} from './client-config.js';
+export {
   type ClientCredentialsFetch,
   type ClientCredentialsOptions,
   createClientCredentialsFetch,

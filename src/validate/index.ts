@@ -5,6 +5,7 @@
  * @module
  */
 
+export { compareDocuments, type DocumentDifference } from './compare-document.js';
 export { DOCUMENT_FETCH_FAILURES, FETCH_RULES, JWKS_URI_FETCH_RULE } from './fetch-rules.js';
 export type {
   RedirectUriVerdict,

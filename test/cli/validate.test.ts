@@ -98,6 +98,7 @@ describe('cimd validate (the built bin against a local HTTPS host with a test CA
       res.writeHead(302, { location: url('/valid.json') }).end();
     });
     host.route('/gone.json', json({ error: 'gone' }, 404));
+    host.route('/scoped.json', json(publicDocument('/scoped.json', { scope: 'read' })));
     host.route('/html.json', (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html></html>');
     });
@@ -125,6 +126,16 @@ describe('cimd validate (the built bin against a local HTTPS host with a test CA
     expect(result.stdout).toContain('• http://127.0.0.1/callback');
     expect(result.stdout).toContain('✓ Valid client metadata document');
     expect(result.stderr).toMatch(/--allow-private-network is on/);
+  });
+
+  it('CIMD-LINT-16: a document without scope is valid, and told the client may ask for any scope; one with scope is not', async () => {
+    const bare = await validate([url('/valid.json'), '--allow-private-network']);
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toContain('CIMD-LINT-16');
+    expect(bare.stdout).toContain('no scope: the client may ask for any scope the server offers');
+    const scoped = await validate([url('/scoped.json'), '--allow-private-network']);
+    expect(scoped.code).toBe(0);
+    expect(scoped.stdout).not.toContain('CIMD-LINT-16');
   });
 
   it('CIMD-DOC-05 / CIMD-DOC-06: exit 1 for a shared-secret document, each problem with its rule ID', async () => {
