@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { clientIdentityOf, identityChanges } from '../../../src/server/clients/identity.js';
 import { changesNotice } from '../../../src/server/ui/consent-changes.js';
 
-async function jwk(kid: string) {
+async function jwk(kid: string): Promise<{ kty: string; kid: string }> {
   const { publicKey } = await generateKeyPair('ES256', { extractable: true });
-  return { ...(await exportJWK(publicKey)), kid };
+  const { kty = 'EC', ...members } = await exportJWK(publicKey);
+  return { ...members, kty, kid };
 }
 
 describe('clientIdentityOf', () => {
