@@ -73,6 +73,7 @@ export {
   FINGERPRINTED_MEMBERS,
   fingerprintClientMetadata,
   hasClientChanged,
+  IDENTITY_MEMBERS,
 } from './clients/fingerprint.js';
 export {
   type ClientRegistry,

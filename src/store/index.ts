@@ -18,6 +18,7 @@ export type {
   ClientDocumentChanges,
   ClientDocumentRecord,
   ClientSummary,
+  ConsentedClientIdentity,
   ConsentRecord,
   ConsumeCodeResult,
   GrantFilter,

@@ -109,6 +109,27 @@ export interface ConsentRecord {
   grantedAt: number;
   /** Epoch ms after which the consent is forgotten. */
   expiresAt: number;
+  /**
+   * The identity fields of the document approved, so that a renewed consent page can say what
+   * changed since. Absent in consents saved by versions before it was recorded.
+   */
+  clientIdentity?: ConsentedClientIdentity;
+}
+
+/** The identity fields of the client document a user approved (see {@link ConsentRecord}). */
+export interface ConsentedClientIdentity {
+  /** `client_name`, as declared. */
+  clientName?: string;
+  /** `client_uri`, as declared. */
+  clientUri?: string;
+  /** `logo_uri`, as declared. */
+  logoUri?: string;
+  /** `redirect_uris`, sorted, each once. */
+  redirectUris: string[];
+  /** RFC 7638 SHA-256 thumbprints of the document's inline keys (`jwks`), sorted; empty without. */
+  keyThumbprints: string[];
+  /** `jwks_uri`, as declared. */
+  jwksUri?: string;
 }
 
 /**

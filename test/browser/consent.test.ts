@@ -83,6 +83,8 @@ describe.skipIf(!HAS_CHROMIUM)('consent page in headless Chromium', () => {
   let plainClient: string;
   let hostileClient: string;
   let trustedClient: string;
+  let renamingClient: string;
+  let renamingDocument: (name: string) => Record<string, unknown>;
 
   beforeAll(async () => {
     ca = createTestCa();
@@ -91,6 +93,7 @@ describe.skipIf(!HAS_CHROMIUM)('consent page in headless Chromium', () => {
     plainClient = `${host.origin}/oauth/client-metadata.json`;
     hostileClient = `${host.origin}/hostile/client.json`;
     trustedClient = `${host.origin}/trusted/client.json`;
+    renamingClient = `${host.origin}/renaming/client.json`;
     const document = (clientId: string, name: string, extra: Record<string, unknown> = {}) => ({
       client_id: clientId,
       client_name: name,
@@ -111,6 +114,8 @@ describe.skipIf(!HAS_CHROMIUM)('consent page in headless Chromium', () => {
         }),
       ),
     );
+    renamingDocument = (name) => document(renamingClient, name);
+    host.route('/renaming/client.json', json(renamingDocument('Renaming App')));
     host.route('/trusted/logo.png', (_req, res) => {
       res.writeHead(200, { 'content-type': 'image/png' }).end(PNG);
     });
@@ -140,7 +145,7 @@ describe.skipIf(!HAS_CHROMIUM)('consent page in headless Chromium', () => {
       clients: {
         allowPrivateNetwork: true,
         fetchOptions: { ca: ca.caCert },
-        trustPolicy: { trusted: [trustedClient] },
+        trustPolicy: { trusted: [trustedClient, renamingClient] },
       },
     });
     handler = server.fetch;
@@ -302,6 +307,44 @@ describe.skipIf(!HAS_CHROMIUM)('consent page in headless Chromium', () => {
     // The browser never talks to the logo's host.
     expect(requested.every((url) => url.startsWith(issuer))).toBe(true);
     await page.screenshot({ path: 'test-results/consent-trusted.png', fullPage: true });
+    await context.close();
+  });
+
+  it('CIMD-AS-19: a remembered client that renames itself (to HTML) is asked again, the page saying from what to what, inert', async () => {
+    const context = await phone();
+    const page = await context.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const approve = async (state: string) => {
+      await Promise.all([
+        page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/callback\?/),
+        page.getByRole('button', { name: 'Allow access' }).click(),
+      ]);
+      expect(callback.queries.at(-1)?.get('state')).toBe(state);
+    };
+    await page.goto(authorizeUrl(renamingClient, 'rename-1', pkce().challenge));
+    expect(await page.locator('#changes-since-consent').count()).toBe(0);
+    await approve('rename-1');
+    // Remembered: the same document goes straight back to the application.
+    await page.goto(authorizeUrl(renamingClient, 'rename-2', pkce().challenge));
+    await page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/callback\?/);
+    expect(callback.queries.at(-1)?.has('code')).toBe(true);
+
+    host.route('/renaming/client.json', json(renamingDocument(HOSTILE_NAME)));
+    await server.context.registry.invalidate(renamingClient);
+    const response = await page.goto(authorizeUrl(renamingClient, 'rename-3', pkce().challenge));
+    expect(response?.status()).toBe(200);
+    const notice = (await page.locator('#changes-since-consent').innerText()).replace(/\s+/g, ' ');
+    expect(notice).toContain('This application changed since you last allowed it.');
+    expect(notice).toContain(`Its name changed from “Renaming App” to “${HOSTILE_NAME}”.`);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.locator('script').count()).toBe(0);
+    await page.screenshot({ path: 'test-results/consent-renamed.png', fullPage: true });
+    await approve('rename-3');
+    expect(dialogs).toEqual([]);
     await context.close();
   });
 });

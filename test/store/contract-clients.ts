@@ -52,6 +52,33 @@ export function describeClientAndConsentContract(h: StoreHarness): void {
       );
     });
 
+    it('CIMD-AS-19: the identity fields approved are read back with the consent (and its listing)', async () => {
+      const withIdentity = consentRecord({
+        clientIdentity: {
+          clientName: 'App <b>“One”</b>',
+          clientUri: 'https://app.example.com/',
+          logoUri: 'https://app.example.com/logo.png',
+          redirectUris: ['http://127.0.0.1/cb', 'https://app.example.com/cb'],
+          keyThumbprints: ['thumb-a', 'thumb-b'],
+          jwksUri: 'https://app.example.com/jwks.json',
+        },
+      });
+      await h.store.saveConsent(withIdentity);
+      expect(await h.store.getConsent('user-1', 'https://app.example.com/client.json')).toStrictEqual(
+        withIdentity,
+      );
+      expect(await h.store.listConsents({ userId: 'user-1' })).toStrictEqual([withIdentity]);
+    });
+
+    it('CIMD-AS-19: a consent for another document saved without identity fields reads back without them', async () => {
+      await h.store.saveConsent(
+        consentRecord({ clientIdentity: { clientName: 'Old', redirectUris: [], keyThumbprints: [] } }),
+      );
+      const newer = consentRecord({ clientFingerprint: 'sha256:fingerprint-2' });
+      await h.store.saveConsent(newer);
+      expect(await h.store.getConsent('user-1', 'https://app.example.com/client.json')).toStrictEqual(newer);
+    });
+
     it('CIMD-AS-19: consents are per user and per client', async () => {
       await h.store.saveConsent(consentRecord());
       await h.store.saveConsent(consentRecord({ userId: 'user-2', clientFingerprint: 'sha256:other' }));

@@ -6,6 +6,8 @@
  * @module
  */
 import type { ServerContext } from '../authorization-server/context.js';
+import { clientIdentityOf } from '../clients/identity.js';
+import type { ResolvedClient } from '../clients/types.js';
 import { AccessDeniedError, InvalidRequestError, type OAuthError, toOAuthError } from '../oauth-errors.js';
 import type { Interaction } from './interaction.js';
 
@@ -25,14 +27,19 @@ export function failure(reason: string, message: string, status = 400): ConsentF
   return { reason, error, status };
 }
 
+/** The client as the user saw it, after {@link checkClientUnchanged}. */
+export interface UnchangedClient {
+  client: ResolvedClient;
+}
+
 /** The client still resolves to the document the user saw (same fingerprint), or why not. */
 export async function checkClientUnchanged(
   context: ServerContext,
   interaction: Interaction,
-): Promise<ConsentFailure | undefined> {
+): Promise<ConsentFailure | UnchangedClient> {
   try {
     const client = await context.registry.resolveClient(interaction.clientId);
-    if (client.fingerprint === interaction.clientFingerprint) return undefined;
+    if (client.fingerprint === interaction.clientFingerprint) return { client };
     return failure(
       'client_changed',
       `The application's registration changed while you were deciding. ${START_AGAIN}`,
@@ -45,11 +52,13 @@ export async function checkClientUnchanged(
 /**
  * Reports `consent.granted` and remembers the approval by `userId` (default: the interaction's
  * user; the user who signed in after consenting otherwise), merged with an earlier one for the
- * same document, unless remembering is off.
+ * same document, unless remembering is off. The consent keeps `client`'s identity fields, so that
+ * a later consent page can say what changed since.
  */
 export async function rememberApproval(
   context: ServerContext,
   interaction: Interaction,
+  client: ResolvedClient,
   userId: string = interaction.userId,
 ): Promise<void> {
   context.emit({
@@ -74,5 +83,6 @@ export async function rememberApproval(
     clientFingerprint: interaction.clientFingerprint,
     grantedAt: now,
     expiresAt: now + rememberForMs,
+    clientIdentity: await clientIdentityOf(client.metadata),
   });
 }

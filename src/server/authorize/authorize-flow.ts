@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { ConsentRecord } from '../../store/store.js';
 import type { ServerContext } from '../authorization-server/context.js';
 import type { ResolvedClient } from '../clients/types.js';
 import { formParams, type OAuthParams, queryParams } from '../http/params.js';
@@ -15,7 +16,7 @@ import { renderConsentPage } from '../ui/consent-page.js';
 import { validateClientAndRedirect } from './client-step.js';
 import { issueCodeAndRedirect } from './code.js';
 import { decideConsent } from './consent-decision.js';
-import { consentViewOf } from './consent-view.js';
+import { changesSinceConsent, consentViewOf } from './consent-view.js';
 import { authorizationErrorPage } from './error-page.js';
 import { logoPathFor } from './logo.js';
 import { interactionCookie, newInteraction } from './new-interaction.js';
@@ -59,9 +60,11 @@ async function showConsentPage(
   client: ResolvedClient,
   authorization: AuthorizationRequest,
   user: AuthenticatedUser | undefined,
+  remembered?: ConsentRecord,
 ): Promise<Response> {
   const interaction = await newInteraction(context, client, authorization, user);
   const logoPath = await logoPathFor(context, client);
+  const changes = await changesSinceConsent(remembered, client);
   return renderConsentPage(
     consentViewOf({
       client,
@@ -75,6 +78,7 @@ async function showConsentPage(
       interactionId: interaction.id,
       csrfToken: interaction.csrfToken,
       ...(logoPath === undefined ? {} : { logoPath }),
+      ...(changes === undefined ? {} : { changesSinceConsent: changes }),
     }),
     interactionCookie(context, interaction),
   );
@@ -158,7 +162,7 @@ async function authorize(
   }
   if (decision.action === 'ask') {
     context.logger.info({ event: 'consent.shown', ...fields }, 'consent page shown');
-    return showConsentPage(context, client, authorization, user);
+    return showConsentPage(context, client, authorization, user, remembered);
   }
   context.logger.info(
     { event: 'consent.skipped', ...fields },

@@ -80,8 +80,8 @@ async function decide(context: ServerContext, request: Request): Promise<Respons
   const checked = await checkPost(context, request, params);
   if (!('interaction' in checked)) return checked;
   const { interaction, approve } = checked;
-  const changed = await checkClientUnchanged(context, interaction);
-  if (changed !== undefined) return changed;
+  const unchanged = await checkClientUnchanged(context, interaction);
+  if (!('client' in unchanged)) return unchanged;
   if (!(await consumeInteraction(context.store, interaction.id, context.options.interactionLifetimeMs))) {
     return failure('interaction_used', `This sign-in request was already answered. ${START_AGAIN}`);
   }
@@ -96,7 +96,7 @@ async function decide(context: ServerContext, request: Request): Promise<Respons
   }
   let response: Response;
   if (approve) {
-    await rememberApproval(context, interaction);
+    await rememberApproval(context, interaction, unchanged.client);
     context.logger.info({ event: 'consent.approved', ...fields }, 'consent approved');
     response = await issueCodeAndRedirect(context, interaction, {
       userId: interaction.userId,

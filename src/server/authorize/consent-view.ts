@@ -1,11 +1,14 @@
 /**
  * What the consent page shows about a request, derived from the client and the request: the
  * verified domain (the `client_id` host, CIMD-AS-21), the self-declared name, where the browser
- * will be sent (MCP-AS-21), and whether every redirect URI is loopback (MCP-AS-19).
+ * will be sent (MCP-AS-21), whether every redirect URI is loopback (MCP-AS-19), and what changed
+ * in the client's identity fields since the user's remembered consent (CIMD-AS-19).
  *
  * @module
  */
 import { isLoopbackRedirectUri } from '../../document/redirect-uri.js';
+import type { ConsentRecord } from '../../store/store.js';
+import { clientIdentityOf, type IdentityChange, identityChanges } from '../clients/identity.js';
 import type { ResolvedClient } from '../clients/types.js';
 import type { AuthenticatedUser } from '../login/authenticator.js';
 import type { ConsentPageModel, RedirectTarget } from '../ui/consent-page.js';
@@ -26,6 +29,21 @@ export interface ConsentViewInput {
   csrfToken: string;
   /** The logo's path on this server, for trusted clients. */
   logoPath?: string;
+  /** What changed since the user's remembered consent, when the client's document changed since. */
+  changesSinceConsent?: readonly IdentityChange[];
+}
+
+/**
+ * What changed in `client`'s identity fields since `remembered` was given: undefined when there
+ * is no remembered consent or it is for the current document (same fingerprint); otherwise the
+ * changes (empty when only members other than the identity fields changed, such as `scope`).
+ */
+export async function changesSinceConsent(
+  remembered: ConsentRecord | undefined,
+  client: ResolvedClient,
+): Promise<IdentityChange[] | undefined> {
+  if (remembered === undefined || remembered.clientFingerprint === client.fingerprint) return undefined;
+  return identityChanges(remembered.clientIdentity, await clientIdentityOf(client.metadata));
 }
 
 /** The host (with a non-default port) of `uri`, or undefined when it has none. */
@@ -106,5 +124,8 @@ export function consentViewOf(input: ConsentViewInput): ConsentPageModel {
     interactionId: input.interactionId,
     csrfToken: input.csrfToken,
     ...(input.logoPath === undefined ? {} : { logoPath: input.logoPath }),
+    ...(input.changesSinceConsent === undefined
+      ? {}
+      : { changesSinceConsent: [...input.changesSinceConsent] }),
   };
 }

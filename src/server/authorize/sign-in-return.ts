@@ -102,13 +102,13 @@ async function complete(
   interaction: Interaction,
   user: AuthenticatedUser,
 ): Promise<Response | ConsentFailure> {
-  const changed = await checkClientUnchanged(context, interaction);
-  if (changed !== undefined) return changed;
+  const unchanged = await checkClientUnchanged(context, interaction);
+  if (!('client' in unchanged)) return unchanged;
   const { store, options, logger } = context;
   if (!(await consumeApprovedInteraction(store, interaction.id, options.interactionLifetimeMs))) {
     return failure('interaction_used', `This sign-in request was already answered. ${START_AGAIN}`);
   }
-  await rememberApproval(context, interaction, user.userId);
+  await rememberApproval(context, interaction, unchanged.client, user.userId);
   logger.info(
     { event: 'authorization.signed_in', clientId: interaction.clientId, userId: user.userId },
     'signed in after consent; code issued',

@@ -14,12 +14,12 @@
  *
  * @module
  */
-import { calculateJwkThumbprint, type JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { ClientMetadata } from '../../document/schema.js';
 import type { ClientDocumentChanges, Store } from '../../store/store.js';
 import type { EmitEvent } from '../events.js';
 import { canonicalJson } from './fingerprint.js';
+import { inlineKeyThumbprints } from './identity.js';
 import type { ResolvedClient } from './types.js';
 
 /** Default least time between two `lastSeen` updates of one client by one instance: 60 000 ms. */
@@ -54,22 +54,6 @@ interface Remembered {
   recordedAt: number;
 }
 
-/** The RFC 7638 thumbprints of the inline keys of `metadata` (none for a `jwks_uri` client). */
-async function inlineThumbprints(metadata: ClientMetadata): Promise<Set<string>> {
-  const keys = (metadata.jwks as { keys?: unknown } | undefined)?.keys;
-  if (!Array.isArray(keys)) return new Set();
-  const thumbprints = await Promise.all(
-    keys.map(async (key: unknown) => {
-      try {
-        return await calculateJwkThumbprint(key as JWK, 'sha256');
-      } catch {
-        return undefined;
-      }
-    }),
-  );
-  return new Set(thumbprints.filter((value) => value !== undefined));
-}
-
 /** The top-level members whose value differs between two documents, sorted. */
 export function changedFields(before: ClientMetadata, after: ClientMetadata): string[] {
   const names = new Set([...Object.keys(before), ...Object.keys(after)]);
@@ -85,7 +69,7 @@ export async function documentChanges(
   after: ClientMetadata,
 ): Promise<ClientDocumentChanges> {
   if (before === undefined) return { previousFingerprint, fields: [], keysAdded: [], keysRemoved: [] };
-  const [old, now] = await Promise.all([inlineThumbprints(before), inlineThumbprints(after)]);
+  const [old, now] = await Promise.all([inlineKeyThumbprints(before), inlineKeyThumbprints(after)]);
   return {
     previousFingerprint,
     fields: changedFields(before, after),

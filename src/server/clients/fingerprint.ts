@@ -2,12 +2,35 @@
  * Change detection for client metadata (CIMD §6.3, §6.3.1): a fingerprint of the members whose
  * change needs fresh consent or re-binding of keys. Runtime-neutral (Web Crypto).
  *
+ * The fingerprint covers the client's identity fields (`client_name`, `client_uri`, `logo_uri`,
+ * `redirect_uris`, and its keys: `jwks` or `jwks_uri`) and the security-relevant members
+ * (`token_endpoint_auth_method`, `token_endpoint_auth_signing_alg`, `scope`). A change of any of
+ * them gives a new fingerprint: a new entry in the client's document history and a renewed
+ * consent (CIMD-AS-19). Member order, key order and whitespace never change it; nor do other
+ * members (`contacts`, `tos_uri`, `software_version`, ...).
+ *
  * @module
  */
 import type { ClientMetadata } from '../../document/schema.js';
 
+/**
+ * The identity fields of a client document: what the user recognises the client by. A change of
+ * one of them asks the user for consent again and the consent page says what changed.
+ */
+export const IDENTITY_MEMBERS = Object.freeze([
+  'client_name',
+  'client_uri',
+  'logo_uri',
+  'redirect_uris',
+  'jwks',
+  'jwks_uri',
+] as const);
+
 /** The members the fingerprint covers, in RFC 7591 wire names. */
 export const FINGERPRINTED_MEMBERS = Object.freeze([
+  'client_name',
+  'client_uri',
+  'logo_uri',
   'redirect_uris',
   'token_endpoint_auth_method',
   'token_endpoint_auth_signing_alg',
@@ -52,13 +75,17 @@ function canonicalKeys(jwks: unknown): unknown {
 }
 
 /**
- * The canonical JSON the fingerprint hashes: `redirect_uris` (sorted, duplicates removed),
+ * The canonical JSON the fingerprint hashes: `client_name`, `client_uri` and `logo_uri` (exactly
+ * as declared), `redirect_uris` (sorted, duplicates removed),
  * `token_endpoint_auth_method`, `token_endpoint_auth_signing_alg`, `jwks` (keys sorted by `kid`,
  * then by content) or `jwks_uri`, and `scope` (tokens sorted, duplicates removed). Absent members
  * are left out; member order in the document never matters.
  */
 export function fingerprintInput(metadata: Readonly<Partial<ClientMetadata>>): string {
   const subset: Record<string, unknown> = {};
+  for (const name of ['client_name', 'client_uri', 'logo_uri'] as const) {
+    if (typeof metadata[name] === 'string') subset[name] = metadata[name];
+  }
   if (Array.isArray(metadata.redirect_uris)) subset.redirect_uris = sortedUnique(metadata.redirect_uris);
   if (metadata.token_endpoint_auth_method !== undefined) {
     subset.token_endpoint_auth_method = metadata.token_endpoint_auth_method;
@@ -83,9 +110,9 @@ function base64url(bytes: Uint8Array): string {
 /**
  * The fingerprint of a client's security-relevant metadata: base64url (no padding) SHA-256 of
  * {@link fingerprintInput}. Equal documents give equal fingerprints whatever their member or key
- * order; a change to the redirect URIs, auth method, signing alg, keys or `jwks_uri`, or scope
- * gives a different one (CIMD §6.3: ask for consent again). Other members (name, logo, ...) do
- * not count. 43 characters.
+ * order; a change to the name, `client_uri`, logo, redirect URIs, auth method, signing alg, keys
+ * or `jwks_uri`, or scope gives a different one (CIMD §6.3: ask for consent again). Other members
+ * (`contacts`, `tos_uri`, ...) do not count. 43 characters.
  */
 export async function fingerprintClientMetadata(
   metadata: Readonly<Partial<ClientMetadata>>,
@@ -96,7 +123,8 @@ export async function fingerprintClientMetadata(
 
 /**
  * True when `client` no longer has the fingerprint recorded earlier (at consent, in a code or a
- * refresh token family), i.e. its redirect URIs, auth method, keys or scope changed. An absent
+ * refresh token family), i.e. an identity field (name, `client_uri`, logo, redirect URIs, keys), its auth method or its
+ * scope changed. An absent
  * previous fingerprint counts as changed.
  */
 export function hasClientChanged(

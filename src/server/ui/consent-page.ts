@@ -3,11 +3,14 @@
  * of every page), readable on a phone. It puts the VERIFIED DOMAIN (the `client_id` host) first
  * and largest (CIMD-AS-21), marks the document's `client_name` as self-declared unless the client
  * is trusted, says where the browser will be sent (MCP-AS-21), warns when every redirect URI is on
- * this device (MCP-AS-19), and lists what is asked for, for which MCP server, and for whom.
+ * this device (MCP-AS-19), says what changed in the application's identity fields since the user
+ * last allowed it, and lists what is asked for, for which MCP server, and for whom.
  *
  * @module
  */
 import { html } from 'hono/html';
+import type { IdentityChange } from '../clients/identity.js';
+import { changesNotice } from './consent-changes.js';
 import { renderPage } from './layout.js';
 
 /** Where the browser goes after the decision. */
@@ -43,6 +46,11 @@ export interface ConsentPageModel {
   csrfToken: string;
   /** The logo's path on this server (trusted clients only). */
   logoPath?: string;
+  /**
+   * What changed in the client's identity fields since the user's remembered consent, present
+   * when the document changed since (empty when only other fingerprinted members changed).
+   */
+  changesSinceConsent?: readonly IdentityChange[];
 }
 
 function identity(model: ConsentPageModel) {
@@ -110,6 +118,7 @@ and are then sent to ${destination(model.redirect)}. If you deny, you are sent t
 export function renderConsentPage(model: ConsentPageModel, setCookie?: string): Promise<Response> {
   const body = html`<h1>Allow access?</h1>
 ${identity(model)}
+${changesNotice(model.changesSinceConsent)}
 ${loopbackWarning(model)}
 ${access(model)}
 ${account(model)}

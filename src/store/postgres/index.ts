@@ -6,6 +6,7 @@
 
 export type {
   AuthorizationCodeRecord,
+  ConsentedClientIdentity,
   ConsentRecord,
   ConsumeCodeResult,
   RefreshFamilyRecord,

@@ -12,6 +12,7 @@ export type {
   ClientDocumentChanges,
   ClientDocumentRecord,
   ClientSummary,
+  ConsentedClientIdentity,
   ConsentRecord,
   ConsumeCodeResult,
   GrantFilter,

@@ -10,6 +10,7 @@ import type {
   ClientDocumentChanges,
   ClientDocumentRecord,
   ClientSummary,
+  ConsentedClientIdentity,
   ConsentRecord,
   RefreshFamilyRecord,
   RegisteredClientRecord,
@@ -127,7 +128,12 @@ export function decodeClient(row: ClientTable): RegisteredClientRecord {
 }
 
 /** A consent record as a row. */
-export function encodeConsent(consent: ConsentRecord): ConsentTable {
+/**
+ * A consent as a row; `client_identity` (with the fingerprint it belongs to) only when the
+ * consent has one, so that a consent without it can still be saved in a database not yet
+ * migrated to version 3.
+ */
+export function encodeConsent(consent: ConsentRecord): ConsentRow {
   return {
     user_id: consent.userId,
     client_id: consent.clientId,
@@ -136,12 +142,23 @@ export function encodeConsent(consent: ConsentRecord): ConsentTable {
     client_fingerprint: consent.clientFingerprint,
     granted_at: consent.grantedAt,
     expires_at: consent.expiresAt,
+    ...(consent.clientIdentity === undefined
+      ? {}
+      : {
+          client_identity: JSON.stringify({
+            fingerprint: consent.clientFingerprint,
+            identity: consent.clientIdentity,
+          }),
+        }),
   };
 }
 
+/** The columns {@link encodeConsent} writes. */
+export type ConsentRow = Omit<ConsentTable, 'client_identity'> & { client_identity?: string };
+
 /** A consent row as its record. */
 export function decodeConsent(row: ConsentTable): ConsentRecord {
-  return {
+  const consent: ConsentRecord = {
     userId: row.user_id,
     clientId: row.client_id,
     scopes: parse<string[]>(row.scopes),
@@ -150,6 +167,12 @@ export function decodeConsent(row: ConsentTable): ConsentRecord {
     grantedAt: Number(row.granted_at),
     expiresAt: Number(row.expires_at),
   };
+  if (typeof row.client_identity === 'string') {
+    // Kept only for the fingerprint it was saved with: a later save without it leaves the column.
+    const stored = parse<{ fingerprint: string; identity: ConsentedClientIdentity }>(row.client_identity);
+    if (stored.fingerprint === consent.clientFingerprint) consent.clientIdentity = stored.identity;
+  }
+  return consent;
 }
 
 /** A client document record as a row. */

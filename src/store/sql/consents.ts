@@ -10,20 +10,28 @@ import { decodeConsent, encodeConsent } from './codecs.js';
 import { execute, type Operation, selectFirst, selectRows } from './steps.js';
 import type { StoreQueryBuilder } from './tables.js';
 
-/** Inserts or replaces the consent of `consent.userId` for `consent.clientId`. */
+/**
+ * Inserts or replaces the consent of `consent.userId` for `consent.clientId`. A consent without
+ * `clientIdentity` never names its column (schema version 3), so it can be saved before the
+ * migration; an identity left from an earlier save is not read back (it names another fingerprint).
+ */
 export function* saveConsent(db: StoreQueryBuilder, consent: ConsentRecord): Operation<void> {
+  const row = encodeConsent(consent);
   yield* execute(
     db
       .insertInto('cimd_consent')
-      .values(encodeConsent(consent))
+      .values(row)
       .onConflict((conflict) =>
-        conflict.columns(['user_id', 'client_id']).doUpdateSet({
-          scopes: (eb) => eb.ref('excluded.scopes'),
-          resources: (eb) => eb.ref('excluded.resources'),
-          client_fingerprint: (eb) => eb.ref('excluded.client_fingerprint'),
-          granted_at: (eb) => eb.ref('excluded.granted_at'),
-          expires_at: (eb) => eb.ref('excluded.expires_at'),
-        }),
+        conflict.columns(['user_id', 'client_id']).doUpdateSet((eb) => ({
+          scopes: eb.ref('excluded.scopes'),
+          resources: eb.ref('excluded.resources'),
+          client_fingerprint: eb.ref('excluded.client_fingerprint'),
+          granted_at: eb.ref('excluded.granted_at'),
+          expires_at: eb.ref('excluded.expires_at'),
+          ...(row.client_identity === undefined
+            ? {}
+            : { client_identity: eb.ref('excluded.client_identity') }),
+        })),
       ),
   );
 }

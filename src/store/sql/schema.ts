@@ -169,10 +169,16 @@ function historyStateAndLocks(db: StoreQueryBuilder): Compilable<unknown>[] {
   ];
 }
 
+/** Version 3: the identity fields of the client document each consent approved. */
+function consentedIdentity(db: StoreQueryBuilder): Compilable<unknown>[] {
+  return [db.schema.alterTable('cimd_consent').addColumn('client_identity', 'text')];
+}
+
 /** Every migration, oldest first; versions count up from 1 without gaps. */
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, statements: initialSchema },
   { version: 2, statements: historyStateAndLocks },
+  { version: 3, statements: consentedIdentity },
 ];
 
 /** The schema version this package writes. */

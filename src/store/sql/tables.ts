@@ -89,6 +89,8 @@ export interface ConsentTable {
   client_fingerprint: string;
   granted_at: number;
   expires_at: number;
+  /** JSON `{ fingerprint, identity }` (a `ConsentedClientIdentity`), or null (schema version 3). */
+  client_identity: string | null;
 }
 
 /** The shared cache (CIMD documents, JWKS). */

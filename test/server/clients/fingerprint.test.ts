@@ -2,9 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   canonicalJson,
+  FINGERPRINTED_MEMBERS,
   fingerprintClientMetadata,
   fingerprintInput,
   hasClientChanged,
+  IDENTITY_MEMBERS,
 } from '../../../src/server/clients/fingerprint.js';
 
 const base = {
@@ -49,17 +51,43 @@ describe('fingerprintClientMetadata', () => {
     expect(await fingerprintClientMetadata(same)).toBe(await fingerprintClientMetadata(base));
   });
 
-  it('ignores members that are not security-relevant (name, logo, unknown members)', async () => {
+  it('ignores members that are neither identity fields nor security-relevant', async () => {
     const cosmetic = {
       ...base,
-      client_name: 'Renamed',
-      logo_uri: 'https://app.example.com/l.png',
+      contacts: ['ops@app.example.com'],
+      tos_uri: 'https://app.example.com/tos',
+      software_version: '2.0.0',
       x_extra: 1,
     };
     expect(await fingerprintClientMetadata(cosmetic)).toBe(await fingerprintClientMetadata(base));
   });
 
+  it('is stable under the whitespace and member order of the JSON text', async () => {
+    const text = JSON.stringify(base);
+    const spaced = JSON.stringify(reordered(base), null, 4);
+    expect(await fingerprintClientMetadata(JSON.parse(spaced))).toBe(
+      await fingerprintClientMetadata(JSON.parse(text)),
+    );
+  });
+
+  it('lists the identity fields and covers each of them', () => {
+    expect(IDENTITY_MEMBERS).toStrictEqual([
+      'client_name',
+      'client_uri',
+      'logo_uri',
+      'redirect_uris',
+      'jwks',
+      'jwks_uri',
+    ]);
+    for (const member of IDENTITY_MEMBERS) expect(FINGERPRINTED_MEMBERS).toContain(member);
+  });
+
   it.each([
+    ['client_name changes', { client_name: 'Renamed' }],
+    ['client_name gains a trailing space', { client_name: 'App ' }],
+    ['client_name becomes empty', { client_name: '' }],
+    ['client_uri is added', { client_uri: 'https://app.example.com/' }],
+    ['logo_uri is added', { logo_uri: 'https://app.example.com/l.png' }],
     ['redirect_uris change', { redirect_uris: ['https://app.example.com/other'] }],
     ['a redirect URI is added', { redirect_uris: [...base.redirect_uris, 'https://app.example.com/more'] }],
     ['the auth method changes', { token_endpoint_auth_method: 'none' }],

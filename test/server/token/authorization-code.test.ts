@@ -418,13 +418,23 @@ describe('client metadata changes (CIMD-AS-19, CIMD §6.3)', () => {
     expect(body.error_description).toBe("the client's metadata changed since approval; sign in again");
   });
 
-  it('a change to a member outside the fingerprint (client_name) does not matter', async () => {
+  it('a change to a member outside the fingerprint (contacts) does not matter', async () => {
+    t = await createTestServer(host);
+    const client = publicClient(host);
+    const issued = await t.issueCode(client.clientId, {});
+    client.update({ contacts: ['ops@example.com'] });
+    await t.server.context.registry.invalidate(client.clientId);
+    await expectTokens(await t.token(codeParams(client.clientId, issued)));
+  });
+
+  it('CIMD-AS-19: an identity field (client_name) changed since consent: the code is refused', async () => {
     t = await createTestServer(host);
     const client = publicClient(host);
     const issued = await t.issueCode(client.clientId, {});
     client.update({ client_name: 'Renamed client' });
     await t.server.context.registry.invalidate(client.clientId);
-    await expectTokens(await t.token(codeParams(client.clientId, issued)));
+    const body = await expectOAuthError(await t.token(codeParams(client.clientId, issued)), 'invalid_grant');
+    expect(body.error_description).toBe("the client's metadata changed since approval; sign in again");
   });
 
   it('a code without a recorded fingerprint counts as changed', async () => {

@@ -342,6 +342,19 @@ describe('key binding and key rotation (PKJ-17, CIMD-AS-20)', () => {
     expect(body.refresh_token).toBeDefined();
   });
 
+  it('an identity field change (client_name, logo_uri) does not break a refresh; the family re-records the fingerprint', async () => {
+    t = await createTestServer(host);
+    const client = publicClient(host);
+    const first = await signInPublic(client);
+    const before = (await familyOf(first.refresh_token))?.clientFingerprint;
+    client.update({ client_name: 'Renamed client', logo_uri: 'https://example.com/logo.png' });
+    t.clock.advance(PAST_CACHES);
+    const second = await expectTokens(await refreshPublic(client, first.refresh_token));
+    const current = (await t.server.context.registry.resolveClient(client.clientId)).fingerprint;
+    expect(current).not.toBe(before);
+    expect((await familyOf(second.refresh_token))?.clientFingerprint).toBe(current);
+  });
+
   it('PKJ-17: with inline jwks, a rotation changes the document fingerprint and the refresh re-records it', async () => {
     t = await createTestServer(host);
     const client = keyClient(host, [k1], 'jwks');

@@ -181,7 +181,7 @@ describe('SQLite store on a shared file', () => {
     );
   });
 
-  it('migrates a version-1 database to version 2, keeping its data', async () => {
+  it('migrates a version-1 database to the current version, keeping its data', async () => {
     const { path, open } = await openFile();
     const clock = new TestClock();
     const Database = await loadSqliteDriver();
@@ -199,10 +199,9 @@ describe('SQLite store on a shared file', () => {
     expect(rawQuery(path, 'select version from cimd_schema_version')).toStrictEqual([{ version: 1 }]);
 
     const store = await open({ now: clock.now });
-    expect(rawQuery(path, 'select version from cimd_schema_version order by version')).toStrictEqual([
-      { version: 1 },
-      { version: 2 },
-    ]);
+    expect(rawQuery(path, 'select version from cimd_schema_version order by version')).toStrictEqual(
+      Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })),
+    );
     expect(await store.recordJti('client-a', 'jti-1', MINUTE)).toBe(false);
     expect(await store.consumeCode('code-1')).toStrictEqual({ status: 'consumed', record: codeRecord() });
     expect(await store.listRefreshFamilies({ userId: 'user-1' })).toStrictEqual([familyRecord()]);

@@ -73,12 +73,23 @@ function listClients(io: CliIo, setExit: (code: number) => void): Command {
   });
 }
 
-/** One line on what changed in a document against the one before it. */
-function describeChanges(document: ClientDocumentRecord): string {
+/** A declared name as printed: JSON-quoted, so control characters cannot reach the terminal. */
+function quotedName(name: string | undefined): string {
+  return name === undefined ? '(none)' : JSON.stringify(name);
+}
+
+/**
+ * One line on what changed in a document against the one before it (`previous`, when recorded):
+ * the fields, the name from and to, and the keys added and removed.
+ */
+function describeChanges(document: ClientDocumentRecord, previous: ClientDocumentRecord | undefined): string {
   const { changes } = document;
   if (changes === undefined) return 'first document';
   const parts: string[] = [];
   if (changes.fields.length > 0) parts.push(`changed ${changes.fields.join(', ')}`);
+  if (changes.fields.includes('client_name') && previous !== undefined) {
+    parts.push(`name ${quotedName(previous.clientName)} -> ${quotedName(document.clientName)}`);
+  }
   if (changes.keysAdded.length > 0) parts.push(`keys added ${changes.keysAdded.join(', ')}`);
   if (changes.keysRemoved.length > 0) parts.push(`keys removed ${changes.keysRemoved.join(', ')}`);
   // A new fingerprint always means a changed document; the recorder may not have known the old one.
@@ -107,11 +118,14 @@ function printShow(
     out,
     `  ${documents.length} document fingerprint${documents.length === 1 ? '' : 's'}, oldest first:`,
   );
+  const byFingerprint = new Map(documents.map((document) => [document.fingerprint, document]));
   for (const document of documents) {
-    const name = document.clientName === undefined ? '' : ` "${document.clientName}"`;
+    const name = document.clientName === undefined ? '' : ` ${quotedName(document.clientName)}`;
+    const previousFingerprint = document.changes?.previousFingerprint;
+    const previous = previousFingerprint === undefined ? undefined : byFingerprint.get(previousFingerprint);
     writeLine(out, `  ${document.fingerprint}${name}`);
     writeLine(out, `    seen ${isoTime(document.firstSeen)} .. ${isoTime(document.lastSeen)}`);
-    writeLine(out, `    ${describeChanges(document)}`);
+    writeLine(out, `    ${describeChanges(document, previous)}`);
   }
 }
 
