@@ -13,6 +13,7 @@
 
 import type { AuthorizationCodeRecord, RefreshFamilyRecord } from '../../store/store.js';
 import type { ServerContext } from '../authorization-server/context.js';
+import { clientPolicyAllows, enforceClientPolicy } from '../policy/enforce.js';
 import { hasClientChanged } from '../clients/fingerprint.js';
 import { CODE_VERIFIER_PATTERN, pkceS256Matches, sha256Base64url } from '../crypto.js';
 import { DPOP_JKT_EXTRA } from '../dpop/refresh-binding.js';
@@ -144,7 +145,10 @@ export async function redeemAuthorizationCode(
   if (hasClientChanged(record.clientFingerprint, client)) {
     throw new InvalidGrantError("the client's metadata changed since approval; sign in again");
   }
-  const refreshToken = client.grantTypes.includes('refresh_token')
+  await enforceClientPolicy(context, client, audience, record.scope, 'authorization_code');
+  const refreshToken =
+    client.grantTypes.includes('refresh_token') &&
+    (await clientPolicyAllows(context, client, audience, record.scope, 'refresh_token'))
     ? await createFamily(context, auth, record)
     : undefined;
   return tokenResponseBody(

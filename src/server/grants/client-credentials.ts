@@ -18,6 +18,7 @@
  * @module
  */
 import type { ServerContext } from '../authorization-server/context.js';
+import { enforceClientPolicy } from '../policy/enforce.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidScopeError, InvalidTargetError, UnauthorizedClientError } from '../oauth-errors.js';
 import type { AuthenticatedClient } from './client-authentication.js';
@@ -112,6 +113,7 @@ export async function grantClientCredentials(
     }
   }
   const scope = clientCredentialsScope(params.get('scope'), scopeCeiling(context, auth));
+  await enforceClientPolicy(context, client, audience, scope, CLIENT_CREDENTIALS_GRANT);
   return tokenResponseBody(context, {
     grantId: crypto.randomUUID(),
     clientId: client.clientId,

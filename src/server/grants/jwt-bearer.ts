@@ -31,6 +31,7 @@ import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } 
 import { CLIENT_ASSERTION_ALGORITHMS } from '../auth/assertion-algorithms.js';
 import type { ServerContext } from '../authorization-server/context.js';
 import { markReplay } from '../events.js';
+import { enforceClientPolicy } from '../policy/enforce.js';
 import type { OAuthParams } from '../http/params.js';
 import {
   InvalidGrantError,
@@ -191,6 +192,7 @@ export async function grantJwtBearer(
   }
   const audience = audienceOf(context, claims.resource, params.get('resource'));
   const scope = scopeOf(context, claims.scope, params.get('scope'));
+  await enforceClientPolicy(context, client, audience, scope, JWT_BEARER_GRANT);
   const ttlMs = Math.max(1000, (claims.exp + CLOCK_SKEW_S) * 1000 - context.now());
   if (!(await context.store.recordJti(replayKey(issuer), claims.jti, ttlMs))) {
     throw markReplay(

@@ -16,6 +16,7 @@
 
 import type { RefreshFamilyChanges, RefreshFamilyRecord } from '../../store/store.js';
 import type { ServerContext } from '../authorization-server/context.js';
+import { enforceClientPolicy } from '../policy/enforce.js';
 import { sha256Base64url } from '../crypto.js';
 import { checkDpopRefreshBinding } from '../dpop/refresh-binding.js';
 import { markReplay } from '../events.js';
@@ -93,6 +94,7 @@ export async function refreshTokens(
   await checkBinding(context, auth, family);
   const scope = selectScope(params.get('scope'), family.scope);
   const audience = selectAudience(params.get('resource'), family.resources, context.options.resources);
+  await enforceClientPolicy(context, auth.client, audience, scope, 'refresh_token');
 
   const next = await newRefreshToken();
   const changes: RefreshFamilyChanges = { clientFingerprint: auth.client.fingerprint };
