@@ -27,13 +27,13 @@ import {
 import type { ServerObserver } from '../events.js';
 import { isLoopbackHostname } from '../http/loopback.js';
 import type { Logger } from '../logger.js';
+import type { Authenticator } from '../login/authenticator.js';
 import {
   type ClientPolicy,
   type ClientPolicyOptions,
   compileClientPolicy,
   trustMayAllowCimd,
 } from '../policy/client-policy.js';
-import type { Authenticator } from '../login/authenticator.js';
 import type { RateLimitOptions } from '../rate-limit/options.js';
 import { checkInitialAccessTokens } from '../registration/initial-access-token.js';
 import type { SigningKeyManager } from '../tokens/signing-keys.js';

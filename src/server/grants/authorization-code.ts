@@ -13,13 +13,13 @@
 
 import type { AuthorizationCodeRecord, RefreshFamilyRecord } from '../../store/store.js';
 import type { ServerContext } from '../authorization-server/context.js';
-import { clientPolicyAllows, enforceClientPolicy } from '../policy/enforce.js';
 import { hasClientChanged } from '../clients/fingerprint.js';
 import { CODE_VERIFIER_PATTERN, pkceS256Matches, sha256Base64url } from '../crypto.js';
 import { DPOP_JKT_EXTRA } from '../dpop/refresh-binding.js';
 import { markReplay } from '../events.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidGrantError } from '../oauth-errors.js';
+import { clientPolicyAllows, enforceClientPolicy } from '../policy/enforce.js';
 import type { AuthenticatedClient } from './client-authentication.js';
 import { grantEnded } from './grant-ended.js';
 import {
@@ -149,8 +149,8 @@ export async function redeemAuthorizationCode(
   const refreshToken =
     client.grantTypes.includes('refresh_token') &&
     (await clientPolicyAllows(context, client, audience, record.scope, 'refresh_token'))
-    ? await createFamily(context, auth, record)
-    : undefined;
+      ? await createFamily(context, auth, record)
+      : undefined;
   return tokenResponseBody(
     context,
     {

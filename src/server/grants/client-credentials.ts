@@ -18,9 +18,9 @@
  * @module
  */
 import type { ServerContext } from '../authorization-server/context.js';
-import { enforceClientPolicy } from '../policy/enforce.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidScopeError, InvalidTargetError, UnauthorizedClientError } from '../oauth-errors.js';
+import { enforceClientPolicy } from '../policy/enforce.js';
 import type { AuthenticatedClient } from './client-authentication.js';
 import { type TokenResponseBody, tokenResponseBody } from './issue-tokens.js';
 import { comparableResource, scopeTokens, selectAudience } from './narrowing.js';

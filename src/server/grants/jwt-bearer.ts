@@ -31,7 +31,6 @@ import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } 
 import { CLIENT_ASSERTION_ALGORITHMS } from '../auth/assertion-algorithms.js';
 import type { ServerContext } from '../authorization-server/context.js';
 import { markReplay } from '../events.js';
-import { enforceClientPolicy } from '../policy/enforce.js';
 import type { OAuthParams } from '../http/params.js';
 import {
   InvalidGrantError,
@@ -41,6 +40,7 @@ import {
   TemporarilyUnavailableError,
   UnauthorizedClientError,
 } from '../oauth-errors.js';
+import { enforceClientPolicy } from '../policy/enforce.js';
 import { subjectFor } from '../upstream/identity.js';
 import type { AuthenticatedClient } from './client-authentication.js';
 import { type TokenResponseBody, tokenResponseBody } from './issue-tokens.js';

@@ -16,12 +16,12 @@
 
 import type { RefreshFamilyChanges, RefreshFamilyRecord } from '../../store/store.js';
 import type { ServerContext } from '../authorization-server/context.js';
-import { enforceClientPolicy } from '../policy/enforce.js';
 import { sha256Base64url } from '../crypto.js';
 import { checkDpopRefreshBinding } from '../dpop/refresh-binding.js';
 import { markReplay } from '../events.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidGrantError } from '../oauth-errors.js';
+import { enforceClientPolicy } from '../policy/enforce.js';
 import type { AuthenticatedClient } from './client-authentication.js';
 import { grantEnded } from './grant-ended.js';
 import {

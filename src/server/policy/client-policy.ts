@@ -125,7 +125,12 @@ export interface ClientPolicy {
    * Decides whether `client` may get a token for `resource` with `scopes` through `grantType`:
    * the rules, then the hook.
    */
-  check(client: ResolvedClient, resource: string, scopes: readonly string[], grantType: string): Promise<ClientPolicyDecision>;
+  check(
+    client: ResolvedClient,
+    resource: string,
+    scopes: readonly string[],
+    grantType: string,
+  ): Promise<ClientPolicyDecision>;
   /** Whether some CIMD client could get some token (what the metadata advertises). */
   acceptsSomeCimdClient(trustAllowsCimd: boolean): boolean;
 }
@@ -191,7 +196,8 @@ function ruleDecision(
   scopes: readonly string[],
   grantType: string,
 ): ClientPolicyDecision {
-  if (compiled === undefined) return { allowed: true, reason: `no rule for ${resource}: every allowed client` };
+  if (compiled === undefined)
+    return { allowed: true, reason: `no rule for ${resource}: every allowed client` };
   const byEntry = compiled.matchClient(client.clientId);
   const allowedBy = compiled.anyClient
     ? 'every allowed client'
@@ -214,7 +220,8 @@ function ruleDecision(
       reason: `the ${grantType} grant is not allowed for ${resource} (its policy allows ${[...compiled.grants].join(', ') || 'no grant'})`,
     };
   }
-  const extra = compiled.scopes === undefined ? undefined : scopes.find((scope) => !compiled.scopes?.has(scope));
+  const extra =
+    compiled.scopes === undefined ? undefined : scopes.find((scope) => !compiled.scopes?.has(scope));
   if (extra !== undefined) {
     return {
       allowed: false,
@@ -239,7 +246,11 @@ function checkDecision(value: unknown): ClientPolicyDecision | undefined {
     return decision;
   }
   // Fail closed on a malformed answer.
-  return { allowed: false, error: 'access_denied', reason: 'the client policy hook returned an invalid decision' };
+  return {
+    allowed: false,
+    error: 'access_denied',
+    reason: 'the client policy hook returned an invalid decision',
+  };
 }
 
 /**
@@ -254,7 +265,9 @@ export function compileClientPolicy(
 ): ClientPolicy {
   const given = options ?? {};
   if (typeof given !== 'object' || given === null) {
-    throw new InvalidOptionError('clientPolicy must be an object { cimd?, allowedRedirectUris?, resources?, decide? }');
+    throw new InvalidOptionError(
+      'clientPolicy must be an object { cimd?, allowedRedirectUris?, resources?, decide? }',
+    );
   }
   if (given.cimd !== undefined && typeof given.cimd !== 'boolean') {
     throw new InvalidOptionError('clientPolicy.cimd must be true or false');
@@ -263,13 +276,17 @@ export function compileClientPolicy(
     throw new InvalidOptionError('clientPolicy.decide must be a function (context) => decision | undefined');
   }
   if (given.resources !== undefined && !Array.isArray(given.resources)) {
-    throw new InvalidOptionError('clientPolicy.resources must be an array of { resource, clients?, scopes?, grants? }');
+    throw new InvalidOptionError(
+      'clientPolicy.resources must be an array of { resource, clients?, scopes?, grants? }',
+    );
   }
   const compiled = (given.resources ?? []).map((rule, index) => compileRule(rule, served, index));
   const byResource = new Map<string, CompiledRule>();
   for (const rule of compiled) {
     if (byResource.has(rule.rule.resource)) {
-      throw new InvalidOptionError(`clientPolicy.resources has two rules for ${rule.rule.resource}: merge them into one`);
+      throw new InvalidOptionError(
+        `clientPolicy.resources has two rules for ${rule.rule.resource}: merge them into one`,
+      );
     }
     byResource.set(rule.rule.resource, rule);
   }

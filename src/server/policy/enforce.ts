@@ -48,7 +48,13 @@ export async function checkClientPolicy(
     const decision = await context.options.clientPolicy.check(client, resource, scopes, grantType);
     if (!decision.allowed) {
       context.logger.info(
-        { event: 'client_policy.refused', clientId: client.clientId, resource, grantType, reason: decision.reason },
+        {
+          event: 'client_policy.refused',
+          clientId: client.clientId,
+          resource,
+          grantType,
+          reason: decision.reason,
+        },
         'refused by the client policy',
       );
       return decision;

@@ -72,7 +72,9 @@ function compilePattern(pattern: unknown): RedirectPattern {
   }
   const [head, rest] = splitHead(pattern);
   const anyPort = head.includes('//') && head.endsWith(':*');
-  const headSource = anyPort ? `${wildcard(head.slice(0, -2).toLowerCase())}(?::[0-9]{1,5})?` : wildcard(head.toLowerCase());
+  const headSource = anyPort
+    ? `${wildcard(head.slice(0, -2).toLowerCase())}(?::[0-9]{1,5})?`
+    : wildcard(head.toLowerCase());
   return { pattern, head: new RegExp(`^${headSource}$`), rest: new RegExp(`^${wildcard(rest)}$`) };
 }
 
