@@ -36,12 +36,12 @@ export interface RedirectUriPatterns {
 /** What `*` may stand for. */
 const STAR = '[^/?#@\\\\\\s]*';
 
-function escape(text: string): string {
+function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function wildcard(text: string): string {
-  return text.split('*').map(escape).join(STAR);
+  return text.split('*').map(escapeRegex).join(STAR);
 }
 
 /**
