@@ -118,6 +118,7 @@ function serverOptions(
         ? false
         : { ...config.rateLimit, ...(options.rateLimitCounter ? { counter: options.rateLimitCounter } : {}) },
     userClaims: config.userClaims,
+    clientPolicy: config.clientPolicy,
     ...(config.scopes === undefined ? {} : { scopesSupported: config.scopes }),
     ...(config.allowClientCredentials === undefined
       ? {}
