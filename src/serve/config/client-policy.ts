@@ -11,6 +11,7 @@
  */
 import { InvalidOptionError } from '../../errors.js';
 import { compileClientPolicy, type ResourceRule } from '../../server/policy/client-policy.js';
+import { compileRedirectUriPatterns } from '../../server/policy/redirect-patterns.js';
 import type { KeyedProblem } from './errors.js';
 import type { ServeSettings } from './schema.js';
 
@@ -91,14 +92,35 @@ export function resolveClientPolicy(
     allowedRedirectUris: [...new Set(settings.allowedRedirectUris ?? [])],
   };
   try {
-    compileClientPolicy(
-      { ...config, resources: served.length === 0 ? [] : resources },
-      served.length === 0 ? ['https://placeholder.invalid/'] : served,
-    );
+    compileRedirectUriPatterns(config.allowedRedirectUris);
   } catch (error) {
     if (!(error instanceof InvalidOptionError)) throw error;
-    const key = error.message.startsWith('allowedRedirectUris') ? 'allowedRedirectUris' : 'resourcePolicy';
-    problems.push({ key, message: error.message.replace(/^clientPolicy\.resources\[\d+\]\.?/, 'a rule: ') });
+    problems.push({ key: 'allowedRedirectUris', message: error.message });
+  }
+  if (served.length === 0) return config;
+  // Each rule on its own, so every bad one is reported; then all together (one rule per resource).
+  let ruleProblems = 0;
+  for (const rule of resources) {
+    try {
+      compileClientPolicy({ resources: [rule] }, served);
+    } catch (error) {
+      if (!(error instanceof InvalidOptionError)) throw error;
+      ruleProblems += 1;
+      problems.push({
+        key: 'resourcePolicy',
+        message: error.message.replace(/^clientPolicy\.resources\[\d+\]\.?/, 'a rule: '),
+      });
+    }
+  }
+  if (ruleProblems > 0) return config;
+  try {
+    compileClientPolicy({ resources }, served);
+  } catch (error) {
+    if (!(error instanceof InvalidOptionError)) throw error;
+    problems.push({
+      key: 'resourcePolicy',
+      message: error.message.replace(/^clientPolicy\.resources\.?/, 'the rules: '),
+    });
   }
   return config;
 }
