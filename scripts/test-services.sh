@@ -16,10 +16,15 @@ pg_port="${CIMD_TEST_PG_PORT:-55432}"
 dir="${CIMD_TEST_SERVICES_DIR:-${TMPDIR:-/tmp}/mcp-cimd-test-services}"
 
 pg_bin() {
-  if command -v pg_ctl >/dev/null 2>&1; then dirname "$(command -v pg_ctl)"; return; fi
   local found
   found=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-  [ -n "$found" ] || { echo "PostgreSQL server binaries not found (install postgresql)" >&2; exit 1; }
+  if [ -z "$found" ] && command -v pg_ctl >/dev/null 2>&1; then
+    found=$(dirname "$(readlink -f "$(command -v pg_ctl)")")
+  fi
+  [ -n "$found" ] && [ -x "$found/pg_isready" ] || {
+    echo "PostgreSQL server binaries not found (install postgresql)" >&2
+    exit 1
+  }
   echo "$found"
 }
 
@@ -39,10 +44,15 @@ start() {
   fi
   local bin pgdata="$dir/pg"
   bin=$(pg_bin)
-  if ! "$bin/pg_isready" -h 127.0.0.1 -p "$pg_port" -q 2>/dev/null; then
+  # pg_isready: 0 accepting, 1 rejecting (a server is there, e.g. every connection in use),
+  # 2 no response. Only when nothing answers is a new cluster made.
+  local ready=0
+  "$bin/pg_isready" -h 127.0.0.1 -p "$pg_port" -q 2>/dev/null || ready=$?
+  if [ "$ready" = 2 ]; then
     rm -rf "$pgdata"
     mkdir -p "$pgdata"
     [ "$(id -u)" = 0 ] && chown postgres "$dir" "$pgdata"
+    cd /
     as_pg_user "'$bin/initdb' -D '$pgdata' -A trust -U postgres --no-sync >/dev/null"
     as_pg_user "'$bin/pg_ctl' -D '$pgdata' -l '$pgdata/log' -w -o \"-c listen_addresses=127.0.0.1 -p $pg_port -k '$pgdata' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300\" start >/dev/null"
   fi
