@@ -279,6 +279,7 @@ export async function startAuthorizationServer(
         rateLimit: config.rateLimit,
         ...(config.fetchProxy === undefined ? {} : { fetchProxy: describeProxy(new URL(config.fetchProxy)) }),
         trustMode: config.trust.mode,
+        cimd: config.clientPolicy.cimd,
         dpop: {
           required: config.dpop.required,
           nonce: config.dpop.nonce,

@@ -95,14 +95,17 @@ describe('cimd serve --print-policy', () => {
 
 describe('cimd serve --no-cimd', () => {
   it('does not advertise CIMD and refuses a CIMD client_id with a clear error', async () => {
-    const served = await serve(['--port', '0', '--store', 'memory', '--resource', RESOURCE, '--no-cimd'], {
-      cwd: dir,
-    });
+    const served = await serve(
+      ['--port', '0', '--store', 'memory', '--resource', RESOURCE, '--no-cimd', '--no-registration'],
+      { cwd: dir },
+    );
+    expect(served.lines.some((line) => line.level === 'warn' && /CIMD is off/.test(line.msg))).toBe(true);
     const metadata = (await (await fetch(served.listening.endpoints.metadata as string)).json()) as Record<
       string,
       unknown
     >;
     expect(metadata.client_id_metadata_document_supported).toBe(false);
+    expect(served.listening.cimd).toBe(false);
     const authorize = new URL(served.listening.endpoints.authorization_endpoint as string);
     for (const [name, value] of Object.entries({
       response_type: 'code',
