@@ -15,7 +15,7 @@ import { SignInError } from './errors.js';
 import { createSignInFetch, type SdkAuth } from './sign-in-fetch.js';
 
 /** Options of {@link connectSdk2}: {@link ConnectOptions}, plus the protocol era. */
-export interface ConnectSdk2Options extends ConnectOptions {
+export interface ConnectSdk2Options extends Omit<ConnectOptions, 'transport'> {
   /**
    * The protocol version to speak: `'2026-07-28'` (or later) pins the stateless lifecycle;
    * `'auto'` probes with `server/discover` and falls back to `initialize`; `'legacy'` speaks

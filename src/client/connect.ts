@@ -1,5 +1,5 @@
 /**
- * `connect(serverUrl, options)`: an MCP SDK `Client`, connected over Streamable HTTP, that signs
+ * `connect(serverUrl, options)`: an MCP SDK `Client`, connected over Streamable HTTP or SSE, that signs
  * in with the CIMD provider whenever the server asks (first use, expiry, step-up). The SDK is an
  * optional peer dependency and is imported here, lazily.
  *
@@ -14,12 +14,16 @@ import { CimdOAuthClientProvider } from './provider.js';
 import type { CimdClientProviderOptions } from './provider-options.js';
 import { createSignInFetch, type FetchLike, type SdkAuth } from './sign-in-fetch.js';
 import { MemoryTokenStore } from './token-store.js';
+import { connectOver, type McpTransportKind, transportKindOf } from './transport-choice.js';
 
 /** Options of {@link connect}: the provider's (without `serverUrl`), or a provider, plus the client's. */
 export interface ConnectOptions extends Omit<CimdClientProviderOptions, 'serverUrl' | 'clientMetadataUrl'> {
   /** The document URL (the `client_id`); required unless `provider` is given. */
   clientMetadataUrl?: string;
-  /** A provider to use instead of building one (its `serverUrl` must be this server). */
+  /**
+   * A provider to use instead of building one, e.g. `cimdProvider(documentUrl)`: one built
+   * without `serverUrl` is bound to this server; one bound to another server is refused.
+   */
   provider?: CimdOAuthClientProvider;
   /** The MCP client's name and version sent in `initialize`. Default `{ name: 'mcp-cimd', version }`. */
   clientInfo?: { name: string; version: string };
@@ -34,6 +38,13 @@ export interface ConnectOptions extends Omit<CimdClientProviderOptions, 'serverU
   grant?: 'authorization_code' | 'client_credentials';
   /** With `grant: 'client_credentials'`: the scope to ask for. Default: the client's own `scope`. */
   clientCredentialsScope?: string;
+  /**
+   * The MCP transport: `streamable-http` (the default), `sse` (the HTTP+SSE transport of protocol
+   * 2024-11-05, e.g. the SDK's `SSEServerTransport`), or `auto` (Streamable HTTP, falling back to
+   * SSE when the server answers the first POST with a 4xx other than 401/403). The sign-in works
+   * the same over each.
+   */
+  transport?: McpTransportKind;
   /** How many step-up sign-ins a session may make on `insufficient_scope` (SEP-2350). Default 2: at most 3 authorization requests in all. */
   maxStepUps?: number;
 }
@@ -41,20 +52,23 @@ export interface ConnectOptions extends Omit<CimdClientProviderOptions, 'serverU
 interface Sdk {
   Client: typeof import('@modelcontextprotocol/sdk/client/index.js').Client;
   StreamableHTTPClientTransport: typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js').StreamableHTTPClientTransport;
+  SSEClientTransport: typeof import('@modelcontextprotocol/sdk/client/sse.js').SSEClientTransport;
   auth: SdkAuth;
 }
 
 /** Imports the SDK pieces, or explains how to install it. */
 async function loadSdk(): Promise<Sdk> {
   try {
-    const [clientModule, transportModule, authModule] = await Promise.all([
+    const [clientModule, transportModule, sseModule, authModule] = await Promise.all([
       import('@modelcontextprotocol/sdk/client/index.js'),
       import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+      import('@modelcontextprotocol/sdk/client/sse.js'),
       import('@modelcontextprotocol/sdk/client/auth.js'),
     ]);
     return {
       Client: clientModule.Client,
       StreamableHTTPClientTransport: transportModule.StreamableHTTPClientTransport,
+      SSEClientTransport: sseModule.SSEClientTransport,
       auth: {
         auth: (provider, options) => authModule.auth(provider, options),
         extractWWWAuthenticateParams: (response) => authModule.extractWWWAuthenticateParams(response),
@@ -96,18 +110,17 @@ async function connectAsAgent(sdk: Sdk, serverUrl: string | URL, options: Connec
     ...(dpopKey === undefined ? {} : { dpop: dpopKey }),
   });
   await agentFetch.authorize();
-  const transport = new sdk.StreamableHTTPClientTransport(new URL(String(serverUrl)), { fetch: agentFetch });
   // The MCP extension this grant belongs to, declared in the client capabilities (2026-07-28).
-  const client = new sdk.Client(options.clientInfo ?? { name: 'mcp-cimd', version: VERSION }, {
-    capabilities: { extensions: { [CLIENT_CREDENTIALS_EXTENSION]: {} } },
-  });
-  try {
-    await client.connect(transport);
-  } catch (error) {
-    await client.close().catch(() => {});
-    throw error;
-  }
-  return client;
+  return connectOver(
+    transportKindOf(options.transport),
+    sdk,
+    new URL(String(serverUrl)),
+    agentFetch,
+    () =>
+      new sdk.Client(options.clientInfo ?? { name: 'mcp-cimd', version: VERSION }, {
+        capabilities: { extensions: { [CLIENT_CREDENTIALS_EXTENSION]: {} } },
+      }),
+  );
 }
 
 /**
@@ -119,13 +132,15 @@ export function providerFor(
   options: ConnectOptions & { protocolVersion?: string },
   caller = 'connect()',
 ): CimdOAuthClientProvider {
-  if (options.provider !== undefined) return options.provider;
+  // A provider built without a server (cimdProvider(url)) is bound to this one; another server is refused.
+  if (options.provider !== undefined) return options.provider.bind(serverUrl);
   const {
     provider: _provider,
     clientInfo: _info,
     fetch: _fetch,
     maxStepUps: _max,
     grant: _grant,
+    transport: _transport,
     clientCredentialsScope: _scope,
     protocolVersion: _version,
     clientMetadataUrl,
@@ -153,6 +168,7 @@ export function providerFor(
  */
 export async function connect(serverUrl: string | URL, options: ConnectOptions): Promise<Client> {
   const sdk = await loadSdk();
+  const kind = transportKindOf(options.transport);
   if (options.grant === 'client_credentials') return connectAsAgent(sdk, serverUrl, options);
   const provider = providerFor(serverUrl, options);
   await provider.prepare();
@@ -167,14 +183,16 @@ export async function connect(serverUrl: string | URL, options: ConnectOptions):
         : { fetch: options.fetch }),
     ...(options.maxStepUps === undefined ? {} : { maxStepUps: options.maxStepUps }),
   });
-  const transport = new sdk.StreamableHTTPClientTransport(new URL(String(serverUrl)), { fetch: signInFetch });
-  const client = new sdk.Client(options.clientInfo ?? { name: 'mcp-cimd', version: VERSION });
   try {
-    await client.connect(transport);
+    return await connectOver(
+      kind,
+      sdk,
+      new URL(String(serverUrl)),
+      signInFetch,
+      () => new sdk.Client(options.clientInfo ?? { name: 'mcp-cimd', version: VERSION }),
+    );
   } catch (error) {
     await provider.cancelSignIn();
-    await client.close().catch(() => {});
     throw error;
   }
-  return client;
 }

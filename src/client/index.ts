@@ -26,6 +26,7 @@ export {
   printAuthorizationUrl,
 } from './browser.js';
 export type { AuthorizationResponse, CallbackExpectations } from './callback-params.js';
+export { type CimdProviderOptions, cimdProvider } from './cimd-provider.js';
 export {
   type AssertionSignerLike,
   type AssertionSignerObject,
@@ -33,6 +34,18 @@ export {
   JWT_BEARER_ASSERTION_TYPE,
   type TokenEndpointAuthMethod,
 } from './client-auth.js';
+export {
+  type ClientConfig,
+  type ClientConfigEntry,
+  clientFor,
+  clientOptionsFor,
+  DEFAULT_CLIENT_CONFIG_FILE,
+  loadClientConfig,
+  type ParseClientConfigOptions,
+  parseClientConfig,
+  rotatingKeySetSigner,
+  signerFor,
+} from './client-config.js';
 export {
   type ClientCredentialsFetch,
   type ClientCredentialsOptions,

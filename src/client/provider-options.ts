@@ -30,8 +30,13 @@ export interface PreRegisteredClient {
 
 /** Options of {@link CimdOAuthClientProvider}. */
 export interface CimdClientProviderOptions {
-  /** The MCP server this provider signs in to; its tokens are stored for, and sent to, this URL only. */
-  serverUrl: string | URL;
+  /**
+   * The MCP server this provider signs in to; its tokens are stored for, and sent to, this URL
+   * only. Optional: without it the provider is bound to the first server it is used with
+   * (`connect(serverUrl, { provider })`, or the SDK transport's URL through `auth()`), and refuses
+   * any other one.
+   */
+  serverUrl?: string | URL;
   /**
    * The https URL of the client's metadata document: the `client_id` when the authorization
    * server supports CIMD. Checked at construction (CIMD-URL-01..09); an invalid URL is refused.

@@ -20,7 +20,6 @@ import type {
   OAuthTokensLike,
   RegistrationMetadataLike,
 } from './oauth-types.js';
-import { resourceOf } from './provider-checks.js';
 import {
   authenticateClient,
   type ClientChoice,
@@ -30,6 +29,7 @@ import {
 import { type IssuerContext, SessionDiscovery } from './provider-discovery.js';
 import { ProviderDpop } from './provider-dpop.js';
 import type { CimdClientProviderOptions } from './provider-options.js';
+import { ServerBinding } from './provider-server.js';
 import { Preparation, type PreparedProvider } from './provider-setup.js';
 import {
   assertExchangeIssuer,
@@ -63,7 +63,7 @@ export class CimdOAuthClientProvider {
 
   readonly #options: CimdClientProviderOptions;
   readonly #store: TokenStore;
-  readonly #resource: string;
+  readonly #server: ServerBinding;
   readonly #preparation: Preparation;
   readonly #discovery = new SessionDiscovery();
   #client: ClientChoice | undefined;
@@ -73,6 +73,13 @@ export class CimdOAuthClientProvider {
   #state: string | undefined;
   readonly #callback = new PendingCallback();
   readonly #dpop: ProviderDpop;
+
+  /**
+   * The SDK's resource hook, present only on a provider built without `serverUrl`: the SDK's
+   * `auth()` calls it with the transport's server URL, which binds the provider to that server
+   * (the first one wins), and gets the SDK's own choice of `resource` back.
+   */
+  readonly validateResourceURL?: (serverUrl: string | URL, resource?: string) => Promise<URL | undefined>;
 
   /**
    * Checks the options. With `document` or `redirectUris`, the redirect URIs are checked here: a
@@ -86,8 +93,27 @@ export class CimdOAuthClientProvider {
     this.clientMetadataUrl = options.clientMetadataUrl;
     this.#options = options;
     this.#store = options.store ?? new MemoryTokenStore();
-    this.#resource = resourceOf(options.serverUrl);
+    this.#server = new ServerBinding(options.serverUrl);
+    if (options.serverUrl === undefined) {
+      this.validateResourceURL = async (serverUrl, resource) => this.#server.select(serverUrl, resource);
+    }
     this.#dpop = new ProviderDpop(this.#store, () => this.tokens());
+  }
+
+  /** The MCP server this provider signs in to; undefined until a provider built without `serverUrl` is first used. */
+  get serverUrl(): string | undefined {
+    return this.#server.resource;
+  }
+
+  /**
+   * Binds a provider built without `serverUrl` to its MCP server, as `connect()` does (the
+   * transport's URL, like FastMCP's deferred binding). Binding again to the same server is a no-op.
+   *
+   * @throws SignInError `ERR_SIGNIN_CLIENT_CONFIG` when it is already bound to another server.
+   */
+  bind(serverUrl: string | URL): this {
+    this.#server.bind(serverUrl);
+    return this;
   }
 
   /**
@@ -198,7 +224,7 @@ export class CimdOAuthClientProvider {
   #binding(issuer = this.#discovery.issuer): TokenBinding {
     return {
       clientMetadataUrl: this.clientMetadataUrl,
-      resource: this.#resource,
+      resource: this.#server.require(),
       issuer,
       clientId: this.#client?.info.client_id,
     };
@@ -206,6 +232,8 @@ export class CimdOAuthClientProvider {
 
   /** The tokens of this MCP server, from its authorization server, for the current client. */
   async tokens(ctx?: IssuerContext): Promise<OAuthTokensLike | undefined> {
+    // Unbound: nothing is known yet; the server's 401 leads to auth(), which binds.
+    if (this.#server.resource === undefined) return undefined;
     const tokens = await loadTokens(this.#store, this.#binding());
     const stamp = this.#discovery.stamp(ctx);
     return tokens === undefined || stamp === undefined ? tokens : { ...tokens, issuer: stamp };
@@ -264,7 +292,7 @@ export class CimdOAuthClientProvider {
       authorizationUrl,
       {
         ...this.#ready(),
-        resource: this.#resource,
+        resource: this.#server.require(),
         state: this.#state,
         metadata,
         requirePkceMetadata: this.#options.requirePkceMetadata !== false,
@@ -382,11 +410,12 @@ export class CimdOAuthClientProvider {
    * lost). A new sign-in replaces the verifier anyway.
    */
   async invalidateCredentials(scope: InvalidationScope): Promise<void> {
-    await forgetStored(this.#store, this.#binding(), {
-      tokens: scope === 'all' || scope === 'tokens',
-      registration: (scope === 'all' || scope === 'client') && this.#client?.kind === 'registered',
-      session: scope === 'all',
-    });
+    if (this.#server.resource !== undefined)
+      await forgetStored(this.#store, this.#binding(), {
+        tokens: scope === 'all' || scope === 'tokens',
+        registration: (scope === 'all' || scope === 'client') && this.#client?.kind === 'registered',
+        session: scope === 'all',
+      });
     if (scope === 'all') this.#preRegisteredIssuer = undefined;
     if (scope === 'all' || scope === 'client') this.#client = undefined;
     if (scope === 'verifier') this.#codeVerifier = undefined;

@@ -1,6 +1,6 @@
 /**
- * Good-practice rules about names and repetition: CIMD-LINT-11 (client_name) and CIMD-LINT-12
- * (duplicates).
+ * Good-practice rules about names, repetition and reach: CIMD-LINT-11 (client_name),
+ * CIMD-LINT-12 (duplicates) and CIMD-LINT-16 (no `scope`, so no ceiling).
  *
  * @module
  */
@@ -52,6 +52,13 @@ export function lintPractice(ctx: LintContext): void {
   }
 
   const scope = doc.scope;
+  if (scope === undefined) {
+    ctx.add(
+      'CIMD-LINT-16',
+      'no scope: the client may ask for any scope the server offers. Add "scope" with the scopes it needs (e.g. "scope": "mcp:tools"): servers that treat it as a ceiling, as this package does, then never grant more.',
+      '$',
+    );
+  }
   if (typeof scope === 'string') {
     const seen = new Set<string>();
     for (const token of scope.split(' ').filter((part) => part !== '')) {

@@ -187,6 +187,11 @@ const RULES = [
     severity: 'warning',
     summary: 'client_id is not the placeholder that createClientMetadata writes.',
   },
+  {
+    id: 'CIMD-LINT-16',
+    severity: 'info',
+    summary: 'The document declares a scope: without one the client may ask for any scope the server offers.',
+  },
 ] as const satisfies readonly RuleInfo[];
 
 /** Every rule ID in the catalogue, as a string literal union. */

@@ -32,7 +32,16 @@ export async function readCapped(body: Readable, maxBytes: number, url: URL): Pr
 }
 
 /** `bytes` as UTF-8 text and parsed JSON; `ERR_FETCH_INVALID_JSON` when either fails. */
-export function decodeJson(bytes: Uint8Array, url: URL): { text: string; json: unknown } {
+export function decodeJson(
+  bytes: Uint8Array,
+  url: URL,
+  headers?: Readonly<Record<string, string>>,
+): { text: string; json: unknown } {
+  // Only on failure: what a diagnosis (cimd validate's hosting hints) needs.
+  const diagnosis = () => ({
+    ...(headers === undefined ? {} : { headers }),
+    bodyStart: new TextDecoder('utf-8').decode(bytes.subarray(0, 64)),
+  });
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -41,7 +50,7 @@ export function decodeJson(bytes: Uint8Array, url: URL): { text: string; json: u
       'ERR_FETCH_INVALID_JSON',
       url.href,
       `${echo(url.href)} is not valid UTF-8, so not JSON: serve the document as UTF-8 JSON`,
-      { cause: error },
+      { cause: error, ...diagnosis() },
     );
   }
   try {
@@ -51,7 +60,7 @@ export function decodeJson(bytes: Uint8Array, url: URL): { text: string; json: u
       'ERR_FETCH_INVALID_JSON',
       url.href,
       `${echo(url.href)} is not valid JSON (${bytes.byteLength} bytes): serve a JSON document`,
-      { cause: error },
+      { cause: error, ...diagnosis() },
     );
   }
 }

@@ -27,6 +27,10 @@ export interface FetchErrorDetails {
   location?: string;
   /** The lower-level error behind this one. */
   cause?: unknown;
+  /** The response headers (names lower-cased), when the server answered: for diagnosis, never shown as is. */
+  headers?: Readonly<Record<string, string>>;
+  /** The first characters of a body that was read but is not JSON (at most 64), for diagnosis. */
+  bodyStart?: string;
 }
 
 /**
@@ -42,12 +46,25 @@ export class FetchError extends CimdError {
   readonly status?: number;
   /** The `Location` the server redirected to, for `ERR_FETCH_REDIRECT` (when it sent one). */
   readonly location?: string;
+  /**
+   * The response headers (names lower-cased) when the server answered (status, redirect,
+   * content type, JSON failures): what `cimd validate` reads to name a hosting mistake. Not part
+   * of the message.
+   */
+  declare readonly headers?: Readonly<Record<string, string>>;
+  /** For `ERR_FETCH_INVALID_JSON`: the first characters of the body (at most 64), e.g. `<!DOCTYPE html>`. */
+  declare readonly bodyStart?: string;
 
   constructor(code: FetchErrorCode, url: string, message: string, details: FetchErrorDetails = {}) {
     super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.url = url;
     if (details.status !== undefined) this.status = details.status;
     if (details.location !== undefined) this.location = details.location;
+    // Not enumerable: kept off logs and serialised errors (a host's cookies, a page's bytes).
+    const hidden = (name: 'headers' | 'bodyStart', value: unknown) =>
+      Object.defineProperty(this, name, { value, enumerable: false, writable: false });
+    if (details.headers !== undefined) hidden('headers', Object.freeze({ ...details.headers }));
+    if (details.bodyStart !== undefined) hidden('bodyStart', details.bodyStart);
   }
 }
 

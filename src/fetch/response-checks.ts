@@ -33,7 +33,8 @@ function statusAdvice(status: number): string {
   return 'serve the document with 200 OK';
 }
 
-function redirectError(url: URL, status: number, location: string | undefined): FetchError {
+function redirectError(url: URL, status: number, headers: Record<string, string>): FetchError {
+  const location = headers.location;
   const advice =
     'redirects are never followed: publish the document at the exact URL requested (for a client_id, the client_id URL itself)';
   if (location === undefined) {
@@ -41,9 +42,7 @@ function redirectError(url: URL, status: number, location: string | undefined): 
       'ERR_FETCH_REDIRECT',
       url.href,
       `${echo(url.href)} answered ${statusLine(status)}; ${advice}`,
-      {
-        status,
-      },
+      { status, headers },
     );
   }
   let target = location;
@@ -56,7 +55,7 @@ function redirectError(url: URL, status: number, location: string | undefined): 
     'ERR_FETCH_REDIRECT',
     url.href,
     `${echo(url.href)} answered ${statusLine(status)} with Location ${echo(target)}; ${advice}`,
-    { status, location: target },
+    { status, location: target, headers },
   );
 }
 
@@ -73,12 +72,12 @@ export function checkStatus(
 ): 200 | 304 {
   if (status === 200) return 200;
   if (status === 304 && request.allowNotModified && request.conditional) return 304;
-  if (status >= 300 && status < 400 && status !== 304) throw redirectError(url, status, headers.location);
+  if (status >= 300 && status < 400 && status !== 304) throw redirectError(url, status, headers);
   throw new FetchError(
     'ERR_FETCH_STATUS',
     url.href,
     `${echo(url.href)} answered ${statusLine(status)}; only 200 OK is accepted: ${statusAdvice(status)}`,
-    { status },
+    { status, headers },
   );
 }
 
@@ -102,12 +101,14 @@ export function checkContentType(
       'ERR_FETCH_CONTENT_TYPE',
       url.href,
       `${echo(url.href)} ${served}; expected one of ${IMAGE_MEDIA_TYPES.join(', ')} (never SVG)`,
+      { headers },
     );
   }
   throw new FetchError(
     'ERR_FETCH_CONTENT_TYPE',
     url.href,
     `${echo(url.href)} ${served}; expected application/json or application/<name>+json: serve it with Content-Type: application/json`,
+    { headers },
   );
 }
 

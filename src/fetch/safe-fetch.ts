@@ -103,7 +103,7 @@ async function readAnswer(url: URL, answer: Answer, request: RequestSettings): P
       remoteAddress: answer.remoteAddress,
     };
     if (status === 304 || request.accept === 'image') return { ...base, status, text: '', json: undefined };
-    return { ...base, status, ...decodeJson(bytes, url) };
+    return { ...base, status, ...decodeJson(bytes, url, headers) };
   } finally {
     if (!body.readableEnded) body.destroy();
   }

@@ -36,10 +36,20 @@ export {
   type SigningKey,
   signClientAssertion,
 } from './assertion.js';
+export {
+  type AutoRotateOptions,
+  type AutoRotateResult,
+  autoRotateStep,
+} from './auto-rotation.js';
 export { isKeySetError, KeySetError, type KeySetErrorCode } from './errors.js';
 export { DEFAULT_KEY_SET_FILE, loadKeySet, saveKeySet } from './file.js';
 export { type ClientKey, type GenerateClientKeyOptions, generateClientKey } from './generate.js';
 export { type PublicJwks, publicJwks } from './jwks.js';
+export {
+  type CurrentKeyAge,
+  currentKeyAge,
+  DEFAULT_MAX_KEY_AGE_MS,
+} from './key-age.js';
 export {
   type CreateKeySetOptions,
   createKeySet,

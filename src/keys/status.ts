@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { currentKeyAge, wholeDays } from './key-age.js';
 import { currentKey, type KeySet, nextKey, previousKeys } from './key-set.js';
 import { comparePublication, type PublicationReport } from './publication.js';
 import { retireAfter } from './rotation.js';
@@ -15,6 +16,7 @@ export type StatusLevel = 'ok' | 'info' | 'warning' | 'error';
 export type StatusCode =
   | 'current-not-published'
   | 'current-mismatch'
+  | 'current-too-old'
   | 'private-key-published'
   | 'published-jwks-invalid'
   | 'next-not-published'
@@ -56,8 +58,15 @@ const LEVEL_ORDER: Record<StatusLevel, number> = { error: 0, warning: 1, info: 2
  * grace period.
  *
  * @param options.now - now, in epoch milliseconds. Default `Date.now()`.
+ * @param options.maxKeyAgeMs - when set, a `current-too-old` warning is added when the current key
+ *   is at least this old (milliseconds since it was generated) and no next key is staged. Default:
+ *   no age check (`cimd keys status` passes 90 days).
  */
-export function keySetStatus(set: KeySet, published: unknown, options: { now?: number } = {}): KeySetStatus {
+export function keySetStatus(
+  set: KeySet,
+  published: unknown,
+  options: { now?: number; maxKeyAgeMs?: number } = {},
+): KeySetStatus {
   const now = options.now ?? Date.now();
   const where = set.jwksUri ?? 'the jwks_uri';
   const publication = comparePublication(set, published);
@@ -96,6 +105,17 @@ export function keySetStatus(set: KeySet, published: unknown, options: { now?: n
   }
 
   const next = nextKey(set);
+  if (next === undefined && options.maxKeyAgeMs !== undefined) {
+    const age = currentKeyAge(set, { now, maxAgeMs: options.maxKeyAgeMs });
+    if (age.tooOld) {
+      add({
+        level: 'warning',
+        code: 'current-too-old',
+        kid: current.kid,
+        message: `the current key ${current.kid} is ${wholeDays(age.ageMs)} days old, past the maximum of ${wholeDays(age.maxAgeMs)} days: rotate it (cimd keys rotate --stage, or --auto from a scheduler)`,
+      });
+    }
+  }
   if (next !== undefined) {
     const served = servedAs(next.kid);
     add(

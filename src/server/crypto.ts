@@ -18,9 +18,31 @@ function base64url(bytes: Uint8Array): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/** Size of the block of random bytes that small tokens are cut from, in bytes. */
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = new Uint8Array(0);
+let randomPoolOffset = 0;
+
+/**
+ * `count` fresh random bytes. Requests up to 256 bytes are cut from a block filled by one
+ * `crypto.getRandomValues` call (each call costs about as much as filling 4 KiB, and an
+ * authorization request needs three tokens); every byte is handed out once, then overwritten.
+ */
+function randomBytes(count: number): Uint8Array {
+  if (count > 256) return crypto.getRandomValues(new Uint8Array(count));
+  if (randomPoolOffset + count > randomPool.length) {
+    randomPool = crypto.getRandomValues(new Uint8Array(RANDOM_POOL_BYTES));
+    randomPoolOffset = 0;
+  }
+  const bytes = randomPool.slice(randomPoolOffset, randomPoolOffset + count);
+  randomPool.fill(0, randomPoolOffset, randomPoolOffset + count);
+  randomPoolOffset += count;
+  return bytes;
+}
+
 /** A random opaque token of `bytes` random bytes (default 32: 256 bits), base64url without padding. */
 export function randomToken(bytes = 32): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+  return base64url(randomBytes(bytes));
 }
 
 /** The part of `node:crypto` used here and by the synchronous JWS helpers (`ecdsa-jws.ts`). */

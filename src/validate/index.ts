@@ -5,7 +5,9 @@
  * @module
  */
 
+export { compareDocuments, type DocumentDifference } from './compare-document.js';
 export { DOCUMENT_FETCH_FAILURES, FETCH_RULES, JWKS_URI_FETCH_RULE } from './fetch-rules.js';
+export { type HostingHint, type HostingHintId, hostingHintFor } from './hosting-hints.js';
 export type {
   RedirectUriVerdict,
   ValidationCheck,

@@ -6,6 +6,7 @@
  */
 import type { CimdErrorCode } from '../errors.js';
 import type { ClientMetadata, Finding } from '../index.js';
+import type { HostingHint } from './hosting-hints.js';
 
 /** One named step of a validation, shown as ✓ or ✗ by the CLI. */
 export interface ValidationCheck {
@@ -51,6 +52,11 @@ export interface ValidationReport {
   document?: ClientMetadata;
   /** Size of the served (or file) body in bytes. */
   byteLength?: number;
+  /**
+   * When the document fetch failed in a way that points at a known hosting mistake (a raw file
+   * host's `text/plain`, a redirect, a CDN bot wall, an HTML page): what it likely is and the fix.
+   */
+  hint?: HostingHint;
   /** Verdicts for the redirect URIs asked about, in the order given. */
   redirectUris: RedirectUriVerdict[];
 }

@@ -17,6 +17,7 @@ import {
   matchRedirectUri,
 } from '../index.js';
 import { DOCUMENT_FETCH_FAILURES, JWKS_URI_FETCH_RULE } from './fetch-rules.js';
+import { hostingHintFor } from './hosting-hints.js';
 import type { RedirectUriVerdict, ValidationCheck, ValidationReport } from './report.js';
 
 /** Options of {@link validateClientMetadataUrl} and {@link validateClientMetadataFile}. */
@@ -27,7 +28,10 @@ export interface ValidateOptions {
    * only; never lifts https, the redirect ban, the size cap or the deadline.
    */
   allowPrivateNetwork?: boolean;
-  /** One deadline per fetch over connect, headers and body, in milliseconds. Default 5000. */
+  /**
+   * One deadline per fetch (the document, then its `jwks_uri`) over DNS, connect, TLS, headers
+   * and body together, in milliseconds. Default 5000 (`cimd validate`: 10 seconds).
+   */
   timeoutMs?: number;
   /** Runtime redirect URIs to check against the document's `redirect_uris` with the shared matcher. */
   redirectUris?: readonly string[];
@@ -202,6 +206,8 @@ export async function validateClientMetadataUrl(
     } catch (error) {
       if (!(error instanceof FetchError)) throw error;
       addCheck(report, 'fetch', 'fetched with 200, a JSON content type and within 5120 bytes', false);
+      const hint = hostingHintFor(error);
+      if (hint) report.hint = hint;
       const rule = DOCUMENT_FETCH_FAILURES[error.code];
       if (rule) {
         report.findings.push({ id: rule, severity: 'error', message: error.message, path: '$' });

@@ -98,6 +98,7 @@ describe('cimd validate (the built bin against a local HTTPS host with a test CA
       res.writeHead(302, { location: url('/valid.json') }).end();
     });
     host.route('/gone.json', json({ error: 'gone' }, 404));
+    host.route('/scoped.json', json(publicDocument('/scoped.json', { scope: 'read' })));
     host.route('/html.json', (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html></html>');
     });
@@ -125,6 +126,16 @@ describe('cimd validate (the built bin against a local HTTPS host with a test CA
     expect(result.stdout).toContain('• http://127.0.0.1/callback');
     expect(result.stdout).toContain('✓ Valid client metadata document');
     expect(result.stderr).toMatch(/--allow-private-network is on/);
+  });
+
+  it('CIMD-LINT-16: a document without scope is valid, and told the client may ask for any scope; one with scope is not', async () => {
+    const bare = await validate([url('/valid.json'), '--allow-private-network']);
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toContain('CIMD-LINT-16');
+    expect(bare.stdout).toContain('no scope: the client may ask for any scope the server offers');
+    const scoped = await validate([url('/scoped.json'), '--allow-private-network']);
+    expect(scoped.code).toBe(0);
+    expect(scoped.stdout).not.toContain('CIMD-LINT-16');
   });
 
   it('CIMD-DOC-05 / CIMD-DOC-06: exit 1 for a shared-secret document, each problem with its rule ID', async () => {
@@ -222,6 +233,32 @@ describe('cimd validate (the built bin against a local HTTPS host with a test CA
     const result = await validate([url('/slow.json'), '--allow-private-network', '--timeout', '0.5']);
     expect(result.code).toBe(2);
     expect(result.stdout).toContain('ERR_FETCH_TIMEOUT');
+  });
+
+  it('-t is --timeout, and the default deadline is 10 seconds', async () => {
+    const result = await validate([url('/slow.json'), '--allow-private-network', '-t', '0.5']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('ERR_FETCH_TIMEOUT');
+    expect(result.stdout).toContain('500 ms');
+    const help = await validate(['--help']);
+    expect(help.stdout).toMatch(/-t, --timeout <seconds>[\s\S]*\(default: 10\)/);
+  });
+
+  it('names the hosting mistake under the failure: an HTML page, a redirect, text/plain', async () => {
+    host.route('/plain.json', (_req, res) => {
+      res
+        .writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
+        .end(JSON.stringify(publicDocument('/plain.json')));
+    });
+    const html = await validate([url('/html.json'), '--allow-private-network']);
+    expect(html.code).toBe(1);
+    expect(html.stdout).toMatch(/Hint: .*HTML page.*\[html-body\]/);
+    const redirect = await validate([url('/redirect.json'), '--allow-private-network']);
+    expect(redirect.code).toBe(2);
+    expect(redirect.stdout).toMatch(/Hint: the host redirects to .*valid\.json.*\[redirect\]/);
+    const plain = await validate([url('/plain.json'), '--allow-private-network', '--json']);
+    expect(plain.code).toBe(1);
+    expect((JSON.parse(plain.stdout) as ValidationReport).hint?.id).toBe('content-type');
   });
 
   it('CIMD-URL-09: without --allow-private-network a loopback URL is refused and never fetched', async () => {

@@ -9,7 +9,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHeadlessAuthorizer } from '../../src/conformance/headless.js';
+import { approveAuthorization } from '../helpers/approve.js';
 import { type HttpsHost, json, startHttpsHost } from '../helpers/https-host.js';
+import { type E2e, servePublicClient, startE2e } from '../helpers/mcp-e2e.js';
 import { createTestCa, type TestCa } from '../helpers/test-ca.js';
 import { publicDocument } from './helpers/documents.js';
 import { type FakeAs, type FakeMcp, startFakeAs, startFakeMcp } from './helpers/fake-servers.js';
@@ -39,8 +41,12 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `cimd connect <args>`; every sign-in URL printed on stderr is followed headlessly. */
-function runConnect(args: string[], env: Record<string, string>): Promise<Run> {
+/** Runs `cimd connect <args>`; every sign-in URL printed on stderr is followed headlessly (by `authorize`). */
+function runConnect(
+  args: string[],
+  env: Record<string, string>,
+  authorize: (url: URL) => Promise<unknown> | unknown = createHeadlessAuthorizer(),
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', HARNESS], {
       env: {
@@ -54,7 +60,6 @@ function runConnect(args: string[], env: Record<string, string>): Promise<Run> {
     });
     let stdout = '';
     let stderr = '';
-    const authorize = createHeadlessAuthorizer();
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
     });
@@ -139,5 +144,50 @@ describe('cimd connect', () => {
     } finally {
       delete as.options.callbackState;
     }
+  });
+});
+
+describe('cimd connect --transport (our authorization server, an SDK 1.x MCP server on SSE)', () => {
+  let e2e: E2e;
+  let documentUrl: string;
+  beforeAll(async () => {
+    if (!existsSync(COMMAND))
+      throw new Error('dist/cli/commands/connect.js is missing: run `npm run build` first');
+    e2e = await startE2e({ mcpSdk: 1, mcpTransport: 'sse' });
+    documentUrl = servePublicClient(e2e, 'cli-sse');
+  });
+  afterAll(async () => {
+    await e2e?.close();
+  });
+
+  const run = (transport: string) =>
+    runConnect(
+      [
+        e2e.resource,
+        '--client-metadata-url',
+        documentUrl,
+        '--allow-private-network',
+        '--print-url',
+        '--json',
+        '--transport',
+        transport,
+      ],
+      { NODE_EXTRA_CA_CERTS: e2e.ca.caCertPath },
+      (url) => approveAuthorization(url),
+    );
+
+  it('--transport sse and --transport auto sign in and list the tools of an SSE-only server', async () => {
+    for (const transport of ['sse', 'auto']) {
+      const result = await run(transport);
+      expect(result.code, result.stderr).toBe(0);
+      const output = JSON.parse(result.stdout) as { tools: Array<{ name: string }> };
+      expect(output.tools.map((tool) => tool.name)).toEqual(['whoami']);
+    }
+  });
+
+  it('--transport takes only the three kinds', async () => {
+    const result = await run('websocket');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/streamable-http, sse, auto/);
   });
 });

@@ -46,7 +46,8 @@ describe('createClientMetadata', () => {
       response_types: ['code'],
     });
     expect(created.placeholder).toBe(false);
-    expect(created.findings).toEqual([]);
+    // Without a scope option the document has no scope: the linter says so (info).
+    expect(created.findings.map((f) => [f.id, f.severity])).toEqual([['CIMD-LINT-16', 'info']]);
   });
 
   it('puts every optional member after the required ones, in the documented order', () => {
@@ -123,7 +124,7 @@ describe('createClientMetadata', () => {
       redirectUris: ['http://127.0.0.1/callback'],
       grantTypes: ['authorization_code'],
     });
-    expect(created.findings.map((f) => f.id)).toEqual(['CIMD-LINT-02', 'CIMD-LINT-09']);
+    expect(created.findings.map((f) => f.id)).toEqual(['CIMD-LINT-02', 'CIMD-LINT-09', 'CIMD-LINT-16']);
   });
 
   it('produces a document lintClientMetadata accepts at its URL', () => {
@@ -150,6 +151,7 @@ describe('createClientMetadata', () => {
       expect(created.document.client_id).toBe(PLACEHOLDER_CLIENT_ID);
       expect(created.findings.map((f) => [f.id, f.severity, f.path])).toEqual([
         ['CIMD-LINT-15', 'warning', '$.client_id'],
+        ['CIMD-LINT-16', 'info', '$'],
       ]);
       expect(created.findings[0]?.message).toContain('placeholder');
     });
@@ -168,7 +170,7 @@ describe('createClientMetadata', () => {
         ...createClientMetadata({ ...MINIMAL, clientId: undefined as unknown as string }).document,
       });
       expect(report.valid).toBe(false);
-      expect(report.findings.map((f) => f.id)).toEqual(['CIMD-URL-09', 'CIMD-LINT-15']);
+      expect(report.findings.map((f) => f.id)).toEqual(['CIMD-URL-09', 'CIMD-LINT-15', 'CIMD-LINT-16']);
     });
   });
 
@@ -231,7 +233,7 @@ describe('createClientMetadata', () => {
       const error = refusal(() =>
         createClientMetadata({ ...local, clientId: 'http://127.0.0.1:8443/client.json' }),
       );
-      expect(error.findings.map((f) => f.id)).toEqual(['CIMD-URL-01']);
+      expect(error.findings.map((f) => f.id)).toEqual(['CIMD-URL-01', 'CIMD-LINT-16']);
     });
 
     it('refuses options that are not an object', () => {

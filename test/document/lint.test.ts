@@ -8,6 +8,7 @@ const BASE = {
   token_endpoint_auth_method: 'none',
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
+  scope: 'mcp:tools',
 };
 const EC_KEY = { kty: 'EC', crv: 'P-256', x: 'xxxx', y: 'yyyy', kid: 'k1' };
 const PKJ = {
@@ -140,16 +141,30 @@ describe('lintClientMetadata', () => {
       expect(report.document).toBeDefined();
     });
 
-    it('VS Code draws only the loopback-twin warning (its client_uri shares the client_id origin)', () => {
+    it('VS Code draws only the loopback-twin warning (its client_uri shares the client_id origin) and the no-scope info', () => {
       expect(findingsOf(REAL_WORLD['VS Code']).map((f) => [f.id, f.path])).toEqual([
         ['CIMD-LINT-09', '$.redirect_uris[0]'],
+        ['CIMD-LINT-16', '$'],
       ]);
       expect(only(REAL_WORLD['VS Code'], 'CIMD-LINT-09')[0]?.message).toContain('http://localhost:33418/');
     });
 
-    it('Claude Code and Codex, which list both loopback hosts, draw no finding', () => {
-      expect(findingsOf(REAL_WORLD['Claude Code'])).toEqual([]);
-      expect(findingsOf(REAL_WORLD.Codex)).toEqual([]);
+    it('Claude Code and Codex, which list both loopback hosts, draw only the no-scope info', () => {
+      expect(idsOf(REAL_WORLD['Claude Code'])).toEqual(['CIMD-LINT-16']);
+      expect(idsOf(REAL_WORLD.Codex)).toEqual(['CIMD-LINT-16']);
+    });
+
+    it('CIMD-LINT-16: a document without scope is told the client may ask for any scope (info, still valid)', () => {
+      const report = lintClientMetadata(withPatch({ scope: undefined }));
+      expect(report.valid).toBe(true);
+      expect(report.findings).toEqual([
+        expect.objectContaining({
+          id: 'CIMD-LINT-16',
+          severity: 'info',
+          message: expect.stringContaining('no scope: the client may ask for any scope the server offers'),
+        }),
+      ]);
+      expect(idsOf(withPatch({ scope: 'read' }))).toEqual([]);
     });
   });
 

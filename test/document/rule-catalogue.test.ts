@@ -19,6 +19,7 @@ const BASE = {
   token_endpoint_auth_method: 'none',
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
+  scope: 'mcp:tools',
 } as const;
 
 const EC_KEY = { kty: 'EC', crv: 'P-256', x: 'xxxx', y: 'yyyy', kid: 'k1', use: 'sig', alg: 'ES256' };
@@ -187,6 +188,10 @@ const CASES: Record<string, Case> = {
         allowPrivateNetwork: true,
       }),
     pass: () => lint(BASE, { allowPrivateNetwork: true }),
+  },
+  'CIMD-LINT-16': {
+    fail: () => lint(doc({ scope: undefined })),
+    pass: () => lint(doc({ scope: 'mcp:tools' })),
   },
 };
 

@@ -30,25 +30,10 @@ import {
 import { CimdOAuthClientProvider } from '../../src/client/provider.js';
 import type { CimdClientProviderOptions } from '../../src/client/provider-options.js';
 import { MemoryTokenStore } from '../../src/client/token-store.js';
-import { createClientMetadata } from '../../src/document/create.js';
 import { approveAuthorization } from '../helpers/approve.js';
-import { E2E_SCOPE, type E2e, serveDocument, startE2e, whoami } from '../helpers/mcp-e2e.js';
+import { E2E_SCOPE, type E2e, servePublicClient, startE2e, whoami } from '../helpers/mcp-e2e.js';
 
 const CLIENT_INFO = { name: 'e2e-sdk-matrix', version: '1.0.0' };
-
-/** A public native CIMD document on the world's document host; returns its URL. */
-function publicClient(e2e: E2e, name: string): string {
-  const clientId = `${e2e.documentOrigin}/${name}/client.json`;
-  const { document } = createClientMetadata({
-    clientId,
-    clientName: `E2E ${name}`,
-    redirectUris: ['http://127.0.0.1/callback'],
-    applicationType: 'native',
-    allowPrivateNetwork: true,
-  });
-  serveDocument(e2e, document as unknown as Record<string, unknown>);
-  return clientId;
-}
 
 function providerOptions(e2e: E2e, clientMetadataUrl: string): Omit<CimdClientProviderOptions, 'serverUrl'> {
   return {
@@ -92,7 +77,7 @@ describe('SDK 2.x client × SDK 1.x MCP server', () => {
   let clientId: string;
   beforeAll(async () => {
     e2e = await startE2e({ mcpSdk: 1 });
-    clientId = publicClient(e2e, 'sdk2-on-sdk1');
+    clientId = servePublicClient(e2e, 'sdk2-on-sdk1');
   });
   afterAll(async () => {
     await e2e?.close();
@@ -131,7 +116,7 @@ describe("DPoP through the SDK 2.x transport with the provider's dpop() hook (SD
   let clientId: string;
   beforeAll(async () => {
     e2e = await startE2e({ mcpSdk: 2, dpop: true });
-    clientId = publicClient(e2e, 'dpop-sdk2');
+    clientId = servePublicClient(e2e, 'dpop-sdk2');
   });
   afterAll(async () => {
     await e2e?.close();

@@ -16,6 +16,7 @@ import { McpServer as McpServer1 } from '@modelcontextprotocol/sdk/server/mcp.js
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { createMcpHandler, type McpHttpHandler, McpServer as McpServer2 } from '@modelcontextprotocol/server';
 import express, { type RequestHandler } from 'express';
+import { createClientMetadata } from '../../src/document/create.js';
 import { type ClientMetadataHandler, serveClientMetadata } from '../../src/host/index.js';
 import { protectedResourceMetadataRouter, requireBearer } from '../../src/resource/express.js';
 import {
@@ -28,6 +29,7 @@ import type { AuthorizationServerOptions } from '../../src/server/authorization-
 import { type AuthorizationServer, createAuthorizationServer, devLogin } from '../../src/server/index.js';
 import { createMemoryStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/store.js';
+import { mountSseMcpServer } from './mcp-sse.js';
 import { createTestCa, type TestCa } from './test-ca.js';
 
 /** The scope the MCP server requires. */
@@ -41,6 +43,12 @@ export interface E2eOptions {
   mcpSdk: 1 | 2;
   /** DPoP at both servers (nonces at /token and at the MCP server). Default false. */
   dpop?: boolean;
+  /**
+   * With `mcpSdk: 1`: `sse` serves the MCP server on the HTTP+SSE transport instead
+   * (test/helpers/mcp-sse.ts: GET opens the stream, POST to the server URL answers 405).
+   * Default `streamable-http`.
+   */
+  mcpTransport?: 'streamable-http' | 'sse';
   /** More options of the authorization server (e.g. `trustedAssertionIssuers`). */
   authorizationServer?: Partial<AuthorizationServerOptions>;
 }
@@ -190,7 +198,9 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
       ? { dpop: { replayStore: store, nonce: createDpopNonceSource({ windowMs: 60_000 }) } }
       : {}),
   });
-  if (sdk2Node !== undefined) {
+  if (options.mcpTransport === 'sse') {
+    mountSseMcpServer(app, '/mcp', guard, whoamiText);
+  } else if (sdk2Node !== undefined) {
     app.all('/mcp', guard, express.json(), (req, res) => void sdk2Node(req, res, req.body));
   } else {
     app.post('/mcp', guard, express.json(), sdk1Handler);
@@ -234,6 +244,23 @@ export function serveDocument(
   jwks?: Record<string, unknown>,
 ): void {
   e2e.serveDocument(serveClientMetadata({ document, ...(jwks === undefined ? {} : { jwks }) }));
+}
+
+/**
+ * Serves a public native CIMD document (loopback redirect `http://127.0.0.1/callback`) at
+ * `<documentOrigin>/<name>/client.json` on the world's document host; returns its URL.
+ */
+export function servePublicClient(e2e: E2e, name: string): string {
+  const clientId = `${e2e.documentOrigin}/${name}/client.json`;
+  const { document } = createClientMetadata({
+    clientId,
+    clientName: `E2E ${name}`,
+    redirectUris: ['http://127.0.0.1/callback'],
+    applicationType: 'native',
+    allowPrivateNetwork: true,
+  });
+  serveDocument(e2e, document as unknown as Record<string, unknown>);
+  return clientId;
 }
 
 /** Calls `whoami` on an SDK 1.x or 2.x client: the token's client and scopes. */

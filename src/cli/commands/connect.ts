@@ -11,18 +11,21 @@
  */
 import { Command, Option } from 'commander';
 import type { AssertionSignerLike } from '../../client/client-auth.js';
+import { clientFor, loadClientConfig, rotatingKeySetSigner } from '../../client/client-config.js';
 import { connect } from '../../client/connect.js';
 import { isSignInError } from '../../client/errors.js';
 import { FileTokenStore } from '../../client/file-token-store.js';
 import { MemoryTokenStore } from '../../client/token-store.js';
 import { isCimdError } from '../../errors.js';
-import { createAssertionSigner, signClientAssertion } from '../../keys/assertion.js';
+import { createAssertionSigner } from '../../keys/assertion.js';
 import { loadKeySet } from '../../keys/file.js';
 import { EXIT_CANNOT_CHECK, EXIT_INVALID, EXIT_OK, UsageError } from '../exit-codes.js';
 import { type CliIo, writeLine } from '../io.js';
 
 interface ConnectFlags {
-  clientMetadataUrl: string;
+  clientMetadataUrl?: string;
+  config?: string;
+  purpose?: string;
   key?: string;
   clientCredentials?: boolean;
   scope?: string;
@@ -32,6 +35,7 @@ interface ConnectFlags {
   args?: string;
   json?: boolean;
   store: 'memory' | 'file';
+  transport: 'streamable-http' | 'sse' | 'auto';
   timeout: string;
   allowPrivateNetwork?: boolean;
 }
@@ -47,12 +51,17 @@ export function connectCommand(io: CliIo, setExit: (code: number) => void): Comm
     .description(
       'Sign in to an MCP server with a Client ID Metadata Document, then list its tools or call one',
     )
-    .argument('<mcp-server-url>', 'the MCP server (Streamable HTTP), e.g. https://mcp.example.com/mcp')
-    .requiredOption(
+    .argument('<mcp-server-url>', 'the MCP server (Streamable HTTP or SSE), e.g. https://mcp.example.com/mcp')
+    .option(
       '--client-metadata-url <url>',
-      'the https URL of your client metadata document (the client_id)',
+      'the https URL of your client metadata document (the client_id); or use --config',
     )
     .option('--key <file>', 'the key set file (cimd keys generate) for a private_key_jwt document')
+    .option(
+      '--config <file>',
+      'a client configuration (cimd-clients.json) naming the document and key set to use with each server',
+    )
+    .option('--purpose <name>', 'with --config: the entry for this purpose, when a server has several')
     .option(
       '--client-credentials',
       'connect as an agent with the client_credentials grant: no user, no browser (needs --key)',
@@ -77,6 +86,14 @@ export function connectCommand(io: CliIo, setExit: (code: number) => void): Comm
         .choices(['memory', 'file'])
         .default('memory'),
     )
+    .addOption(
+      new Option(
+        '--transport <kind>',
+        'the MCP transport: streamable-http, sse (HTTP+SSE, protocol 2024-11-05), or auto (Streamable HTTP, then SSE on a 4xx)',
+      )
+        .choices(['streamable-http', 'sse', 'auto'])
+        .default('streamable-http'),
+    )
     .option('--timeout <seconds>', 'how long the sign-in may take', '300')
     .option(
       '--allow-private-network',
@@ -93,7 +110,8 @@ Examples:
   $ cimd connect https://mcp.example.com/mcp --client-metadata-url https://app.example.com/oauth/client.json \\
       --key cimd-keys.json --call echo --args '{"text":"hi"}' --json
   $ cimd connect https://mcp.example.com/mcp --client-credentials --key cimd-keys.json \
-      --client-metadata-url https://agent.example.com/client.json --call echo`,
+      --client-metadata-url https://agent.example.com/client.json --call echo
+  $ cimd connect https://mcp.example.com/mcp --config cimd-clients.json   # this server's own identity`,
     )
     .action(async (serverUrl: string, flags: ConnectFlags) => {
       setExit(await runConnect(serverUrl, flags, io));
@@ -150,15 +168,14 @@ async function loadSigner(path: string | undefined): Promise<AssertionSignerLike
 async function loadRotatingSigner(path: string | undefined): Promise<AssertionSignerLike> {
   if (path === undefined) {
     throw new UsageError(
-      '--client-credentials needs --key <file>: the key set (cimd keys generate) the agent signs with',
+      '--client-credentials needs --key <file> (or "keys" in the --config entry): the key set (cimd keys generate) the agent signs with',
     );
   }
   try {
-    await loadKeySet(path);
+    return await rotatingKeySetSigner(path);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  return async (claims) => signClientAssertion({ keySet: await loadKeySet(path), ...claims });
 }
 
 function printTools(io: CliIo, tools: readonly ToolSummary[], json: boolean): void {
@@ -189,13 +206,50 @@ function printResult(io: CliIo, result: Record<string, unknown>, json: boolean):
   }
 }
 
+/**
+ * The document URL and key set file: from the flags, or from the `--config` entry for this server
+ * (strict URL match; see docs/client-authors.md).
+ */
+async function chooseIdentity(
+  serverUrl: URL,
+  flags: ConnectFlags,
+  io: CliIo,
+): Promise<{ clientMetadataUrl: string; key: string | undefined }> {
+  if (flags.config === undefined) {
+    if (flags.purpose !== undefined) throw new UsageError('--purpose goes with --config');
+    if (flags.clientMetadataUrl === undefined) {
+      throw new UsageError(
+        'missing the client identity: pass --client-metadata-url <url> (and --key <file>), or --config cimd-clients.json',
+      );
+    }
+    return { clientMetadataUrl: flags.clientMetadataUrl, key: flags.key };
+  }
+  if (flags.clientMetadataUrl !== undefined || flags.key !== undefined) {
+    throw new UsageError(
+      '--config names the document and key set for each server: drop --client-metadata-url and --key',
+    );
+  }
+  try {
+    const config = await loadClientConfig(flags.config);
+    const entry = clientFor(config, serverUrl, flags.purpose === undefined ? {} : { purpose: flags.purpose });
+    writeLine(
+      io.stderr,
+      `Using ${entry.clientId}${entry.purpose ? ` (${entry.purpose})` : ''} from ${flags.config} servers[${entry.index}]`,
+    );
+    return { clientMetadataUrl: entry.clientId, key: entry.keys };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 async function runConnect(rawServerUrl: string, flags: ConnectFlags, io: CliIo): Promise<number> {
   const serverUrl = parseServerUrl(rawServerUrl);
+  const identity = await chooseIdentity(serverUrl, flags, io);
   const toolArguments = flags.call === undefined ? undefined : parseArguments(flags.args);
   const callbackTimeoutMs = parseTimeout(flags.timeout);
   const agent = flags.clientCredentials === true;
   if (!agent && flags.scope !== undefined) throw new UsageError('--scope goes with --client-credentials');
-  const signer = agent ? await loadRotatingSigner(flags.key) : await loadSigner(flags.key);
+  const signer = agent ? await loadRotatingSigner(identity.key) : await loadSigner(identity.key);
   if (flags.allowPrivateNetwork) {
     writeLine(
       io.stderr,
@@ -214,7 +268,8 @@ async function runConnect(rawServerUrl: string, flags: ConnectFlags, io: CliIo):
             ...(flags.scope === undefined ? {} : { clientCredentialsScope: flags.scope }),
           }
         : {}),
-      clientMetadataUrl: flags.clientMetadataUrl,
+      clientMetadataUrl: identity.clientMetadataUrl,
+      transport: flags.transport,
       store: flags.store === 'file' ? new FileTokenStore() : new MemoryTokenStore(),
       onAuthorizationUrl: flags.printUrl ? 'print' : 'browser',
       messages: io.stderr,

@@ -4,8 +4,10 @@
  * whether a runtime redirect URI would be accepted. Exit 0 valid, 1 invalid, 2 usage error or
  * could not check.
  */
+import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import yoctoSpinner from 'yocto-spinner';
+import { compareDocuments, type DocumentDifference } from '../../validate/compare-document.js';
 import type { ValidationReport } from '../../validate/report.js';
 import {
   type ValidateOptions,
@@ -22,6 +24,14 @@ interface ValidateFlags {
   allowPrivateNetwork?: boolean;
   json?: boolean;
   timeout: number;
+  against?: string;
+}
+
+/** The outcome of `--against`: the published document compared with the committed file. */
+interface AgainstReport {
+  file: string;
+  equal: boolean;
+  differences: DocumentDifference[];
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -51,18 +61,33 @@ export function validateCommand(io: CliIo, setExit: (code: number) => void): Com
       'accept documents on this machine or a private network (development only; prints a warning)',
     )
     .option('--json', 'print a machine-readable report on stdout')
-    .option('--timeout <seconds>', 'deadline for each fetch, in seconds', parseSeconds, 5)
+    .option(
+      '--against <file>',
+      'also require the published document to equal this committed JSON file (exit 1 with a diff), for CI',
+    )
+    .option(
+      '-t, --timeout <seconds>',
+      'deadline of each fetch (the document, then its jwks_uri): DNS, connect, TLS, headers and body together, in seconds',
+      parseSeconds,
+      10,
+    )
     .addHelpText(
       'after',
       `
-Exit codes: 0 valid (warnings allowed), 1 invalid or a --redirect-uri would be refused,
+Exit codes: 0 valid (warnings allowed), 1 invalid, a --redirect-uri would be refused,
+            or the published document differs from the --against file,
             2 usage error or the document could not be checked (network, status, redirect, timeout, SSRF).
 
 Examples:
   $ cimd validate https://app.example.com/oauth/client.json
   $ cimd validate --file public/oauth/client.json --url https://app.example.com/oauth/client.json
   $ cimd validate https://app.example.com/oauth/client.json --redirect-uri http://127.0.0.1:49152/callback
-  $ cimd validate https://localhost:8443/client.json --allow-private-network --json`,
+  $ cimd validate https://app.example.com/oauth/client.json --against public/oauth/client.json
+  $ cimd validate https://localhost:8443/client.json --allow-private-network --json
+  $ cimd validate https://app.example.com/oauth/client.json -t 30
+
+When the fetch fails in a way that points at a hosting mistake (text/plain from a raw file host,
+a redirect, a CDN bot wall, an HTML page), a "Hint:" line names it and the fix.`,
     )
     .action(async (url: string | undefined, flags: ValidateFlags) => {
       setExit(await runValidate(url, flags, io));
@@ -80,6 +105,11 @@ function validateArguments(url: string | undefined, flags: ValidateFlags): void 
       'missing the document URL: cimd validate <url>, or cimd validate --file <path> --url <url>',
     );
   }
+  if (flags.against !== undefined && flags.file !== undefined) {
+    throw new UsageError(
+      '--against compares the published document: pass its URL as the argument, not --file',
+    );
+  }
   if (flags.url !== undefined && flags.file === undefined) {
     throw new UsageError(
       '--url goes with --file; to fetch a published document, pass its URL as the argument',
@@ -87,8 +117,31 @@ function validateArguments(url: string | undefined, flags: ValidateFlags): void 
   }
 }
 
+async function readCommitted(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--against: cannot read ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--against: ${path} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+function compareWith(file: string, committed: unknown, report: ValidationReport): AgainstReport {
+  const differences =
+    report.document === undefined
+      ? [{ path: '$', change: 'changed' as const, committed }]
+      : compareDocuments(report.document, committed);
+  return { file, equal: differences.length === 0, differences };
+}
+
 async function runValidate(url: string | undefined, flags: ValidateFlags, io: CliIo): Promise<number> {
   validateArguments(url, flags);
+  const committed = flags.against === undefined ? undefined : await readCommitted(flags.against);
   const { colors } = io;
   if (flags.allowPrivateNetwork) {
     writeLine(
@@ -123,14 +176,47 @@ async function runValidate(url: string | undefined, flags: ValidateFlags, io: Cl
     spinner?.stop();
   }
 
+  const against =
+    flags.against !== undefined && report.checked ? compareWith(flags.against, committed, report) : undefined;
   if (flags.json) {
-    writeLine(io.stdout, JSON.stringify(report, null, 2));
+    writeLine(io.stdout, JSON.stringify(against ? { ...report, against } : report, null, 2));
   } else {
     printReport(report, io);
+    if (against) printAgainst(against, io);
   }
   if (!report.checked) return EXIT_CANNOT_CHECK;
   if (!report.valid || report.redirectUris.some((verdict) => !verdict.accepted)) return EXIT_INVALID;
+  if (against && !against.equal) return EXIT_INVALID;
   return EXIT_OK;
+}
+
+const CHANGE_LABEL = {
+  added: 'added (only in the published document)',
+  removed: 'removed (only in the committed file)',
+  changed: 'changed',
+};
+
+function printAgainst(against: AgainstReport, io: CliIo): void {
+  const { colors } = io;
+  const out = io.stdout;
+  const show = (value: unknown) => JSON.stringify(value);
+  writeLine(out);
+  if (against.equal) {
+    writeLine(out, `${colors.green('✓')} The published document equals ${against.file}`);
+    return;
+  }
+  writeLine(out, colors.bold(`Differences from ${against.file}:`));
+  for (const difference of against.differences) {
+    writeLine(out, `  ${difference.path}: ${CHANGE_LABEL[difference.change]}`);
+    if (difference.change !== 'removed') writeLine(out, `    published: ${show(difference.published)}`);
+    if (difference.change !== 'added') writeLine(out, `    committed: ${show(difference.committed)}`);
+  }
+  writeLine(
+    out,
+    colors.red(
+      `✗ The published document differs from ${against.file} (${against.differences.length} member${against.differences.length === 1 ? '' : 's'})`,
+    ),
+  );
 }
 
 function printReport(report: ValidationReport, io: CliIo): void {
@@ -145,6 +231,7 @@ function printReport(report: ValidationReport, io: CliIo): void {
       out,
       `${colors.red('✗')} could not check ${subject}: ${report.problem.message} [${report.problem.code}]`,
     );
+    printHint(report, io);
     return;
   }
   const document = report.document;
@@ -182,6 +269,7 @@ function printReport(report: ValidationReport, io: CliIo): void {
     for (const finding of sortFindings(report.findings))
       writeLine(out, `  ${formatFinding(finding, colors)}`);
   }
+  printHint(report, io);
   writeLine(out);
   writeLine(
     out,
@@ -189,4 +277,10 @@ function printReport(report: ValidationReport, io: CliIo): void {
       ? `${colors.green('✓ Valid client metadata document')}${report.findings.length ? ' (see the warnings above)' : ''}`
       : colors.red('✗ Invalid client metadata document'),
   );
+}
+
+function printHint(report: ValidationReport, io: CliIo): void {
+  if (report.hint === undefined) return;
+  writeLine(io.stdout);
+  writeLine(io.stdout, `${io.colors.yellow('Hint:')} ${report.hint.message} [${report.hint.id}]`);
 }

@@ -63,7 +63,7 @@ async function showConsentPage(
 ): Promise<Response> {
   const interaction = await newInteraction(context, client, authorization, user);
   const logoPath = await logoPathFor(context, client);
-  const response = await renderConsentPage(
+  return renderConsentPage(
     consentViewOf({
       client,
       redirectUri: authorization.redirectUri,
@@ -77,9 +77,8 @@ async function showConsentPage(
       csrfToken: interaction.csrfToken,
       ...(logoPath === undefined ? {} : { logoPath }),
     }),
+    interactionCookie(context, interaction),
   );
-  response.headers.append('set-cookie', interactionCookie(context, interaction));
-  return response;
 }
 
 /**

@@ -50,18 +50,52 @@ export function redirectTargetOf(redirectUri: string): RedirectTarget {
   return { kind: 'app', host: scheme };
 }
 
+/** What the page shows of a client that depends on its metadata alone. */
+interface ClientView {
+  source: ResolvedClient['provenance']['source'];
+  verifiedDomain?: string;
+  clientName?: string;
+  loopbackOnly: boolean;
+}
+
+/**
+ * Client views by metadata object: a cached client hands out the same frozen metadata on every
+ * request, so its domain, name and redirect URIs are read once, not on every page.
+ */
+const clientViews = new WeakMap<object, ClientView>();
+
+function clientViewOf(client: ResolvedClient): ClientView {
+  // Only a client that is its metadata (same id, same redirect URI list) shares the view.
+  const shareable =
+    Object.isFrozen(client.metadata) &&
+    client.metadata.client_id === client.clientId &&
+    client.metadata.redirect_uris === client.redirectUris;
+  const cached = shareable ? clientViews.get(client.metadata) : undefined;
+  if (cached !== undefined && cached.source === client.provenance.source) return cached;
+  const name = client.metadata.client_name.trim();
+  const view: ClientView = {
+    source: client.provenance.source,
+    ...(client.provenance.source === 'cimd'
+      ? { verifiedDomain: hostOf(client.clientId) ?? client.clientId }
+      : {}),
+    ...(name === '' ? {} : { clientName: name }),
+    loopbackOnly: client.redirectUris.length > 0 && client.redirectUris.every(isLoopbackRedirectUri),
+  };
+  if (shareable) clientViews.set(client.metadata, view);
+  return view;
+}
+
 /** The consent page model for a request. */
 export function consentViewOf(input: ConsentViewInput): ConsentPageModel {
   const { client } = input;
-  const cimd = client.provenance.source === 'cimd';
-  const name = client.metadata.client_name.trim();
+  const { verifiedDomain, clientName, loopbackOnly } = clientViewOf(client);
   return {
     clientId: client.clientId,
-    ...(cimd ? { verifiedDomain: hostOf(client.clientId) ?? client.clientId } : {}),
-    ...(name === '' ? {} : { clientName: name }),
+    ...(verifiedDomain === undefined ? {} : { verifiedDomain }),
+    ...(clientName === undefined ? {} : { clientName }),
     trusted: client.trust.trusted,
     redirect: redirectTargetOf(input.redirectUri),
-    loopbackOnly: client.redirectUris.length > 0 && client.redirectUris.every(isLoopbackRedirectUri),
+    loopbackOnly,
     scopes: [...input.scopes],
     resources: [...input.resources],
     ...(input.user === undefined

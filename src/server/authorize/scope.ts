@@ -1,15 +1,16 @@
 /**
  * The `scope` parameter (RFC 6749 §3.3): space-separated scope tokens, each once. When the server
- * configures `scopesSupported`, every requested scope must be in it.
+ * configures `scopesSupported`, every requested scope must be in it. The client's `scope` is a
+ * ceiling: scopes beyond it are dropped, and a request with nothing within it is refused (see
+ * `clients/scope-ceiling.ts` for the rule and why).
  *
  * @module
  */
+import { narrowToCeiling, SCOPE_TOKEN, scopeCeilingOf } from '../clients/scope-ceiling.js';
+import type { ResolvedClient } from '../clients/types.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidScopeError } from '../oauth-errors.js';
 import { refuse } from './refusal.js';
-
-/** RFC 6749 §3.3 `scope-token`. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /** The longest `scope` parameter accepted, in characters. */
 export const MAX_SCOPE_LENGTH = 2048;
@@ -46,4 +47,26 @@ export function parseScopes(params: OAuthParams, supported: readonly string[] | 
     }
   }
   return scopes;
+}
+
+/**
+ * The requested scopes within the client's scope ceiling (its metadata's `scope`), in the order
+ * requested; all of them when the client has no `scope`. Refuses with `invalid_scope` a request
+ * that named scopes of which none is within the ceiling.
+ */
+export function withinClientCeiling(
+  requested: readonly string[],
+  client: Pick<ResolvedClient, 'metadata'>,
+): string[] {
+  const ceiling = scopeCeilingOf(client);
+  const { granted, dropped } = narrowToCeiling(requested, ceiling);
+  if (requested.length > 0 && granted.length === 0) {
+    refuse(
+      'scope_beyond_client',
+      new InvalidScopeError(
+        `none of the requested scopes (${dropped.slice(0, 5).join(' ')}) is within this client's scope (${ceiling?.join(' ') || 'none'}); ask only for scopes its metadata lists`,
+      ),
+    );
+  }
+  return granted;
 }

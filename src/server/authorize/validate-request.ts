@@ -13,7 +13,7 @@ import { type PromptValue, parsePrompt } from './prompt.js';
 import { refuse } from './refusal.js';
 import { checkResponseType, checkState } from './request-checks.js';
 import { selectResources } from './resource.js';
-import { parseScopes } from './scope.js';
+import { parseScopes, withinClientCeiling } from './scope.js';
 
 /** A valid authorization request. */
 export interface AuthorizationRequest {
@@ -25,7 +25,7 @@ export interface AuthorizationRequest {
   codeChallenge: string;
   /** The resources (RFC 8707) the grant is for, as configured. */
   resources: string[];
-  /** The requested scopes, each once. */
+  /** The scopes to grant: the requested ones (each once) within the client's scope ceiling. */
   scopes: string[];
   prompt: ReadonlySet<PromptValue>;
   /** The `login_hint` (at most 256 characters), passed on to the sign-in. */
@@ -37,7 +37,8 @@ const MAX_LOGIN_HINT = 256;
 
 /**
  * Validates the request's parameters for `client`: `response_type` (and request objects), the
- * client's grant types, `state`'s length, PKCE (S256 only), `resource`, `scope` and `prompt`.
+ * client's grant types, `state`'s length, PKCE (S256 only), `resource`, `scope` (narrowed to the
+ * client's scope ceiling) and `prompt`.
  * Throws an {@link AuthorizationRefusal} on the first problem.
  */
 export function validateAuthorizationRequest(
@@ -56,7 +57,7 @@ export function validateAuthorizationRequest(
   checkState(params);
   const codeChallenge = readCodeChallenge(params);
   const resources = selectResources(params, options.resources);
-  const scopes = parseScopes(params, options.scopesSupported);
+  const scopes = withinClientCeiling(parseScopes(params, options.scopesSupported), client);
   const prompt = parsePrompt(params);
   const state = params.get('state');
   const loginHint = params.get('login_hint');

@@ -19,15 +19,20 @@ import {
   validatorsOf,
 } from '../cache/http-freshness.js';
 import type { EmitEvent } from '../events.js';
-import { type CacheEntry, type DocumentCache, type DocumentRecord, keepHeaders } from './document-cache.js';
+import {
+  type CachedDocument,
+  type CacheEntry,
+  type DocumentCache,
+  type InProcessRecord,
+  keepHeaders,
+} from './document-cache.js';
 import { ClientResolutionError, echoId } from './errors.js';
 import type { BudgetGrant, FetchBudget, FetchOutcome, FetchPurpose } from './fetch-budget.js';
 import type { ClientProvenance } from './types.js';
-import type { AcceptedDocument } from './validate-document.js';
 
 /** A document as the resolver hands it to the registry. */
 export interface ResolvedDocument {
-  accepted: AcceptedDocument;
+  accepted: CachedDocument;
   provenance: ClientProvenance;
 }
 
@@ -44,7 +49,7 @@ export interface CimdResolverSettings {
   serveStaleOnErrorMs: number;
   now: () => number;
   /** Validates a body; throws a `ClientResolutionError` when the server does not accept it. */
-  accept: (json: unknown, url: string, byteLength: number) => Promise<AcceptedDocument>;
+  accept: (json: unknown, url: string, byteLength: number) => Promise<CachedDocument>;
   /**
    * How long an instance waits for another instance sharing the store to finish fetching a URL
    * before fetching it itself, in ms. Default {@link DEFAULT_SHARED_FETCH_WAIT_MS}.
@@ -135,7 +140,7 @@ function fetchFailure(url: string, error: FetchError): ClientResolutionError {
   );
 }
 
-function provenanceOf(record: DocumentRecord, stale: boolean): ClientProvenance {
+function provenanceOf(record: InProcessRecord, stale: boolean): ClientProvenance {
   const provenance: ClientProvenance = {
     source: 'cimd',
     fetchedAt: record.fetchedAt,
@@ -179,6 +184,14 @@ export class CimdResolver {
       this.#inFlight.set(url, pending);
     }
     return pending;
+  }
+
+  /**
+   * Whether a document of `url` (fresh or not) is in the in-process tier: it got there only
+   * after `url` passed the registry's URL checks.
+   */
+  isCached(url: string): boolean {
+    return this.#settings.cache.has(url);
   }
 
   /**
@@ -392,7 +405,7 @@ export class CimdResolver {
         { status: 304 },
       );
     }
-    let accepted: AcceptedDocument;
+    let accepted: CachedDocument;
     try {
       accepted = await this.#settings.accept(response.json, url, response.byteLength);
     } catch (error) {

@@ -54,10 +54,23 @@ export interface DocumentRecord {
   freshUntil: number;
 }
 
+/**
+ * What the in-process tier keeps of an accepted document: everything but the lint `notes`,
+ * which nothing reads after acceptance (they cost more heap than the rest of a small document).
+ */
+export type CachedDocument = Omit<AcceptedDocument, 'notes'>;
+
+/**
+ * A record as the in-process tier keeps it: without the shared tier, the raw `text` is dropped
+ * (the validated copy is all this instance uses); with it, the text stays, since it is what the
+ * shared tier stores again after a revalidation and what a shared copy is compared with.
+ */
+export type InProcessRecord = Omit<DocumentRecord, 'text'> & { text?: string };
+
 /** A validated document in the in-process tier. */
 export interface CacheEntry {
-  record: DocumentRecord;
-  accepted: AcceptedDocument;
+  record: InProcessRecord;
+  accepted: CachedDocument;
   /**
    * Epoch ms of the last fetch that found the host DOWN while this stale copy was served
    * (`serveStaleOnErrorMs`); in process only, cleared by any successful fetch.
@@ -181,9 +194,19 @@ export class DocumentCache {
     return this.#memory.get(url);
   }
 
-  /** Puts a validated entry in the in-process tier only. */
+  /** Whether the in-process tier holds `url` (fresh or not), without marking it used. */
+  has(url: string): boolean {
+    return this.#memory.has(url);
+  }
+
+  /** Puts a validated entry in the in-process tier only (without its raw text when there is no shared tier). */
   remember(entry: CacheEntry): void {
-    this.#memory.set(entry.record.url, entry);
+    if (this.#store !== undefined || entry.record.text === undefined) {
+      this.#memory.set(entry.record.url, entry);
+      return;
+    }
+    const { text: _text, ...record } = entry.record;
+    this.#memory.set(record.url, { ...entry, record });
   }
 
   /** The shared-tier record for `url`, not yet validated; undefined on a miss or a store failure. */
@@ -201,7 +224,7 @@ export class DocumentCache {
   /** Stores a validated entry in both tiers; the shared copy lives `sharedTtlMs`. */
   async set(entry: CacheEntry, sharedTtlMs: number): Promise<void> {
     this.remember(entry);
-    if (this.#store === undefined) return;
+    if (this.#store === undefined || entry.record.text === undefined) return;
     const value = JSON.stringify({ v: 1, ...entry.record });
     try {
       await this.#store.cacheSet(this.#prefix + entry.record.url, value, Math.max(1, Math.ceil(sharedTtlMs)));

@@ -6,7 +6,6 @@
  * @module
  */
 import { LRUCache } from 'lru-cache';
-import { checkClientIdUrl } from '../../document/client-id-url.js';
 import { type ClientMetadata, clientMetadataSchema } from '../../document/schema.js';
 import { InvalidOptionError } from '../../errors.js';
 import { createSafeFetcher } from '../../fetch/safe-fetch.js';
@@ -16,6 +15,7 @@ import { assertCacheBounds, type CacheBounds, DEFAULT_CACHE_BOUNDS } from '../ca
 import type { EmitEvent } from '../events.js';
 import { CimdResolver } from './cimd-resolver.js';
 import { isUrlClientId } from './client-id.js';
+import { assertCimdClientIdUrl } from './client-id-url-check.js';
 import {
   DocumentCache,
   type DocumentCacheOptions,
@@ -26,7 +26,7 @@ import { createDocumentRecorder, type DocumentRecorder } from './document-record
 import { ClientResolutionError, echoId } from './errors.js';
 import { createFetchBudget, type FetchBudgetOptions } from './fetch-budget.js';
 import { fingerprintClientMetadata } from './fingerprint.js';
-import { createLoopbackHttpFetcher, isHttpLoopbackClientId } from './loopback-http-fetcher.js';
+import { createLoopbackHttpFetcher } from './loopback-http-fetcher.js';
 import {
   createTrustPolicy,
   isTrustPolicy,
@@ -358,14 +358,17 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
       : { sharedFetchWaitMs: checkMilliseconds(options.sharedFetchWaitMs, 'sharedFetchWaitMs') }),
     now,
     emit,
-    accept: (json, url, byteLength) =>
-      acceptClientMetadataDocument(json, {
+    accept: async (json, url, byteLength) => {
+      // The cache keeps no lint notes: nothing reads them once the document is accepted.
+      const { notes: _notes, ...accepted } = await acceptClientMetadataDocument(json, {
         url,
         byteLength,
         allowPrivateNetwork,
         missingAuthMethod,
         httpLoopbackClientId: url.startsWith('http:'),
-      }),
+      });
+      return accepted;
+    },
   });
   const registeredView = createRegisteredViews();
   let closed = false;
@@ -382,28 +385,9 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
           'this server does not accept client metadata documents (CIMD is turned off): use a client registered with this server',
       });
     }
-    const http = !isUrlClientId(clientId);
-    if (http && !isHttpLoopbackClientId(clientId)) {
-      throw new ClientResolutionError(
-        'ERR_CIMD_INVALID_CLIENT_ID',
-        clientId,
-        `the client_id ${echoId(clientId)} is not a valid client metadata URL: http client_ids are accepted only on loopback (http://127.0.0.1, http://[::1] or http://localhost), and only for development`,
-      );
-    }
-    const problems = checkClientIdUrl(clientId, { allowPrivateNetwork }).filter(
-      (finding) =>
-        finding.severity === 'error' &&
-        !(http && (finding.id === 'CIMD-URL-01' || finding.id === 'CIMD-URL-09')),
-    );
-    const [first] = problems;
-    if (first !== undefined) {
-      throw new ClientResolutionError(
-        'ERR_CIMD_INVALID_CLIENT_ID',
-        clientId,
-        `the client_id ${echoId(clientId)} is not a valid client metadata URL: ${first.message}`,
-        { findings: problems },
-      );
-    }
+    // A URL with a document in the in-process cache passed these same checks (they depend on the
+    // URL and this registry's options only) before it was fetched: they are not run again.
+    if (!resolver.isCached(clientId)) assertCimdClientIdUrl(clientId, allowPrivateNetwork);
     const early = await trustPolicy.checkClientId(clientId, 'cimd');
     if (!early.allowed) throw denied(clientId, early);
     const { accepted, provenance } = await resolver.resolve(clientId);

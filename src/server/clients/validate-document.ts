@@ -83,6 +83,20 @@ export interface AcceptedDocument {
   notes: readonly Finding[];
 }
 
+/** Every subset of {@link SUPPORTED_GRANT_TYPES} in order, frozen once: cached documents share them. */
+const GRANT_TYPE_SETS: readonly (readonly string[])[] = Object.freeze([
+  Object.freeze(['authorization_code', 'refresh_token']),
+  Object.freeze(['authorization_code']),
+  Object.freeze(['refresh_token']),
+  Object.freeze([]),
+]);
+
+/** The shared frozen array equal to `grantTypes` (a subset of the supported ones, in their order). */
+function sharedGrantTypes(grantTypes: readonly string[]): readonly string[] {
+  const key = grantTypes.join(' ');
+  return GRANT_TYPE_SETS.find((set) => set.join(' ') === key) ?? Object.freeze([...grantTypes]);
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -197,15 +211,17 @@ export async function acceptClientMetadataDocument(
   const metadata = Object.fromEntries(
     Object.entries(parsed).filter(([member]) => !dropped.has(member)),
   ) as ClientMetadata;
+  // Equal byte for byte (checked above): keep one string, the URL's, not a second copy.
+  metadata.client_id = url;
   const listed = metadata.grant_types ?? DEFAULT_GRANT_TYPES;
-  const grantTypes = SUPPORTED_GRANT_TYPES.filter((grant) => listed.includes(grant));
+  const grantTypes = sharedGrantTypes(SUPPORTED_GRANT_TYPES.filter((grant) => listed.includes(grant)));
   const fingerprint = await fingerprintClientMetadata({ ...metadata, token_endpoint_auth_method: effective });
   deepFreeze(metadata);
   return {
     metadata,
     authMethod: effective,
     redirectUris: metadata.redirect_uris,
-    grantTypes: Object.freeze(grantTypes),
+    grantTypes,
     fingerprint,
     notes: Object.freeze(report.findings.filter((finding) => !fatal.includes(finding))),
   };

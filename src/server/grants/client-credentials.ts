@@ -10,32 +10,33 @@
  * - its metadata lists `client_credentials` in `grant_types`;
  * - the server's policy (`clientCredentials.allow`) names the client, and allows the resource;
  * - the `resource` is one the server serves (none: the default resource; unknown: `invalid_target`);
- * - the requested `scope` is within the client's own `scope` (and `scopesSupported` when set):
- *   a client without `scope` gets no scope.
+ * - the requested `scope` is within the client's scope ceiling (`clients/scope-ceiling.ts`; and
+ *   `scopesSupported` when set): a client without `scope` gets no scope.
  *
  * The token's `sub` is the `client_id`; no refresh token is issued (ask again instead).
  *
  * @module
  */
 import type { ServerContext } from '../authorization-server/context.js';
+import { checkWithinCeiling, SCOPE_TOKEN, scopeCeilingOf, scopeTokens } from '../clients/scope-ceiling.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidScopeError, InvalidTargetError, UnauthorizedClientError } from '../oauth-errors.js';
 import { enforceClientPolicy } from '../policy/enforce.js';
 import type { AuthenticatedClient } from './client-authentication.js';
 import { type TokenResponseBody, tokenResponseBody } from './issue-tokens.js';
-import { comparableResource, scopeTokens, selectAudience } from './narrowing.js';
+import { comparableResource, selectAudience } from './narrowing.js';
 
 /** The grant type this module implements. */
 export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
 
-/** RFC 6749 §3.3 `scope-token`. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-
-/** The scopes the client may get: its document's `scope`, within `scopesSupported` when set. */
-function scopeCeiling(context: ServerContext, auth: AuthenticatedClient): string[] {
-  const own = typeof auth.client.metadata.scope === 'string' ? scopeTokens(auth.client.metadata.scope) : [];
+/**
+ * The scopes the client may get: its scope ceiling (its metadata's `scope`; none declared: no
+ * scope at all, for this grant only), within `scopesSupported` when set.
+ */
+function ceilingFor(context: ServerContext, auth: AuthenticatedClient): string[] {
+  const own = scopeCeilingOf(auth.client) ?? [];
   const supported = context.options.scopesSupported;
-  return supported === undefined ? own : own.filter((scope) => supported.includes(scope));
+  return supported === undefined ? [...own] : own.filter((scope) => supported.includes(scope));
 }
 
 /**
@@ -48,14 +49,7 @@ export function clientCredentialsScope(requested: string | undefined, ceiling: r
   if (tokens.some((token) => !SCOPE_TOKEN.test(token))) {
     throw new InvalidScopeError('the scope parameter is not a space-separated list of scope tokens');
   }
-  const extra = tokens.find((token) => !ceiling.includes(token));
-  if (extra !== undefined) {
-    throw new InvalidScopeError(
-      ceiling.length === 0
-        ? `the scope ${JSON.stringify(extra.slice(0, 100))} is beyond this client's scope: its metadata declares none; add a "scope" member to the client's metadata`
-        : `the scope ${JSON.stringify(extra.slice(0, 100))} is beyond this client's scope (${ceiling.join(' ')}); ask only for scopes its metadata lists`,
-    );
-  }
+  checkWithinCeiling(tokens, ceiling);
   return tokens.join(' ');
 }
 
@@ -112,7 +106,7 @@ export async function grantClientCredentials(
       );
     }
   }
-  const scope = clientCredentialsScope(params.get('scope'), scopeCeiling(context, auth));
+  const scope = clientCredentialsScope(params.get('scope'), ceilingFor(context, auth));
   await enforceClientPolicy(context, client, audience, scope, CLIENT_CREDENTIALS_GRANT);
   return tokenResponseBody(context, {
     grantId: crypto.randomUUID(),

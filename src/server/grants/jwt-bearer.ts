@@ -18,8 +18,10 @@
  * - `jti` is new for that issuer (recorded in the store until `exp`): a replay is refused;
  * - the assertion's `resource` (a string or an array) names a resource this server serves, and
  *   the request's `resource`, when given, is one of them (`invalid_target` otherwise);
- * - the request's `scope`, when given, is within the assertion's `scope` (`invalid_scope`); the
- *   granted scope is also within `scopesSupported` when that is set.
+ * - the request's `scope`, when given, is within the assertion's `scope` and the client's scope
+ *   ceiling (its metadata's `scope`, when it has one) (`invalid_scope`); without one, the
+ *   assertion's scope narrowed to that ceiling is granted; the granted scope is also within
+ *   `scopesSupported` when that is set.
  *
  * The token's `sub` is ours for the (issuer, subject) pair, as for an upstream sign-in
  * (`subjectFor`); no refresh token is issued (ask the identity provider for a new assertion).
@@ -30,6 +32,12 @@
 import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
 import { CLIENT_ASSERTION_ALGORITHMS } from '../auth/assertion-algorithms.js';
 import type { ServerContext } from '../authorization-server/context.js';
+import {
+  checkWithinCeiling,
+  narrowToCeiling,
+  scopeCeilingOf,
+  scopeTokens,
+} from '../clients/scope-ceiling.js';
 import { markReplay } from '../events.js';
 import type { OAuthParams } from '../http/params.js';
 import {
@@ -44,7 +52,7 @@ import { enforceClientPolicy } from '../policy/enforce.js';
 import { subjectFor } from '../upstream/identity.js';
 import type { AuthenticatedClient } from './client-authentication.js';
 import { type TokenResponseBody, tokenResponseBody } from './issue-tokens.js';
-import { comparableResource, scopeTokens } from './narrowing.js';
+import { comparableResource } from './narrowing.js';
 
 /** The grant type (RFC 7523 §2.1). */
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -146,16 +154,27 @@ function audienceOf(context: ServerContext, claim: unknown, requested: string | 
   return [match];
 }
 
-/** The granted scope: the request's within the assertion's, within `scopesSupported`. */
-function scopeOf(context: ServerContext, claim: unknown, requested: string | undefined): string {
+/**
+ * The granted scope: the request's within the assertion's, within `scopesSupported`, within the
+ * client's scope ceiling (its metadata's `scope`; none declared: no ceiling). Without a `scope`
+ * parameter, the assertion's scope narrowed to the ceiling.
+ */
+function scopeOf(
+  context: ServerContext,
+  auth: AuthenticatedClient,
+  claim: unknown,
+  requested: string | undefined,
+): string {
   const granted = typeof claim === 'string' ? scopeTokens(claim) : [];
-  const wanted = requested === undefined ? granted : scopeTokens(requested);
+  const ceiling = scopeCeilingOf(auth.client);
+  const wanted = requested === undefined ? narrowToCeiling(granted, ceiling).granted : scopeTokens(requested);
   const beyond = wanted.find((token) => !granted.includes(token));
   if (beyond !== undefined) {
     throw new InvalidScopeError(
       `the scope ${JSON.stringify(beyond.slice(0, 100))} is beyond what the assertion grants (${granted.join(' ') || 'nothing'})`,
     );
   }
+  checkWithinCeiling(wanted, ceiling);
   const supported = context.options.scopesSupported;
   const unsupported =
     supported === undefined ? undefined : wanted.find((token) => !supported.includes(token));
@@ -191,7 +210,7 @@ export async function grantJwtBearer(
     throw new InvalidGrantError('the assertion was issued to another client (its client_id claim)');
   }
   const audience = audienceOf(context, claims.resource, params.get('resource'));
-  const scope = scopeOf(context, claims.scope, params.get('scope'));
+  const scope = scopeOf(context, auth, claims.scope, params.get('scope'));
   await enforceClientPolicy(context, client, audience, scope, JWT_BEARER_GRANT);
   const ttlMs = Math.max(1000, (claims.exp + CLOCK_SKEW_S) * 1000 - context.now());
   if (!(await context.store.recordJti(replayKey(issuer), claims.jti, ttlMs))) {

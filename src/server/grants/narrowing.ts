@@ -1,22 +1,18 @@
 /**
  * What a token request may narrow: the `resource` (RFC 8707) and, on refresh, the `scope`
  * (RFC 6749 §6). A request may only ask for a subset of what the grant already holds: another
- * resource is `invalid_target` (RES-03), another scope `invalid_scope`.
+ * resource is `invalid_target` (RES-03), another scope `invalid_scope`. A refresh is also held
+ * to the client's scope ceiling as its metadata says it now (`clients/scope-ceiling.ts`).
  *
  * One `resource` parameter per token request (parameters are never repeated here); a request
  * without one gets a token for every resource the grant is bound to.
  *
  * @module
  */
+import { checkWithinCeiling, narrowToCeiling, SCOPE_TOKEN, scopeTokens } from '../clients/scope-ceiling.js';
 import { InvalidScopeError, InvalidTargetError } from '../oauth-errors.js';
 
-/** RFC 6749 §3.3 `scope-token`. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-
-/** Splits a space-separated scope string into its tokens (each once, in order). */
-export function scopeTokens(scope: string): string[] {
-  return [...new Set(scope.split(' ').filter((token) => token !== ''))];
-}
+export { scopeTokens };
 
 /**
  * A resource identifier in the form it is compared in: scheme and host in lower case (MCP §8.1,
@@ -70,22 +66,39 @@ export function selectAudience(
 }
 
 /**
- * The scope of a refreshed token: `requested` when it is a subset of `granted`, else `granted`.
+ * The scope of a refreshed token: `requested` when it is a subset of `granted`, else `granted`;
+ * either way within `ceiling` (the client's scope ceiling now; `undefined`: none), so a client
+ * whose metadata narrowed its `scope` since the grant gets only what it still lists.
  *
- * @throws InvalidScopeError when `requested` is malformed or asks for a scope not granted.
+ * @throws InvalidScopeError when `requested` is malformed, asks for a scope not granted or beyond
+ *   the ceiling, or when nothing granted is within the ceiling any more.
  */
-export function selectScope(requested: string | undefined, granted: string): string {
-  if (requested === undefined) return scopeTokens(granted).join(' ');
+export function selectScope(
+  requested: string | undefined,
+  granted: string,
+  ceiling?: readonly string[],
+): string {
+  const held = scopeTokens(granted);
+  if (requested === undefined) {
+    const { granted: kept } = narrowToCeiling(held, ceiling);
+    if (held.length > 0 && kept.length === 0) {
+      throw new InvalidScopeError(
+        `none of the granted scopes (${held.slice(0, 5).join(' ')}) is within this client's scope (${ceiling?.join(' ') || 'none'}) any more; authorize again`,
+      );
+    }
+    return kept.join(' ');
+  }
   const tokens = scopeTokens(requested);
   if (tokens.some((token) => !SCOPE_TOKEN.test(token))) {
     throw new InvalidScopeError('the scope parameter is not a space-separated list of scope tokens');
   }
-  const allowed = new Set(scopeTokens(granted));
+  const allowed = new Set(held);
   const extra = tokens.find((token) => !allowed.has(token));
   if (extra !== undefined) {
     throw new InvalidScopeError(
       `the scope ${JSON.stringify(extra.slice(0, 100))} was not granted; a refresh may only keep or narrow the granted scope`,
     );
   }
+  checkWithinCeiling(tokens, ceiling);
   return tokens.join(' ');
 }

@@ -16,6 +16,7 @@
 
 import type { RefreshFamilyChanges, RefreshFamilyRecord } from '../../store/store.js';
 import type { ServerContext } from '../authorization-server/context.js';
+import { scopeCeilingOf } from '../clients/scope-ceiling.js';
 import { sha256Base64url } from '../crypto.js';
 import { checkDpopRefreshBinding } from '../dpop/refresh-binding.js';
 import { markReplay } from '../events.js';
@@ -79,7 +80,8 @@ async function checkBinding(
  * @throws InvalidRequestError when `refresh_token` is missing; InvalidGrantError for an unknown,
  *   expired, revoked, reused or foreign token, a changed auth method, or a bound key no longer
  *   published (the family is then revoked); InvalidScopeError / InvalidTargetError for a scope or
- *   resource beyond the grant.
+ *   resource beyond the grant, or a scope beyond the client's scope ceiling (its metadata's
+ *   `scope` now: a grant keeps only what the client still lists).
  */
 export async function refreshTokens(
   context: ServerContext,
@@ -92,7 +94,7 @@ export async function refreshTokens(
   const family = await context.store.findRefreshFamily(oldHash);
   if (family === undefined) throw new InvalidGrantError(INVALID_TOKEN);
   await checkBinding(context, auth, family);
-  const scope = selectScope(params.get('scope'), family.scope);
+  const scope = selectScope(params.get('scope'), family.scope, scopeCeilingOf(auth.client));
   const audience = selectAudience(params.get('resource'), family.resources, context.options.resources);
   await enforceClientPolicy(context, auth.client, audience, scope, 'refresh_token');
 

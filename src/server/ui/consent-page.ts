@@ -106,8 +106,8 @@ function account(model: ConsentPageModel) {
 and are then sent to ${destination(model.redirect)}. If you deny, you are sent there at once.</p>`;
 }
 
-/** Renders the consent page (200) for `model`. */
-export function renderConsentPage(model: ConsentPageModel): Promise<Response> {
+/** Renders the consent page (200) for `model`, with the `Set-Cookie` value `setCookie` when given. */
+export function renderConsentPage(model: ConsentPageModel, setCookie?: string): Promise<Response> {
   const body = html`<h1>Allow access?</h1>
 ${identity(model)}
 ${loopbackWarning(model)}
@@ -121,5 +121,5 @@ ${account(model)}
 <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
 </div>
 </form>`;
-  return renderPage({ title: 'Allow access?', body });
+  return renderPage({ title: 'Allow access?', body, ...(setCookie === undefined ? {} : { setCookie }) });
 }

@@ -14,6 +14,11 @@ export interface PageContent {
   title: string;
   /** The page body, built with `html` so every value in it is escaped. */
   body: HtmlEscapedString | Promise<HtmlEscapedString>;
+  /**
+   * A `Set-Cookie` value sent with the page. Given here rather than appended to the response,
+   * the headers stay a plain record all the way to the socket (no `Headers` object per page).
+   */
+  setCookie?: string;
 }
 
 const STYLES = `
@@ -52,5 +57,7 @@ export async function renderPage(content: PageContent, status = 200): Promise<Re
 </head>
 <body><main>${content.body}</main></body>
 </html>`;
-  return new Response(page.toString(), { status, headers: htmlPageHeaders(nonce) });
+  const headers: Record<string, string> = htmlPageHeaders(nonce);
+  if (content.setCookie !== undefined) headers['set-cookie'] = content.setCookie;
+  return new Response(page.toString(), { status, headers });
 }

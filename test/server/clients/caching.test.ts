@@ -213,6 +213,23 @@ describe('revalidation with validators', () => {
     expect(state.sent).toEqual({ full: 1, notModified: 1 });
   });
 
+  it('ETag with the shared tier: a 304 writes the renewed copy back with its body', async () => {
+    const clock = createClock();
+    const store = h.store(clock);
+    const registry = h.registry({ now: clock.now, store });
+    const state = revalidating({ 'cache-control': 'max-age=120', etag: '"v1"' });
+    await registry.resolveClient(state.url);
+    clock.advance(121_000);
+    await registry.resolveClient(state.url);
+    expect(state.sent).toEqual({ full: 1, notModified: 1 });
+    const shared = JSON.parse((await store.cacheGet(`cimd:doc:${state.url}`)) ?? 'null');
+    expect(shared.fetchedAt).toBe(clock.now());
+    expect(JSON.parse(shared.text)).toEqual(documentFor(state.url));
+    const other = h.registry({ now: clock.now, store });
+    expect((await other.resolveClient(state.url)).provenance.etag).toBe('"v1"');
+    expect(h.hits(state.path)).toBe(2);
+  });
+
   it('a 304 without freshness headers keeps the stored lifetime', async () => {
     const clock = createClock();
     const registry = h.registry({ now: clock.now });

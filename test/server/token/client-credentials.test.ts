@@ -213,6 +213,16 @@ describe('client_credentials: refusals', () => {
     await expectOAuthError(await ask(s, client, { scope: 'mcp:read admin' }), 'invalid_scope');
   });
 
+  it('scope ceiling: a document with "scope": "read" asking for "admin write" does not get them (invalid_scope); without scope it gets read', async () => {
+    const client = agent({ scope: 'read' });
+    const s = await server({ allow: [client.clientId] });
+    const refused = await expectOAuthError(await ask(s, client, { scope: 'admin write' }), 'invalid_scope');
+    expect(refused.error_description).toContain("this client's scope (read)");
+    await expectOAuthError(await ask(s, client, { scope: 'read admin' }), 'invalid_scope');
+    const body = await expectTokens(await ask(s, client));
+    expect(body.scope).toBe('read');
+  });
+
   it('scope ceiling: a document without scope gets no scope, and asking for one is invalid_scope', async () => {
     const client = agent({ scope: undefined });
     const s = await server({ allow: [client.clientId] });

@@ -243,6 +243,29 @@ describe('ID-JAG: refusals', () => {
     );
   });
 
+  it('scope ceiling: a document with "scope": "read" asking for "admin write" does not get them, though the assertion grants them (invalid_scope)', async () => {
+    const s = await server();
+    const c = keyClient(host, [key], 'jwks_uri', { client_name: 'Enterprise agent', scope: 'read' });
+    const wide = { scope: 'read admin write' };
+    const refused = await expectOAuthError(
+      await grant(s, c, await idp.sign(claims(s, c.clientId, wide)), { scope: 'admin write' }),
+      'invalid_scope',
+    );
+    expect(refused.error_description).toContain("this client's scope (read)");
+    const body = await expectTokens(await grant(s, c, await idp.sign(claims(s, c.clientId, wide))));
+    expect(body.scope).toBe('read');
+    expect(decodeJwt(body.access_token).scope).toBe('read');
+  });
+
+  it('scope ceiling: a document without scope is unchanged: the assertion\'s "admin write" is granted', async () => {
+    const s = await server();
+    const c = client();
+    const body = await expectTokens(
+      await grant(s, c, await idp.sign(claims(s, c.clientId, { scope: 'admin write' }))),
+    );
+    expect(body.scope).toBe('admin write');
+  });
+
   it('options: an issuer without exactly one of jwks and jwksUri, or not https, is refused at creation', async () => {
     await expect(createTestServer(host, { trustedAssertionIssuers: [{ issuer: IDP }] })).rejects.toThrow(
       /exactly one of jwks and jwksUri/,

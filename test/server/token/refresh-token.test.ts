@@ -220,6 +220,43 @@ describe('narrowing scope and resource', () => {
   });
 });
 
+describe('scope ceiling: the client metadata scope (issue 12)', () => {
+  it('a document with "scope": "read" asking for "admin write" on refresh does not get them, though the grant holds them: invalid_scope; without scope, only read', async () => {
+    t = await createTestServer(host);
+    const client = publicClient(host, { scope: 'read admin write' });
+    const first = await signInPublic(client, { scope: 'read admin write' });
+    expect(first.scope).toBe('read admin write');
+    client.update({ scope: 'read' });
+    t.clock.advance(PAST_CACHES);
+    const refused = await expectOAuthError(
+      await refreshPublic(client, first.refresh_token, { scope: 'admin write' }),
+      'invalid_scope',
+    );
+    expect(refused.error_description).toContain("this client's scope (read)");
+    const kept = await expectTokens(await refreshPublic(client, first.refresh_token));
+    expect(kept.scope).toBe('read');
+    expect(decodeJwt(kept.access_token).scope).toBe('read');
+  });
+
+  it('a refresh whose grant holds nothing within the client scope any more is invalid_scope', async () => {
+    t = await createTestServer(host);
+    const client = publicClient(host, { scope: 'read admin write' });
+    const first = await signInPublic(client, { scope: 'admin write' });
+    client.update({ scope: 'read' });
+    t.clock.advance(PAST_CACHES);
+    const refused = await expectOAuthError(await refreshPublic(client, first.refresh_token), 'invalid_scope');
+    expect(refused.error_description).toContain('authorize again');
+  });
+
+  it('a document without scope is unchanged: the granted "admin write" is refreshed as it is', async () => {
+    t = await createTestServer(host);
+    const client = publicClient(host);
+    const first = await signInPublic(client, { scope: 'admin write' });
+    const next = await expectTokens(await refreshPublic(client, first.refresh_token));
+    expect(next.scope).toBe('admin write');
+  });
+});
+
 describe('auth method binding (PKJ-16, CIMD §6.3)', () => {
   it('PKJ-16: a refresh by a private_key_jwt client without an assertion is invalid_client', async () => {
     t = await createTestServer(host);

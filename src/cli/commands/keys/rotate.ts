@@ -17,11 +17,14 @@ import { promoteNextKey, retireAfter, retirePreviousKeys, stageKey } from '../..
 import { EXIT_OK, UsageError } from '../../exit-codes.js';
 import { type CliIo, writeLine } from '../../io.js';
 import { writePemFile } from './pem-file.js';
+import { runAutoRotate } from './rotate-auto.js';
 import {
   DEFAULT_KEYS_PATH,
   type FetchFlags,
   jwksPathFor,
   loadKeys,
+  maxAgeOption,
+  nowOption,
   parseSeconds,
   reportFailure,
   saveKeys,
@@ -41,9 +44,12 @@ interface RotateFlags extends FetchFlags {
   alg?: string;
   format?: string;
   json?: boolean;
+  auto?: boolean;
+  maxAge?: number;
+  now?: number;
 }
 
-type Step = 'stage' | 'promote' | 'retire' | 'record';
+type Step = 'stage' | 'promote' | 'retire' | 'record' | 'auto';
 
 /** Defines `cimd keys rotate`. */
 export function rotateSubcommand(io: CliIo, setExit: (code: number) => void): Command {
@@ -54,6 +60,12 @@ export function rotateSubcommand(io: CliIo, setExit: (code: number) => void): Co
     .option('--stage', 'add a next key; publish the new JWKS before promoting it')
     .option('--promote', 'make the next key current (refused until it is served at the jwks_uri)')
     .option('--retire', 'remove previous keys (refused before their grace period has passed)')
+    .option(
+      '--auto',
+      'from a scheduler: do the next due step (stage when the current key is past --max-age, promote once published, retire after the grace period), or nothing',
+    )
+    .addOption(maxAgeOption())
+    .addOption(nowOption())
     .option(
       '--force',
       'promote without checking the jwks_uri, or retire before the grace period (never prompted)',
@@ -85,6 +97,10 @@ A rotation, step by step:
   (after the grace period: assertion lifetime + JWKS cache time, 24 h by default)
   $ cimd keys rotate --retire     # the previous key leaves; publish jwks.json again
 
+Or let a scheduler run it (e.g. hourly); each run does at most the next due step and says what
+it did, or "nothing to do"; it exits 0 either way, and 2 only on an error:
+  $ cimd keys rotate --auto --max-age 90   # then publish jwks.json whenever it changes
+
 Exit codes: 0 done, 1 refused (not published yet, or grace period running; --force overrides),
             2 usage error, wrong step, unreadable key set, or the jwks_uri could not be fetched.`,
     )
@@ -98,12 +114,12 @@ Exit codes: 0 done, 1 refused (not published yet, or grace period running; --for
 }
 
 function chooseStep(flags: RotateFlags): Step {
-  const steps = (['stage', 'promote', 'retire'] as const).filter((step) => flags[step]);
+  const steps = (['stage', 'promote', 'retire', 'auto'] as const).filter((step) => flags[step]);
   if (steps.length > 1) throw new UsageError(`choose one step: --${steps.join(' or --')}`);
   if (steps[0] !== undefined) return steps[0];
   if (flags.jwksUri !== undefined) return 'record';
   throw new UsageError(
-    'choose a step: --stage, --promote or --retire (or --jwks-uri <url> to record where the JWKS is served)',
+    'choose a step: --stage, --promote, --retire or --auto (or --jwks-uri <url> to record where the JWKS is served)',
   );
 }
 
@@ -120,6 +136,9 @@ function checkFlags(step: Step, flags: RotateFlags): void {
   if (flags.force && step !== 'promote' && step !== 'retire') {
     throw new UsageError('--force goes with --promote or --retire');
   }
+  if (step !== 'auto' && (flags.maxAge !== undefined || flags.now !== undefined)) {
+    throw new UsageError('--max-age and --now go with --auto');
+  }
 }
 
 async function runRotate(flags: RotateFlags, io: CliIo): Promise<number> {
@@ -128,6 +147,7 @@ async function runRotate(flags: RotateFlags, io: CliIo): Promise<number> {
   const jwksPath = jwksPathFor(flags.keys, flags.jwks);
   let set = await loadKeys(flags.keys, io);
   if (flags.jwksUri !== undefined) set = withJwksUri(set, flags.jwksUri);
+  if (step === 'auto') return runAutoRotate(set, { ...flags, jwksPath }, io);
   const where = set.jwksUri ?? 'its jwks_uri';
   const { colors } = io;
   const say = (line = '') => writeLine(io.stderr, line);

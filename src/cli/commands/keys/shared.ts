@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import yoctoSpinner from 'yocto-spinner';
 import { InvalidOptionError } from '../../../errors.js';
 import { FetchError } from '../../../fetch/index.js';
@@ -46,6 +46,39 @@ export function parseWholeSeconds(value: string): number {
     throw new InvalidArgumentError('expected a whole number of seconds');
   }
   return seconds;
+}
+
+/** Parses `--max-age <days>`: a number of days greater than 0, at most 3650; returns milliseconds. */
+export function parseMaxAgeDays(value: string): number {
+  const days = Number(value);
+  if (!Number.isFinite(days) || days <= 0 || days > 3650) {
+    throw new InvalidArgumentError('expected a number of days greater than 0 and at most 3650');
+  }
+  return Math.round(days * 24 * 60 * 60 * 1000);
+}
+
+/** `--max-age <days>`: the maximum age of the current key (default 90 days), as milliseconds. */
+export function maxAgeOption(): Option {
+  return new Option(
+    '--max-age <days>',
+    'the maximum age of the current key, in days (default: 90)',
+  ).argParser(parseMaxAgeDays);
+}
+
+/**
+ * `--now <time>`: an ISO 8601 time to use as now (rehearsing a schedule, tests). Hidden from help;
+ * documented in docs/cli.md.
+ */
+export function nowOption(): Option {
+  return new Option('--now <time>', 'use this ISO 8601 time as now')
+    .argParser((value: string) => {
+      const ms = Date.parse(value);
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
+        throw new InvalidArgumentError('expected an ISO 8601 time such as 2026-01-31T12:00:00Z');
+      }
+      return ms;
+    })
+    .hideHelp();
 }
 
 /** A subcommand that reports parse errors through `io` and never exits the process itself. */

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { FetchError } from '../../../fetch/index.js';
 import { KeySetError } from '../../../keys/errors.js';
+import { currentKeyAge, DEFAULT_MAX_KEY_AGE_MS } from '../../../keys/key-age.js';
 import type { KeySet } from '../../../keys/key-set.js';
 import { fetchPublishedJwks } from '../../../keys/published.js';
 import { retireAfter } from '../../../keys/rotation.js';
@@ -17,6 +18,8 @@ import {
   DEFAULT_KEYS_PATH,
   type FetchFlags,
   loadKeys,
+  maxAgeOption,
+  nowOption,
   parseSeconds,
   reportFailure,
   subcommand,
@@ -27,6 +30,9 @@ import {
 interface StatusFlags extends FetchFlags {
   keys: string;
   json?: boolean;
+  maxAge?: number;
+  strict?: boolean;
+  now?: number;
 }
 
 /** Defines `cimd keys status`. */
@@ -42,10 +48,17 @@ export function statusSubcommand(io: CliIo, setExit: (code: number) => void): Co
       'allow a jwks_uri on this machine or a private network (development only)',
     )
     .option('--timeout <seconds>', 'deadline for fetching the jwks_uri, in seconds', parseSeconds, 5)
+    .addOption(maxAgeOption())
+    .option('--strict', 'exit 1 when the current key is older than --max-age (a warning otherwise)')
+    .addOption(nowOption())
     .addHelpText(
       'after',
       `
+A current key older than --max-age (90 days by default) is a warning; rotate it
+(cimd keys rotate --stage, or --auto from a scheduler). It changes the exit code only with --strict.
+
 Exit codes: 0 consistent (every signing key is served, no private key is), 1 inconsistent,
+            or with --strict a current key past its maximum age,
             2 the key set could not be read or the jwks_uri could not be fetched.`,
     )
     .action(async (flags: StatusFlags) => {
@@ -57,12 +70,13 @@ Exit codes: 0 consistent (every signing key is served, no private key is), 1 inc
     });
 }
 
-function statusJson(path: string, set: KeySet, status: KeySetStatus): unknown {
+function statusJson(path: string, set: KeySet, status: KeySetStatus, age: KeyAgeView): unknown {
   return {
     checked: true,
     keysFile: path,
     jwksUri: set.jwksUri ?? null,
     consistent: status.consistent,
+    currentKeyAge: age,
     keys: set.keys.map((key) => ({
       kid: key.kid,
       alg: key.alg,
@@ -106,6 +120,30 @@ function printStatus(path: string, set: KeySet, status: KeySetStatus, io: CliIo)
   for (const item of status.items) writeLine(out, `${mark(item, io.colors)} ${item.message}`);
 }
 
+/** The current key's age as `--json` shows it. */
+interface KeyAgeView {
+  kid: string;
+  ageDays: number;
+  maxAgeDays: number;
+  dueAt: string;
+  tooOld: boolean;
+}
+
+function ageView(set: KeySet, flags: StatusFlags): KeyAgeView {
+  const age = currentKeyAge(set, {
+    maxAgeMs: flags.maxAge ?? DEFAULT_MAX_KEY_AGE_MS,
+    ...(flags.now === undefined ? {} : { now: flags.now }),
+  });
+  const days = (ms: number) => Math.round((ms / 86_400_000) * 100) / 100;
+  return {
+    kid: age.kid,
+    ageDays: days(age.ageMs),
+    maxAgeDays: days(age.maxAgeMs),
+    dueAt: age.dueAt.toISOString(),
+    tooOld: age.tooOld,
+  };
+}
+
 async function runStatus(flags: StatusFlags, io: CliIo): Promise<number> {
   const set = await loadKeys(flags.keys, io);
   warnPrivateNetwork(flags, io);
@@ -135,8 +173,14 @@ async function runStatus(flags: StatusFlags, io: CliIo): Promise<number> {
     }
     return reportFailure(error, io);
   }
-  const status = keySetStatus(set, published);
-  if (flags.json) writeLine(io.stdout, JSON.stringify(statusJson(flags.keys, set, status), null, 2));
+  const status = keySetStatus(set, published, {
+    maxKeyAgeMs: flags.maxAge ?? DEFAULT_MAX_KEY_AGE_MS,
+    ...(flags.now === undefined ? {} : { now: flags.now }),
+  });
+  const age = ageView(set, flags);
+  if (flags.json) writeLine(io.stdout, JSON.stringify(statusJson(flags.keys, set, status, age), null, 2));
   else printStatus(flags.keys, set, status, io);
-  return status.consistent ? EXIT_OK : EXIT_INVALID;
+  if (!status.consistent) return EXIT_INVALID;
+  const tooOld = status.items.some((item) => item.code === 'current-too-old');
+  return flags.strict && tooOld ? EXIT_INVALID : EXIT_OK;
 }
