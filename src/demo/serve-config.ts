@@ -56,6 +56,7 @@ export function demoServeConfig(input: DemoServeConfigInput): ServeConfig {
     },
     fetchProxy: undefined,
     trust: { mode: 'open', allow: [], deny: [], trusted: [] },
+    clientPolicy: { cimd: true, resources: [], allowedRedirectUris: [] },
     dpop: { required: false, nonce: false, nonceWindowSeconds: DEFAULT_DPOP_NONCE_WINDOW_SECONDS },
     accessTokenTtlSeconds: 600,
     refreshTokenTtlSeconds: 30 * 86_400,

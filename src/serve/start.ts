@@ -118,6 +118,7 @@ function serverOptions(
         ? false
         : { ...config.rateLimit, ...(options.rateLimitCounter ? { counter: options.rateLimitCounter } : {}) },
     userClaims: config.userClaims,
+    clientPolicy: config.clientPolicy,
     ...(config.scopes === undefined ? {} : { scopesSupported: config.scopes }),
     ...(config.allowClientCredentials === undefined
       ? {}
@@ -278,6 +279,7 @@ export async function startAuthorizationServer(
         rateLimit: config.rateLimit,
         ...(config.fetchProxy === undefined ? {} : { fetchProxy: describeProxy(new URL(config.fetchProxy)) }),
         trustMode: config.trust.mode,
+        cimd: config.clientPolicy.cimd,
         dpop: {
           required: config.dpop.required,
           nonce: config.dpop.nonce,

@@ -30,6 +30,12 @@ export function logStartupWarnings(config: ServeConfig, logger: Logger): void {
       'DEVELOPMENT ONLY: dangerouslyAllowHttpClientIds (--dangerously-allow-http-client-ids) is on. http://127.0.0.1, http://[::1] and http://localhost client_ids are fetched over plain http from this machine. Never use it on a server others can reach.',
     );
   }
+  if (!config.clientPolicy.cimd && !config.registration) {
+    logger.warn(
+      { option: 'cimd', flag: '--no-cimd' },
+      'CIMD is off (--no-cimd) and so is registration (--no-registration): only clients already registered in the store can sign in',
+    );
+  }
   if (
     !config.demo &&
     (config.store.kind === 'memory' || (config.store.kind === 'sqlite' && config.store.path === ':memory:'))

@@ -44,6 +44,7 @@ describe('cimd serve configuration: defaults', () => {
       rateLimit: { perIpPerMinute: 600, perClientPerMinute: 6000 },
       fetchProxy: undefined,
       trust: { mode: 'open', allow: [], deny: [], trusted: [] },
+      clientPolicy: { cimd: true, resources: [], allowedRedirectUris: [] },
       dpop: { required: false, nonce: false, nonceWindowSeconds: 300 },
       accessTokenTtlSeconds: 600,
       refreshTokenTtlSeconds: 2_592_000,

@@ -26,6 +26,7 @@ import {
 import { loadServeConfig } from '../../serve/config/load.js';
 import { StartupError } from '../../serve/errors.js';
 import { createLogger } from '../../serve/logging.js';
+import { formatPolicyReport, policyReport } from '../../serve/policy-report.js';
 import { runUntilStopped } from '../../serve/run.js';
 import { startAuthorizationServer } from '../../serve/start.js';
 import { EXIT_OK } from '../exit-codes.js';
@@ -52,6 +53,12 @@ async function runServe(command: Command, io: CliIo): Promise<number> {
     flags: readFlagLayer(command),
     configFile: configFileFlag(command),
   });
+  const { printPolicy, json } = command.opts<{ printPolicy?: boolean; json?: boolean }>();
+  if (printPolicy === true) {
+    const report = policyReport(config);
+    io.stdout.write(json === true ? `${JSON.stringify(report, null, 2)}\n` : formatPolicyReport(report));
+    return EXIT_OK;
+  }
   if (config.demo) return runDemo(command, io);
   const logger = createLogger({ level: config.logLevel, destination: io.stdout });
   for (const note of unsupportedEnvironment(process.env)) logger.warn({}, note);
@@ -66,6 +73,11 @@ export function serveCommand(io: CliIo, setExit: (code: number) => void): Comman
     'Run the OAuth authorization server for MCP: CIMD clients, optional registration, sign-in through an identity provider (--upstream) or the development login (loopback only)',
   );
   addServeOptions(command);
+  command.option(
+    '--print-policy',
+    'print the effective client policy (CIMD, trust, redirect URIs, each resource) and exit without listening',
+  );
+  command.option('--json', 'with --print-policy: print it as JSON');
   command.addHelpText(
     'after',
     `
@@ -82,7 +94,10 @@ Examples:
       --upstream-issuer https://idp.example.com --upstream-client-id mcp-auth
   $ cimd serve --resource https://mcp.example.com/mcp --no-registration --trust-mode allowlist \\
       --allow "*.example.com" --store sqlite --database ./data/cimd.sqlite
-  $ CIMD_RESOURCES=http://127.0.0.1:4001/mcp LOG_LEVEL=debug cimd serve`,
+  $ CIMD_RESOURCES=http://127.0.0.1:4001/mcp LOG_LEVEL=debug cimd serve
+  $ cimd serve --resource https://mcp.example.com/mcp \\
+      --resource-policy "https://mcp.example.com/mcp clients=trusted,*.example.com scopes=mcp:read" \\
+      --allowed-redirect-uri "http://127.0.0.1:*/callback" --print-policy`,
   );
   return command.action(async () => {
     setExit(await runServe(command, io));

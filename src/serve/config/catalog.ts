@@ -146,6 +146,35 @@ const CORE_OPTIONS: readonly ServeOptionSpec[] = [
     defaultText: 'none',
   },
   {
+    key: 'cimd',
+    flag: '--no-cimd',
+    env: ['CIMD_ACCEPT_CIMD'],
+    kind: 'boolean',
+    description:
+      'refuse client metadata documents (URL client_ids) and stop advertising client_id_metadata_document_supported: registered clients only',
+    defaultText: 'on',
+  },
+  {
+    key: 'resourcePolicy',
+    flag: '--resource-policy <rule>',
+    repeatable: true,
+    env: ['CIMD_RESOURCE_POLICY'],
+    kind: 'list',
+    description:
+      'who may get tokens for one resource: "<uri> clients=<entry>,… scopes=<scope>,… grants=<grant>,…" (each part optional; entries: client_id URLs, host patterns, trusted, *); repeatable, one rule per --resource',
+    defaultText: 'none (every resource: every allowed client, any scope, every grant)',
+  },
+  {
+    key: 'allowedRedirectUris',
+    flag: '--allowed-redirect-uri <pattern>',
+    repeatable: true,
+    env: ['CIMD_ALLOWED_REDIRECT_URIS'],
+    kind: 'list',
+    description:
+      'a redirect URI pattern (* for a run of characters, :* for any port) every client redirect URI must match at /authorize and /register; repeatable',
+    defaultText: 'none (no server-wide limit)',
+  },
+  {
     key: 'allowClientCredentials',
     flag: '--allow-client-credentials <entry>',
     repeatable: true,

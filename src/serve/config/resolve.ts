@@ -16,6 +16,7 @@ import { isLoopbackHostname } from '../../server/http/loopback.js';
 import { parseHttpsUrl } from '../../server/resource/https-url.js';
 import type { LogLevel } from '../logging.js';
 import { resolveAssertionIssuers, resolveClientCredentials } from './agent-grants.js';
+import { type ClientPolicyConfig, resolveClientPolicy } from './client-policy.js';
 import type { SigningKeysConfig, StoreConfig } from './database.js';
 import { type DpopConfig, resolveDpop } from './dpop.js';
 import { type EncryptionKeyConfig, resolveEncryptionKey, SHARED_STORE_NEEDS_KEY } from './encryption-key.js';
@@ -68,6 +69,8 @@ export interface ServeConfig {
   /** The HTTP CONNECT proxy for client document and key fetches; `undefined`: direct. */
   fetchProxy: string | undefined;
   trust: TrustConfig;
+  /** Per-resource client rules, CIMD on or off, server-wide redirect URI patterns. */
+  clientPolicy: ClientPolicyConfig;
   /**
    * Clients (exact `client_id`s or host patterns) allowed the `client_credentials` grant; empty:
    * absent, the grant is off.
@@ -377,6 +380,7 @@ export function resolveServeConfig(
     rateLimit: resolveRateLimit(settings, problems),
     fetchProxy: resolveFetchProxy(settings, problems),
     trust: resolveTrust(settings, problems),
+    clientPolicy: resolveClientPolicy(settings, resources, problems),
     dpop: resolveDpop(settings, secrets, problems),
     accessTokenTtlSeconds: settings.accessTokenTtl,
     refreshTokenTtlSeconds: settings.refreshTokenTtl,

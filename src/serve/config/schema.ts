@@ -157,6 +157,36 @@ function rateLimit() {
     });
 }
 
+/**
+ * `--resource-policy`: rules as text (`<uri> clients=… scopes=… grants=…`; in the environment,
+ * several separated by `;`) or, in the config file, objects `{ resource, clients?, scopes?,
+ * grants? }`. Checked against the resources later (see `client-policy.ts`).
+ */
+function resourceRules() {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): (string | Record<string, unknown>)[] | undefined => {
+      if (value === undefined) return undefined;
+      const items = typeof value === 'string' ? value.split(';') : value;
+      const ok =
+        Array.isArray(items) &&
+        items.every(
+          (item) =>
+            typeof item === 'string' || (typeof item === 'object' && item !== null && !Array.isArray(item)),
+        );
+      if (!ok) {
+        return fail(
+          ctx,
+          `expected rules "<uri> clients=… scopes=… grants=…" (in the environment separated by ;) or, in the config file, objects { "resource", "clients", "scopes", "grants" }; got ${show(value)}`,
+        );
+      }
+      return (items as (string | Record<string, unknown>)[]).filter(
+        (item) => typeof item !== 'string' || item.trim() !== '',
+      );
+    });
+}
+
 /** The schema of the merged settings; unknown keys are refused. */
 export const serveSettingsSchema = z.strictObject({
   host: text(),
@@ -174,6 +204,9 @@ export const serveSettingsSchema = z.strictObject({
   allow: list(COMMAS),
   deny: list(COMMAS),
   trusted: list(COMMAS),
+  cimd: boolean(true),
+  resourcePolicy: resourceRules(),
+  allowedRedirectUris: list(COMMAS),
   allowClientCredentials: list(COMMAS),
   clientCredentialsResources: list(COMMAS),
   trustedAssertionIssuers: list(COMMAS),

@@ -98,7 +98,13 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   if (options.audit !== undefined) observers.push(auditObserver(options.audit, now, logger));
   const emit = createEmitter(observers, logger);
   const clientOptions = options.clients ?? {};
-  const registry = createClientRegistry({ ...clientOptions, store: options.store, now, emit });
+  const registry = createClientRegistry({
+    ...clientOptions,
+    acceptCimd: resolved.clientPolicy.cimd,
+    store: options.store,
+    now,
+    emit,
+  });
   const keyFetcher = createSafeFetcher({
     allowPrivateNetwork: clientOptions.allowPrivateNetwork ?? false,
     maxBytes: JWKS_MAX_BYTES,

@@ -28,6 +28,12 @@ import type { ServerObserver } from '../events.js';
 import { isLoopbackHostname } from '../http/loopback.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator } from '../login/authenticator.js';
+import {
+  type ClientPolicy,
+  type ClientPolicyOptions,
+  compileClientPolicy,
+  trustMayAllowCimd,
+} from '../policy/client-policy.js';
 import type { RateLimitOptions } from '../rate-limit/options.js';
 import { checkInitialAccessTokens } from '../registration/initial-access-token.js';
 import type { SigningKeyManager } from '../tokens/signing-keys.js';
@@ -96,6 +102,14 @@ export interface AuthorizationServerOptions {
   rateLimit?: RateLimitOptions | false;
   /** Scopes advertised and accepted. Default: none advertised, and any well-formed scope accepted. */
   scopesSupported?: readonly string[];
+  /**
+   * The client policy (see {@link ClientPolicyOptions}): per resource, which clients may get tokens
+   * (exact `client_id`s, host patterns, `trusted`, `*`), with which scopes and through which
+   * grants, plus a `decide` hook that sees the client, resource, scopes and grant; `cimd: false`
+   * turns CIMD off; `allowedRedirectUris` narrows every client's redirect URIs. Default: none
+   * (every resource open to every client the trust policy allows, CIMD on, no redirect limit).
+   */
+  clientPolicy?: ClientPolicyOptions;
   /**
    * The `client_credentials` grant (agents acting as themselves, no user): off (default) unless
    * this names the clients (exact `client_id`s or host patterns) and optionally the resources.
@@ -181,6 +195,10 @@ export interface ResolvedServerOptions {
   /** `clients.allowPrivateNetwork`: documents, key sets and registered `jwks_uri`s may be on private hosts. */
   allowPrivateNetwork: boolean;
   scopesSupported: readonly string[] | undefined;
+  /** The per-resource client policy, CIMD on or off, and the server-wide redirect URI patterns. */
+  clientPolicy: ClientPolicy;
+  /** Whether the metadata advertises CIMD: CIMD is on and the policy can accept some CIMD client. */
+  cimdAdvertised: boolean;
   /** The `client_credentials` policy, or `undefined` when the grant is off. */
   clientCredentials: ClientCredentialsPolicy | undefined;
   /** The trusted ID-JAG issuers' key resolvers, or `undefined` when the JWT bearer grant is off. */
@@ -268,6 +286,7 @@ export function resolveServerOptions(options: AuthorizationServerOptions): Resol
     if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))
       throw new InvalidOptionError(`scopesSupported has an invalid scope token: ${JSON.stringify(scope)}`);
   }
+  const clientPolicy = compileClientPolicy(options.clientPolicy, resources);
   return {
     issuer: options.issuer,
     basePath,
@@ -281,6 +300,8 @@ export function resolveServerOptions(options: AuthorizationServerOptions): Resol
         : undefined,
     allowPrivateNetwork: options.clients?.allowPrivateNetwork ?? false,
     scopesSupported: options.scopesSupported,
+    clientPolicy,
+    cimdAdvertised: clientPolicy.acceptsSomeCimdClient(trustMayAllowCimd(options.clients?.trustPolicy)),
     clientCredentials: compileClientCredentialsPolicy(options.clientCredentials, resources),
     trustedAssertionIssuers: compileTrustedAssertionIssuers(options.trustedAssertionIssuers),
     accessTokenLifetimeMs: positiveMs(options.accessTokenLifetimeMs, 600_000, 'accessTokenLifetimeMs'),

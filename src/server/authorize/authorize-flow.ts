@@ -12,6 +12,7 @@ import type { ResolvedClient } from '../clients/types.js';
 import { formParams, type OAuthParams, queryParams } from '../http/params.js';
 import type { AuthenticatedUser } from '../login/authenticator.js';
 import { ConsentRequiredError, LoginRequiredError, toOAuthError } from '../oauth-errors.js';
+import { checkClientPolicy, policyError } from '../policy/enforce.js';
 import { renderConsentPage } from '../ui/consent-page.js';
 import { validateClientAndRedirect } from './client-step.js';
 import { issueCodeAndRedirect } from './code.js';
@@ -208,6 +209,14 @@ export async function handleAuthorizationRequest(
   const { client, redirectUri } = step;
   try {
     const authorization = validateAuthorizationRequest(params, client, redirectUri, options);
+    const refusal = await checkClientPolicy(
+      context,
+      client,
+      authorization.resources,
+      authorization.scopes,
+      'authorization_code',
+    );
+    if (refusal !== undefined) refuse('client_policy', policyError(refusal));
     logger.info(
       {
         event: 'authorization.started',

@@ -87,7 +87,7 @@ export async function validateClientAndRedirect(
         clientId: shown,
       };
     }
-    return { ok: true, client, redirectUri: only };
+    return allowedByServer(context, client, only, shown);
   }
   const match = matchRedirectUri(requested, client.redirectUris);
   if (!match.ok || !URL.canParse(requested)) {
@@ -100,5 +100,26 @@ export async function validateClientAndRedirect(
       clientId: shown,
     };
   }
-  return { ok: true, client, redirectUri: requested };
+  return allowedByServer(context, client, requested, shown);
+}
+
+/**
+ * The server-wide redirect URI patterns (`clientPolicy.allowedRedirectUris`) narrow the client's
+ * list: a redirect URI outside them is refused on the error page, never redirected to.
+ */
+function allowedByServer(
+  context: ServerContext,
+  client: ResolvedClient,
+  redirectUri: string,
+  shown: string,
+): ClientStep {
+  if (context.options.clientPolicy.redirectUris.allows(redirectUri)) return { ok: true, client, redirectUri };
+  return {
+    ok: false,
+    reason: 'redirect_uri_not_allowed_by_server',
+    error: new InvalidRequestError(
+      `the redirect_uri ${echoId(redirectUri)} is registered by the application, but this server only sends browsers to redirect URIs its operator allows`,
+    ),
+    clientId: shown,
+  };
 }

@@ -53,6 +53,11 @@ export interface ClientRegistryOptions {
   /** The trust policy, or its options. Default: an open policy (any valid client; none trusted). */
   trustPolicy?: TrustPolicy | TrustPolicyOptions;
   /**
+   * Accept CIMD clients. Default `true`. `false` (`cimd serve --no-cimd`): a URL `client_id` is
+   * refused (`ERR_CIMD_POLICY_DENIED`) before any check or fetch; registered clients still resolve.
+   */
+  acceptCimd?: boolean;
+  /**
    * LOUD opt-in, default `false`: accept `client_id`s and `jwks_uri`s on IP literals and non-public
    * host names (CIMD-URL-09, CIMD-LINT-08), and let the registry's own fetcher connect to
    * special-purpose addresses. Local development and tests only.
@@ -298,6 +303,7 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
     );
   }
   const bounds = checkBounds(options.cacheBounds);
+  const acceptCimd = options.acceptCimd === undefined ? true : checkBoolean(options.acceptCimd, 'acceptCimd');
   const serveStaleOnErrorMs = checkMilliseconds(options.serveStaleOnErrorMs, 'serveStaleOnErrorMs');
   checkFunction(options.now, 'now');
   checkFunction(options.onStoreError, 'onStoreError');
@@ -371,6 +377,14 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
     isUrlClientId(clientId) || (allowHttp && /^http:\/\//i.test(clientId));
 
   const resolveCimd = async (clientId: string): Promise<ResolvedClient> => {
+    if (!acceptCimd) {
+      throw denied(clientId, {
+        allowed: false,
+        trusted: false,
+        reason:
+          'this server does not accept client metadata documents (CIMD is turned off): use a client registered with this server',
+      });
+    }
     // A URL with a document in the in-process cache passed these same checks (they depend on the
     // URL and this registry's options only) before it was fetched: they are not run again.
     if (!resolver.isCached(clientId)) assertCimdClientIdUrl(clientId, allowPrivateNetwork);

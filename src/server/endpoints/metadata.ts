@@ -32,7 +32,7 @@ export function authorizationServerMetadata(context: ServerContext): Record<stri
     token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
     revocation_endpoint_auth_methods_supported: ['none', 'private_key_jwt'],
     revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
-    client_id_metadata_document_supported: true,
+    client_id_metadata_document_supported: options.cimdAdvertised,
     authorization_response_iss_parameter_supported: true,
     resource_indicators_supported: true,
     dpop_signing_alg_values_supported: [...options.dpop.algorithms],

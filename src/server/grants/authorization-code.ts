@@ -19,6 +19,7 @@ import { DPOP_JKT_EXTRA } from '../dpop/refresh-binding.js';
 import { markReplay } from '../events.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidGrantError } from '../oauth-errors.js';
+import { clientPolicyAllows, enforceClientPolicy } from '../policy/enforce.js';
 import type { AuthenticatedClient } from './client-authentication.js';
 import { grantEnded } from './grant-ended.js';
 import {
@@ -144,9 +145,12 @@ export async function redeemAuthorizationCode(
   if (hasClientChanged(record.clientFingerprint, client)) {
     throw new InvalidGrantError("the client's metadata changed since approval; sign in again");
   }
-  const refreshToken = client.grantTypes.includes('refresh_token')
-    ? await createFamily(context, auth, record)
-    : undefined;
+  await enforceClientPolicy(context, client, audience, record.scope, 'authorization_code');
+  const refreshToken =
+    client.grantTypes.includes('refresh_token') &&
+    (await clientPolicyAllows(context, client, audience, record.scope, 'refresh_token'))
+      ? await createFamily(context, auth, record)
+      : undefined;
   return tokenResponseBody(
     context,
     {

@@ -21,6 +21,7 @@ import type { ServerContext } from '../authorization-server/context.js';
 import { checkWithinCeiling, SCOPE_TOKEN, scopeCeilingOf, scopeTokens } from '../clients/scope-ceiling.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidScopeError, InvalidTargetError, UnauthorizedClientError } from '../oauth-errors.js';
+import { enforceClientPolicy } from '../policy/enforce.js';
 import type { AuthenticatedClient } from './client-authentication.js';
 import { type TokenResponseBody, tokenResponseBody } from './issue-tokens.js';
 import { comparableResource, selectAudience } from './narrowing.js';
@@ -106,6 +107,7 @@ export async function grantClientCredentials(
     }
   }
   const scope = clientCredentialsScope(params.get('scope'), ceilingFor(context, auth));
+  await enforceClientPolicy(context, client, audience, scope, CLIENT_CREDENTIALS_GRANT);
   return tokenResponseBody(context, {
     grantId: crypto.randomUUID(),
     clientId: client.clientId,

@@ -48,6 +48,7 @@ import {
   TemporarilyUnavailableError,
   UnauthorizedClientError,
 } from '../oauth-errors.js';
+import { enforceClientPolicy } from '../policy/enforce.js';
 import { subjectFor } from '../upstream/identity.js';
 import type { AuthenticatedClient } from './client-authentication.js';
 import { type TokenResponseBody, tokenResponseBody } from './issue-tokens.js';
@@ -210,6 +211,7 @@ export async function grantJwtBearer(
   }
   const audience = audienceOf(context, claims.resource, params.get('resource'));
   const scope = scopeOf(context, auth, claims.scope, params.get('scope'));
+  await enforceClientPolicy(context, client, audience, scope, JWT_BEARER_GRANT);
   const ttlMs = Math.max(1000, (claims.exp + CLOCK_SKEW_S) * 1000 - context.now());
   if (!(await context.store.recordJti(replayKey(issuer), claims.jti, ttlMs))) {
     throw markReplay(

@@ -22,6 +22,7 @@ import { checkDpopRefreshBinding } from '../dpop/refresh-binding.js';
 import { markReplay } from '../events.js';
 import type { OAuthParams } from '../http/params.js';
 import { InvalidGrantError } from '../oauth-errors.js';
+import { enforceClientPolicy } from '../policy/enforce.js';
 import type { AuthenticatedClient } from './client-authentication.js';
 import { grantEnded } from './grant-ended.js';
 import {
@@ -95,6 +96,7 @@ export async function refreshTokens(
   await checkBinding(context, auth, family);
   const scope = selectScope(params.get('scope'), family.scope, scopeCeilingOf(auth.client));
   const audience = selectAudience(params.get('resource'), family.resources, context.options.resources);
+  await enforceClientPolicy(context, auth.client, audience, scope, 'refresh_token');
 
   const next = await newRefreshToken();
   const changes: RefreshFamilyChanges = { clientFingerprint: auth.client.fingerprint };

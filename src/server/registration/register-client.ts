@@ -10,8 +10,25 @@ import type { ServerContext } from '../authorization-server/context.js';
 import { generateClientId } from '../clients/client-id.js';
 import { wireError } from '../grants/wire-error.js';
 import { noStoreJson, oauthErrorResponse } from '../http/responses.js';
+import { InvalidRedirectUriError } from '../oauth-errors.js';
 import { readJsonBody } from './json-body.js';
 import { validateRegistration } from './validate-registration.js';
+
+/**
+ * The server-wide redirect URI patterns (`clientPolicy.allowedRedirectUris`) narrow what may be
+ * registered: every redirect URI must match one (`invalid_redirect_uri` otherwise).
+ */
+function checkAllowedRedirectUris(context: ServerContext, uris: unknown): void {
+  const patterns = context.options.clientPolicy.redirectUris;
+  const outside = (Array.isArray(uris) ? uris : []).find(
+    (uri) => typeof uri === 'string' && !patterns.allows(uri),
+  );
+  if (outside !== undefined) {
+    throw new InvalidRedirectUriError(
+      `the redirect URI ${JSON.stringify(String(outside).slice(0, 200))} is not one this server allows; allowed patterns: ${patterns.patterns.join(' ')}`,
+    );
+  }
+}
 
 /** Handles a registration request; see the module documentation and `validateRegistration`. */
 export async function handleRegistrationRequest(context: ServerContext, request: Request): Promise<Response> {
@@ -22,6 +39,7 @@ export async function handleRegistrationRequest(context: ServerContext, request:
       allowPrivateNetwork: context.options.allowPrivateNetwork,
       requireApplicationType: context.options.requireApplicationType,
     });
+    checkAllowedRedirectUris(context, metadata.redirect_uris);
     const clientId = generateClientId();
     const createdAt = context.now();
     await context.store.saveClient({ clientId, metadata, createdAt });
