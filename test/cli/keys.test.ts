@@ -248,7 +248,7 @@ describe('cimd keys (the built command as a subprocess)', () => {
     const done = await cimd(['keys', 'status', ...keys, ...net]);
     expect(done.code).toBe(0);
     expect(done.stdout).toContain('all good');
-  });
+  }, 90_000);
 
   it('--force promotes without the check and retires inside the grace period (with warnings)', async () => {
     const keys = ['--keys', 'force/cimd-keys.json'];
