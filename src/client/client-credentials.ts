@@ -14,7 +14,7 @@ import { type AssertionSignerLike, applyClientAuthentication, toAssertionSigner 
 import { type DiscoveredServer, discoverAuthorizationServer } from './discover-server.js';
 import { createDpopClientFetch, type DpopKeyPair } from './dpop.js';
 import { SignInError } from './errors.js';
-import type { FetchLike } from './sign-in-fetch.js';
+import type { FetchLike } from './fetch-like.js';
 import { postTokenRequest } from './token-request.js';
 
 /** Options of {@link createClientCredentialsFetch}. */

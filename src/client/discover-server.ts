@@ -10,7 +10,7 @@
  */
 import { assertPrivateKeyJwtSupported } from './client-auth.js';
 import { SignInError } from './errors.js';
-import type { FetchLike } from './sign-in-fetch.js';
+import type { FetchLike } from './fetch-like.js';
 
 /** What discovery found. */
 export interface DiscoveredServer {

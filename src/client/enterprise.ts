@@ -25,8 +25,8 @@ import {
 } from './client-auth.js';
 import { discoverAuthorizationServer } from './discover-server.js';
 import { SignInError } from './errors.js';
+import type { FetchLike } from './fetch-like.js';
 import type { OAuthTokensLike } from './oauth-types.js';
-import type { FetchLike } from './sign-in-fetch.js';
 import { postTokenRequest } from './token-request.js';
 
 /** The grant type of an RFC 8693 token exchange. */

@@ -12,10 +12,10 @@
  * @module
  */
 import { SignInError } from './errors.js';
+import type { FetchLike } from './fetch-like.js';
 import type { CimdOAuthClientProvider } from './provider.js';
 
-/** The fetch signature the MCP SDK's transports take. */
-export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
+export type { FetchLike };
 
 /** The parts of `@modelcontextprotocol/sdk/client/auth.js` the sign-in needs. */
 export interface SdkAuth {

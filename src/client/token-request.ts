@@ -7,7 +7,7 @@
  * @module
  */
 import { SignInError } from './errors.js';
-import type { FetchLike } from './sign-in-fetch.js';
+import type { FetchLike } from './fetch-like.js';
 
 const LOOPBACK_HOSTNAMES: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 

@@ -10,7 +10,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { SignInError } from './errors.js';
-import type { FetchLike } from './sign-in-fetch.js';
+import type { FetchLike } from './fetch-like.js';
 
 /**
  * The MCP transport of a connection: `streamable-http` (the default), `sse` (HTTP+SSE: a GET
