@@ -8,6 +8,7 @@
 import { LRUCache } from 'lru-cache';
 import { type ClientMetadata, clientMetadataSchema } from '../../document/schema.js';
 import { InvalidOptionError } from '../../errors.js';
+import { DEFAULT_TIMEOUT_MS } from '../../fetch/limits.js';
 import { createSafeFetcher } from '../../fetch/safe-fetch.js';
 import type { SafeFetcher, SafeFetchOptions } from '../../fetch/types.js';
 import type { RegisteredClientRecord, Store } from '../../store/store.js';
@@ -35,6 +36,9 @@ import {
 } from './trust-policy.js';
 import type { ResolvedClient, TrustDecision } from './types.js';
 import { acceptClientMetadataDocument, deepFreeze, SUPPORTED_GRANT_TYPES } from './validate-document.js';
+
+/** What the default shared-fetch wait adds to the fetch deadline, in ms. */
+const SHARED_FETCH_MARGIN_MS = 2_000;
 
 /** Options of the fetcher the registry creates when none is given. */
 export type RegistryFetchOptions = Pick<
@@ -102,7 +106,8 @@ export interface ClientRegistryOptions {
   /**
    * With a shared store, how long an instance waits for another one to finish fetching a
    * document before fetching it itself, in ms (at most one fetch per URL across instances).
-   * Default 5 000.
+   * Default: the fetch deadline plus 2 000 (7 000 with the default 5 s deadline), so a peer's fetch
+   * that is still within its deadline is waited for.
    */
   sharedFetchWaitMs?: number;
   /**
@@ -353,9 +358,10 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
     budget,
     bounds,
     serveStaleOnErrorMs,
-    ...(options.sharedFetchWaitMs === undefined
-      ? {}
-      : { sharedFetchWaitMs: checkMilliseconds(options.sharedFetchWaitMs, 'sharedFetchWaitMs') }),
+    sharedFetchWaitMs:
+      options.sharedFetchWaitMs === undefined
+        ? (timeout ?? DEFAULT_TIMEOUT_MS) + SHARED_FETCH_MARGIN_MS
+        : checkMilliseconds(options.sharedFetchWaitMs, 'sharedFetchWaitMs'),
     now,
     emit,
     accept: async (json, url, byteLength) => {
