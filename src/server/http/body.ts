@@ -20,6 +20,7 @@ export class RequestAbortedError extends InvalidRequestError {
 /**
  * The bytes of `request`'s body, at most `limit` bytes; past that the stream is cancelled and
  * `tooLarge()` is thrown. A declared `Content-Length` over the limit is refused before reading.
+ * Works on a copy (`request.clone()`) as well: the rate limiter reads one.
  * A body that breaks off (the client disconnected) throws a {@link RequestAbortedError}.
  */
 export async function readBodyBytes(
@@ -43,7 +44,9 @@ export async function readBodyBytes(
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel();
+      // Not awaited: cancelling one branch of a cloned (teed) body settles only once the other
+      // branch is read too, and nothing here depends on the cancellation having finished.
+      reader.cancel().catch(() => undefined);
       throw tooLarge();
     }
     chunks.push(value);

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { joinChunks } from '../../net/bytes.js';
+import { readBodyBytes } from '../http/body.js';
 import { MAX_FORM_BYTES } from '../http/params.js';
 import { clientAddressFromEnv } from '../http/peer.js';
 import type { Logger } from '../logger.js';
@@ -55,26 +55,13 @@ function clientIdIn(params: URLSearchParams): string | undefined {
 
 /**
  * The bytes of a copy of `request`'s body, or `undefined` past {@link MAX_FORM_BYTES} or on a
- * broken body (the endpoint reads the body itself and says what is wrong with it). The copy is
- * cancelled without waiting: a cancelled copy settles only once the original is consumed too.
+ * broken body (the endpoint reads the body itself and says what is wrong with it).
  */
 async function copyOfBody(request: Request): Promise<Uint8Array | undefined> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (!(declared <= MAX_FORM_BYTES)) return undefined;
-  const reader = (request.clone().body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return joinChunks(chunks, size);
-      size += value.byteLength;
-      if (size > MAX_FORM_BYTES) {
-        reader.cancel().catch(() => undefined);
-        return undefined;
-      }
-      chunks.push(value);
-    }
+    return await readBodyBytes(request.clone(), MAX_FORM_BYTES, () => new Error('too large'));
   } catch {
     return undefined;
   }
