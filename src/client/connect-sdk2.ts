@@ -61,13 +61,7 @@ export async function connectSdk2(serverUrl: string | URL, options: ConnectSdk2O
     provider,
     serverUrl,
     sdk: sdk2Auth(sdk),
-    // With dpop: SDK 2.x's auth() proves token requests with the provider's dpop() session; this
-    // fetch presents the bound token to the MCP server with proofs by the same key.
-    ...(provider.dpopEnabled
-      ? { fetch: provider.dpopFetch(options.fetch) }
-      : options.fetch === undefined
-        ? {}
-        : { fetch: options.fetch }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.maxStepUps === undefined ? {} : { maxStepUps: options.maxStepUps }),
   });
   const transport = new sdk.StreamableHTTPClientTransport(new URL(String(serverUrl)), { fetch: signInFetch });

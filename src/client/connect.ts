@@ -176,11 +176,7 @@ export async function connect(serverUrl: string | URL, options: ConnectOptions):
     provider,
     serverUrl,
     sdk: sdk.auth,
-    ...(provider.dpopEnabled
-      ? { fetch: provider.dpopFetch(options.fetch) }
-      : options.fetch === undefined
-        ? {}
-        : { fetch: options.fetch }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.maxStepUps === undefined ? {} : { maxStepUps: options.maxStepUps }),
   });
   try {

@@ -44,7 +44,10 @@ export interface SignInFetchOptions {
   /** The MCP server URL; the bearer token is sent to its origin only. */
   serverUrl: string | URL;
   sdk: SdkAuth;
-  /** The underlying fetch (also used by the OAuth requests). Default `globalThis.fetch`. */
+  /**
+   * The underlying fetch (also used by the OAuth requests), wrapped in the provider's DPoP fetch
+   * when its `dpop` option is on. Default `globalThis.fetch`.
+   */
   fetch?: FetchLike;
   /**
    * How many step-up sign-ins a session may make (SEP-2350's retry limit). Default 2: with the
@@ -67,7 +70,11 @@ function scopeSetKey(scope: string | undefined): string {
 /** Creates the signing-in fetch; see the module description. */
 export function createSignInFetch(options: SignInFetchOptions): FetchLike {
   const { provider, sdk } = options;
-  const base: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const plain: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  // With `dpop`, every request (OAuth and MCP) goes through the provider's DPoP fetch: proofs at
+  // the token endpoint (SDK 2.x brings its own there, which passes through), and the bound token
+  // presented to the MCP server with proofs by the same key.
+  const base: FetchLike = provider.dpopEnabled ? provider.dpopFetch(plain) : plain;
   const serverOrigin = new URL(String(options.serverUrl)).origin;
   const maxStepUps = options.maxStepUps ?? 2;
   const triedScopes = new Set<string>();
