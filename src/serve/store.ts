@@ -52,35 +52,36 @@ export function openSigningKeyStorage(
   return storeSigningKeyStorage({ store: shared.store, box: createSecretBox(shared.encryptionKey) });
 }
 
+/** Runs `open`; what it throws becomes a StartupError saying what could not be opened. */
+async function opening<T>(what: string, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    throw new StartupError(`cannot open ${what}: ${(error as Error).message}`);
+  }
+}
+
 /** Opens the configured store. */
 export async function openStore(config: StoreConfig): Promise<Store> {
-  if (config.kind === 'memory') return createMemoryStore();
-  if (config.kind === 'postgres') {
-    try {
-      const { createPostgresStore } = await import('../store/postgres/index.js');
-      return await createPostgresStore({ connectionString: config.url });
-    } catch (error) {
-      throw new StartupError(
-        `cannot open the PostgreSQL database ${redactUrl(config.url)}: ${(error as Error).message}`,
-      );
-    }
-  }
-  if (config.kind === 'redis') {
-    try {
-      const { createRedisStore } = await import('../store/redis/index.js');
-      return await createRedisStore({ url: config.url });
-    } catch (error) {
-      throw new StartupError(
-        `cannot open the Redis store ${redactUrl(config.url)}: ${(error as Error).message}`,
-      );
-    }
-  }
-  try {
-    if (config.path !== ':memory:') await mkdir(dirname(config.path), { recursive: true });
-    const { createSqliteStore } = await import('../store/sqlite/sqlite-store.js');
-    return await createSqliteStore({ path: config.path });
-  } catch (error) {
-    throw new StartupError(`cannot open the SQLite database ${config.path}: ${(error as Error).message}`);
+  switch (config.kind) {
+    case 'memory':
+      return createMemoryStore();
+    case 'postgres':
+      return opening(`the PostgreSQL database ${redactUrl(config.url)}`, async () => {
+        const { createPostgresStore } = await import('../store/postgres/index.js');
+        return createPostgresStore({ connectionString: config.url });
+      });
+    case 'redis':
+      return opening(`the Redis store ${redactUrl(config.url)}`, async () => {
+        const { createRedisStore } = await import('../store/redis/index.js');
+        return createRedisStore({ url: config.url });
+      });
+    case 'sqlite':
+      return opening(`the SQLite database ${config.path}`, async () => {
+        if (config.path !== ':memory:') await mkdir(dirname(config.path), { recursive: true });
+        const { createSqliteStore } = await import('../store/sqlite/sqlite-store.js');
+        return createSqliteStore({ path: config.path });
+      });
   }
 }
 
@@ -124,12 +125,8 @@ export function describeStore(config: StoreConfig): Record<string, unknown> {
  */
 export async function openSharedRateLimitCounter(config: StoreConfig): Promise<RateLimitCounter | undefined> {
   if (config.kind !== 'redis') return undefined;
-  try {
+  return opening(`the rate-limit counter on Redis ${redactUrl(config.url)}`, async () => {
     const { createRedisRateLimitCounter } = await import('../store/redis/index.js');
-    return await createRedisRateLimitCounter({ url: config.url });
-  } catch (error) {
-    throw new StartupError(
-      `cannot open the rate-limit counter on Redis ${redactUrl(config.url)}: ${(error as Error).message}`,
-    );
-  }
+    return createRedisRateLimitCounter({ url: config.url });
+  });
 }
