@@ -68,8 +68,8 @@ export function createGroupCommit(
   let scheduled: NodeJS.Immediate | undefined;
 
   function enqueue<T>(start: () => Operation<T>, writes: boolean): Promise<T> {
-    lifecycle.assertOpen();
     return new Promise<T>((resolve, reject) => {
+      lifecycle.assertOpen();
       queue.push({ start, writes, resolve: resolve as (value: unknown) => void, reject });
       if (scheduled === undefined) scheduled = setImmediate(flush);
     });
