@@ -8,7 +8,7 @@
  *   operation arriving in the same turn joins it.
  * - A flush runs `BEGIN IMMEDIATE`, every queued operation in order (each to its end, without
  *   yielding the thread), then `COMMIT`, and only then settles each caller: nothing is
- *   acknowledged before the commit that makes it durable.
+ *   acknowledged before its batch has committed.
  * - While writes are queued a read joins the queue (it runs in order, inside the batch's
  *   transaction), so a caller sees its own earlier writes even when it did not await them. With
  *   an empty queue a read runs at once, outside any transaction.
@@ -26,9 +26,8 @@
  * @module
  */
 
-import type { CompiledQuery } from 'kysely';
 import type { StoreLifecycle } from '../lifecycle.js';
-import { type Operation, runToEnd, type StepResult } from '../sql/steps.js';
+import { type Operation, runToEnd, type Step, type StepResult } from '../sql/steps.js';
 import type { SqliteDatabase } from './driver.js';
 
 /** The most operations one flush runs in one transaction. */
@@ -61,7 +60,7 @@ export interface GroupCommit {
 /** Creates the group commit of `database`, running queries with `run`. */
 export function createGroupCommit(
   database: SqliteDatabase,
-  run: (query: CompiledQuery) => StepResult,
+  run: (query: Step) => StepResult,
   lifecycle: StoreLifecycle,
 ): GroupCommit {
   let queue: Queued[] = [];
@@ -94,7 +93,8 @@ export function createGroupCommit(
     try {
       outcomes = runBatch(batch);
     } catch (error) {
-      // Only a failed ROLLBACK gets here: the connection is unusable, and every caller hears why.
+      // Only a failed ROLLBACK of a whole batch gets here: none of it committed, and every caller
+      // hears why.
       outcomes = batch.map(() => ({ ok: false, error }));
     }
     for (let i = 0; i < batch.length; i++) {
@@ -120,7 +120,12 @@ export function createGroupCommit(
       database.exec('COMMIT');
       return { ok: true, value };
     } catch (error) {
-      rollBack();
+      try {
+        rollBack();
+      } catch {
+        // The caller hears its own error; a connection left inside a transaction fails the next
+        // BEGIN, which reports it to the next caller.
+      }
       return { ok: false, error };
     }
   }

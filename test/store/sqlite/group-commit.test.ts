@@ -62,7 +62,7 @@ async function recordedStore(busyTimeoutMs = 5000) {
   cleanups.push(() => store.close());
   const transactions = () => database.executed.splice(0);
   transactions();
-  return { path, store, runner, db, transactions };
+  return { path, database, store, runner, db, transactions };
 }
 
 describe('SQLite group commit', () => {
@@ -111,6 +111,36 @@ describe('SQLite group commit', () => {
     ]);
     expect(rowCount(path, 'cimd_jti')).toBe(2);
     expect((await store.rotateRefreshToken('rt-0', 'rt-1')).status).toBe('rotated');
+  });
+
+  it('when the commit of a batch fails, each operation runs again alone and only the failing one rejects', async () => {
+    const { path, database, store, runner, db, transactions } = await recordedStore();
+    // A deferred foreign key is checked at COMMIT: a child without its parent fails the commit.
+    database.exec('PRAGMA foreign_keys = ON');
+    await runner.write(() => execute(sql`create table parent (id integer primary key)`.compile(db)));
+    await runner.write(() =>
+      execute(
+        sql`create table child (parent_id integer references parent (id) deferrable initially deferred)`.compile(
+          db,
+        ),
+      ),
+    );
+    transactions();
+    const results = await Promise.allSettled([
+      store.recordJti('client-a', 'jti-1', MINUTE),
+      runner.write(() => execute(sql`insert into child values (42)`.compile(db))),
+      store.recordJti('client-a', 'jti-2', MINUTE),
+    ]);
+    expect(results.map((result) => result.status)).toStrictEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/foreign key/i);
+    expect(transactions()).toStrictEqual([
+      ...['BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK'],
+      ...['BEGIN IMMEDIATE', 'COMMIT'],
+      ...['BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK'],
+      ...['BEGIN IMMEDIATE', 'COMMIT'],
+    ]);
+    expect(rowCount(path, 'cimd_jti')).toBe(2);
+    expect(rowCount(path, 'child')).toBe(0);
   });
 
   it('a write not awaited is seen by the next read, which waits for its commit', async () => {
