@@ -92,10 +92,7 @@ export function watchCachePurges(options: CachePurgeWatcherOptions): CachePurgeW
       if (purges === 'all') options.forgetAll();
       else for (const purge of purges) options.forget(purge);
     } catch (error) {
-      logger?.error(
-        { err: errorLogField(error) },
-        'dropping purged cache entries failed',
-      );
+      logger?.error({ err: errorLogField(error) }, 'dropping purged cache entries failed');
     }
   };
 

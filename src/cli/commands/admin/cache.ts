@@ -29,7 +29,7 @@ function purgeSubcommand(io: CliIo, setExit: (code: number) => void): Command {
       for (const jwks of purged.jwks) writeLine(io.stdout, `Purged the cached key set ${jwks}.`);
       writeLine(
         io.stderr,
-        'Running instances drop their in-process copies within their purge poll interval (cachePurgePollMs, 5 s by default) and fetch it again when they next need it.',
+        'Running instances drop their in-process copies within their purge poll interval (5 seconds by default) and fetch it again when they next need it.',
       );
     }
     setExit(EXIT_OK);
