@@ -12,6 +12,7 @@ import { createSqlStore } from '../sql/sql-store.js';
 import type { Store } from '../store.js';
 import { loadPgDriver, openOwnPool } from './driver.js';
 import { migratePostgres } from './migration.js';
+import { createOneTripOperations, withOneTripOperations } from './one-trip.js';
 import { createPostgresQueryBuilder } from './query-builder.js';
 import { createPostgresRunner } from './runner.js';
 import { createStatementFactory, createTypeParsers } from './statements.js';
@@ -171,5 +172,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     throw error;
   }
   const lifecycle = createLifecycle('PostgreSQL store', 'open a new one with createPostgresStore()');
-  return createSqlStore({ runner, db, now, cleanupIntervalMs, lifecycle });
+  const store = createSqlStore({ runner, db, now, cleanupIntervalMs, lifecycle });
+  return withOneTripOperations(store, {
+    runner,
+    operations: createOneTripOperations(db, schema),
+    now,
+    lifecycle,
+  });
 }
