@@ -10,18 +10,21 @@
  * @module
  */
 import { sql } from 'kysely';
+import { assertTtl } from '../arguments.js';
 import type { StoreLifecycle } from '../lifecycle.js';
 import {
   type CodeColumns,
   decodeCode,
   decodeFamily,
+  encodeCode,
   encodeFamily,
   type FamilyColumns,
 } from '../sql/codecs.js';
+import { codeHashTaken } from '../sql/codes.js';
 import { prepare } from '../sql/prepared.js';
 import { familyIdTaken, tokenHashTaken } from '../sql/refresh.js';
 import type { SqlRunner } from '../sql/runner.js';
-import { type Operation, selectFirst } from '../sql/steps.js';
+import { execute, type Operation, selectFirst } from '../sql/steps.js';
 import type { StoreQueryBuilder } from '../sql/tables.js';
 import type {
   AuthorizationCodeRecord,
@@ -65,6 +68,41 @@ const claimCode = prepare((db, a: { codeHash: string; now: number }) =>
     .returning(CODE_COLUMNS),
 );
 
+/**
+ * Saves a code, replacing an expired one with the same hash (as if it were absent): 1 affected
+ * row exactly when no live code has the hash.
+ */
+const insertCode = prepare((db, a: CodeColumns & { code_hash: string; expires_at: number; now: number }) =>
+  db
+    .insertInto('cimd_code')
+    .values({
+      code_hash: a.code_hash,
+      grant_id: a.grant_id,
+      client_id: a.client_id,
+      user_id: a.user_id,
+      redirect_uri: a.redirect_uri,
+      code_challenge: a.code_challenge,
+      resources: a.resources,
+      scope: a.scope,
+      client_fingerprint: a.client_fingerprint,
+      auth_time: a.auth_time,
+      extra: a.extra,
+      expires_at: a.expires_at,
+      consumed_at: null,
+    })
+    .onConflict((conflict) =>
+      conflict
+        .column('code_hash')
+        .doUpdateSet((eb) => ({
+          ...Object.fromEntries(
+            [...CODE_COLUMNS, 'expires_at' as const].map((column) => [column, eb.ref(`excluded.${column}`)]),
+          ),
+          consumed_at: null,
+        }))
+        .where('cimd_code.expires_at', '<=', a.now),
+    ),
+);
+
 /** A live code, consumed or not. */
 const findCode = prepare((db, a: { codeHash: string; now: number }) =>
   db
@@ -85,6 +123,8 @@ export interface OneTripOperations {
   ): Operation<RotateRefreshResult>;
   /** `createRefreshFamily` as one statement; failures go through {@link conflictError}. */
   createRefreshFamily(family: RefreshFamilyRecord, tokenHash: string, now: number): Operation<void>;
+  /** `saveCode` as one statement: 1 when saved, 0 when a live code has the hash. */
+  saveCode(codeHash: string, record: AuthorizationCodeRecord, now: number, ttlMs: number): Operation<number>;
   /** Claims a code: its record when this call consumed it, else `undefined` (see {@link findCode}). */
   claimCode(codeHash: string, now: number): Operation<AuthorizationCodeRecord | undefined>;
   /** A live code's record, consumed or not. */
@@ -143,6 +183,11 @@ export function createOneTripOperations(db: StoreQueryBuilder, schema: string): 
     *createRefreshFamily(family, tokenHash, now) {
       yield* selectFirst(createCall(db, { ...encodeFamily(family), token_hash: tokenHash, now }));
     },
+    *saveCode(codeHash, record, now, ttlMs) {
+      return yield* execute(
+        insertCode(db, { ...encodeCode(record), code_hash: codeHash, expires_at: now + ttlMs, now }),
+      );
+    },
     *claimCode(codeHash, now) {
       const row = yield* selectFirst(claimCode(db, { codeHash, now }));
       return row === undefined ? undefined : decodeCode(row as CodeColumns);
@@ -179,6 +224,12 @@ export function withOneTripOperations(store: Store, parts: OneTripParts): Store 
   const { runner, operations, now, lifecycle } = parts;
   return {
     ...store,
+    async saveCode(codeHash, record, ttlMs) {
+      lifecycle.assertOpen();
+      assertTtl('saveCode', ttlMs);
+      const saved = await runner.writeStatement(() => operations.saveCode(codeHash, record, now(), ttlMs));
+      if (saved !== 1) throw codeHashTaken();
+    },
     async consumeCode(codeHash) {
       lifecycle.assertOpen();
       const at = now();

@@ -75,8 +75,9 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL store pipelined connections', () => {
 
   it('a pipelined connection the server terminates fails only the call it carried, and the next call reconnects', async () => {
     const { store, schema, name } = await open({ maxConnections: 4, pipelinedConnections: 1 });
+    // Only the pooled connection the migration used is open before the first single statement.
+    const pooled = new Set(await backends(name));
     await store.saveCode('hash-1', codeRecord(), MINUTE);
-    const before = new Set(await backends(name));
     const holder = await adminOf().connect();
     try {
       await holder.query('begin');
@@ -90,7 +91,7 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL store pipelined connections', () => {
             [name],
           );
           expect(rows).toHaveLength(1);
-          expect(before.has(rows[0].pid)).toBe(false);
+          expect(pooled.has(rows[0].pid)).toBe(false);
           await adminOf().query('select pg_terminate_backend($1)', [rows[0].pid]);
         },
         { timeout: 5000, interval: 20 },
