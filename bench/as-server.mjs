@@ -5,9 +5,10 @@
 // It seeds refresh chains through the real token endpoint: codes saved with `store.saveCode`,
 // each redeemed once at POST /token. Sends { ready, port, issuer, chains: { none, pkjwt } }.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { serve } from '@hono/node-server';
+import { createServer } from 'node:http';
 import { SignJWT } from 'jose';
 import { createAuthorizationServer, devLogin } from 'mcp-cimd/server';
+import { createNodeListener } from 'mcp-cimd/server/node';
 import { createMemoryStore } from 'mcp-cimd/store';
 import { createSqliteStore } from 'mcp-cimd/store/sqlite';
 
@@ -21,8 +22,9 @@ const b64url = (buffer) => buffer.toString('base64url');
 const sha256 = (value) => b64url(createHash('sha256').update(value).digest());
 
 let server;
-const httpServer = serve({ fetch: (request) => server.fetch(request), port: 0, hostname: '127.0.0.1' });
-await new Promise((resolve) => httpServer.once('listening', resolve));
+// The server's own Node listener (what `cimd serve` runs).
+const httpServer = createServer(createNodeListener((request, env) => server.fetch(request, env)));
+await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
 const { port } = httpServer.address();
 const issuer = `http://127.0.0.1:${port}`;
 // BENCH_STORE: `memory` (default), `sqlite:<file>`, `postgres://…` (tables in the schema

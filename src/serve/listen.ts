@@ -1,6 +1,6 @@
 /**
- * Serves a web-standard `fetch` handler on a Node HTTP or HTTPS server (through
- * `@hono/node-server`'s request listener), reports the address actually bound, and closes
+ * Serves a web-standard `fetch` handler on a Node HTTP or HTTPS server (through the server's
+ * own Node listener, `mcp-cimd/server/node`), reports the address actually bound, and closes
  * gracefully: stop accepting, let requests in flight finish, then cut what is left.
  *
  * The handler also learns the client's address: the connection's peer, or, with `trustProxy`,
@@ -12,7 +12,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { getRequestListener, type Http2Bindings, type HttpBindings } from '@hono/node-server';
+import { createNodeListener, type NodeBindings } from '../server/node/index.js';
 import { originOf } from './config/origin.js';
 import { originalRequest, readForwarded } from './forwarded.js';
 
@@ -45,6 +45,8 @@ export interface ListenOptions {
    * Default `false`: those headers are ignored.
    */
   trustProxy?: boolean;
+  /** Told what a handler threw (the client gets a plain 500). Default: printed to stderr. */
+  onError?: (error: unknown) => void;
 }
 
 /** A listening server. */
@@ -90,7 +92,7 @@ function explain(error: NodeJS.ErrnoException, host: string, port: number): List
 export async function listen(options: ListenOptions): Promise<Listener> {
   let handler = options.fetch ?? notReady;
   const trustProxy = options.trustProxy === true;
-  const dispatch = (request: Request, env: HttpBindings | Http2Bindings) => {
+  const dispatch = (request: Request, env: NodeBindings) => {
     const peer = env.incoming.socket.remoteAddress ?? '';
     if (!trustProxy) return handler(request, { clientAddress: peer, peerAddress: peer });
     const forwarded = readForwarded(request.headers);
@@ -99,9 +101,8 @@ export async function listen(options: ListenOptions): Promise<Listener> {
       peerAddress: peer,
     });
   };
-  const listener = getRequestListener(dispatch, {
-    // Keep Node's own Request/Response globals: code embedding the server may share the process.
-    overrideGlobalObjects: false,
+  const listener = createNodeListener(dispatch, {
+    onError: options.onError ?? ((error) => console.error('unexpected error serving a request:', error)),
   });
   const server: Server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener)

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { base64url } from 'jose';
 import { nodeCrypto } from './crypto.js';
 
 /** The hash and the `node:crypto` curve name of each ECDSA JWS algorithm (RFC 7518 §3.4). */
@@ -47,13 +48,16 @@ function keyObjectFor(key: CryptoKey, alg: string, type: 'private' | 'public'): 
   return fits ? object : undefined;
 }
 
+/** Node's `Buffer`, present wherever `node:crypto` is (its base64url codec is native). */
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
 function encodeJson(value: unknown): string {
-  const bytes = encoder.encode(JSON.stringify(value));
-  let binary = '';
-  for (let start = 0; start < bytes.length; start += 8192) {
-    binary += String.fromCharCode(...bytes.subarray(start, start + 8192));
-  }
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const json = JSON.stringify(value);
+  return NodeBuffer === undefined ? base64url.encode(json) : NodeBuffer.from(json).toString('base64url');
+}
+
+function decodeSignature(signature: string): Uint8Array {
+  return NodeBuffer === undefined ? base64url.decode(signature) : NodeBuffer.from(signature, 'base64url');
 }
 
 /**
@@ -92,9 +96,7 @@ export function verifyCompactEcdsa(jws: string, alg: string, key: CryptoKey): bo
   const signature = parts[2];
   if (parts.length !== 3 || signature === undefined || !BASE64URL.test(signature)) return false;
   try {
-    const bytes = Uint8Array.from(atob(signature.replace(/-/g, '+').replace(/_/g, '/')), (c) =>
-      c.charCodeAt(0),
-    );
+    const bytes = decodeSignature(signature);
     return nodeCrypto.verify(
       spec.hash,
       encoder.encode(`${parts[0]}.${parts[1]}`),

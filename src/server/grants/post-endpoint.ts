@@ -7,7 +7,7 @@
  * @module
  */
 import type { Hono, MiddlewareHandler } from 'hono';
-import { cors } from 'hono/cors';
+import { openCors } from '../http/cors.js';
 import { oauthErrorResponse } from '../http/responses.js';
 import { OAuthError } from '../oauth-errors.js';
 
@@ -23,12 +23,11 @@ export function mountPostEndpoint(
 ): void {
   app.use(
     path,
-    cors({
-      origin: '*',
+    openCors({
       allowMethods: ['POST', 'OPTIONS'],
       allowHeaders: ['content-type', 'mcp-protocol-version', 'dpop'],
       exposeHeaders: ['dpop-nonce'],
-      maxAge: 600,
+      maxAgeSeconds: 600,
     }),
   );
   if (guard !== undefined) app.post(path, guard);

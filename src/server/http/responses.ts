@@ -6,6 +6,7 @@
  * @module
  */
 import { OAuthError, ServerError } from '../oauth-errors.js';
+import { TextResponse } from './text-response.js';
 
 /** Headers every token, registration and error response carries. */
 export const NO_STORE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
@@ -15,7 +16,7 @@ export const NO_STORE_HEADERS: Readonly<Record<string, string>> = Object.freeze(
 
 /** A JSON response that must not be cached. */
 export function noStoreJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  return new TextResponse(JSON.stringify(body), {
     status,
     headers: { 'content-type': 'application/json', ...NO_STORE_HEADERS, ...headers },
   });

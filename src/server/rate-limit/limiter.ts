@@ -54,26 +54,24 @@ function clientIdIn(params: URLSearchParams): string | undefined {
 }
 
 /**
- * The bytes of a copy of `request`'s body, or `undefined` past {@link MAX_FORM_BYTES} or on a
- * broken body (the endpoint reads the body itself and says what is wrong with it).
+ * The bytes of `request`'s body (read once: the endpoint gets the same bytes), or `undefined`
+ * past {@link MAX_FORM_BYTES} or on a broken body (the endpoint says what is wrong with it).
  */
-async function copyOfBody(request: Request): Promise<Uint8Array | undefined> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (!(declared <= MAX_FORM_BYTES)) return undefined;
+async function bodyOf(request: Request): Promise<Uint8Array | undefined> {
   try {
-    return await readBodyBytes(request.clone(), MAX_FORM_BYTES, () => new Error('too large'));
+    return await readBodyBytes(request, MAX_FORM_BYTES, () => new Error('too large'));
   } catch {
     return undefined;
   }
 }
 
-/** The `client_id` a request names: in the query, or in a form body (read from a copy). */
+/** The `client_id` a request names: in the query, or in a form body. */
 async function clientIdOf(request: Request): Promise<string | undefined> {
   const fromQuery = clientIdIn(new URL(request.url).searchParams);
-  if (fromQuery !== undefined || request.method !== 'POST' || request.body === null) return fromQuery;
+  if (fromQuery !== undefined || request.method !== 'POST') return fromQuery;
   const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') return undefined;
-  const bytes = await copyOfBody(request);
+  const bytes = await bodyOf(request);
   return bytes === undefined ? undefined : clientIdIn(new URLSearchParams(new TextDecoder().decode(bytes)));
 }
 

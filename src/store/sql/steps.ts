@@ -20,8 +20,16 @@ export interface StepResult {
   readonly affectedRows: number;
 }
 
-/** An operation: yields compiled queries, receives their results, returns `T`. */
-export type Operation<T> = Generator<CompiledQuery, T, StepResult>;
+/**
+ * One query an operation hands to a runner. `firstRowOnly` says the operation reads only the
+ * first row, so a runner may fetch just that one (SQLite's `get()`); it may also return them all.
+ */
+export interface Step extends CompiledQuery {
+  readonly firstRowOnly?: boolean;
+}
+
+/** An operation: yields queries, receives their results, returns `T`. */
+export type Operation<T> = Generator<Step, T, StepResult>;
 
 /** A query to run: a Kysely builder (compiled on the spot) or an already compiled statement (see `prepared.ts`). */
 export type Runnable<R> = Compilable<R> | CompiledQuery<R>;
@@ -38,8 +46,9 @@ export function* selectRows<R>(query: Runnable<R>): Operation<R[]> {
 
 /** Runs `query` and returns its first row, if any. */
 export function* selectFirst<R>(query: Runnable<R>): Operation<R | undefined> {
-  const rows = yield* selectRows(query);
-  return rows[0];
+  const { sql, parameters, query: node, queryId } = compiled(query);
+  const result = yield { sql, parameters, query: node, queryId, firstRowOnly: true };
+  return result.rows[0] as R | undefined;
 }
 
 /** Runs a writing `query` and returns how many rows it affected. */
@@ -49,7 +58,7 @@ export function* execute(query: Runnable<unknown>): Operation<number> {
 }
 
 /** Drives `operation` to its end with a synchronous `run`; what it throws propagates. */
-export function runToEnd<T>(operation: Operation<T>, run: (query: CompiledQuery) => StepResult): T {
+export function runToEnd<T>(operation: Operation<T>, run: (query: Step) => StepResult): T {
   let step = operation.next();
   while (!step.done) step = operation.next(run(step.value));
   return step.value;

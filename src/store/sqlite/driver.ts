@@ -14,7 +14,13 @@ export interface SqliteStatement {
   /** True when the statement returns rows (SELECT, or anything with RETURNING). */
   readonly reader: boolean;
   all(parameters: readonly unknown[]): unknown[];
+  /** The first row, or undefined when there is none. */
+  get(parameters: readonly unknown[]): unknown;
   run(parameters: readonly unknown[]): { changes: number };
+  /** Switches rows between arrays of values (`true`) and objects keyed by column name. */
+  raw(toggle: boolean): unknown;
+  /** The columns of the rows, in order. */
+  columns(): readonly { readonly name: string }[];
 }
 
 /** A connection of a better-sqlite3-compatible (synchronous) driver. */

@@ -1,52 +1,37 @@
 /**
- * Runs the shared SQL operations on a synchronous SQLite connection. A write operation runs from
- * `BEGIN IMMEDIATE` to `COMMIT` without yielding the thread: no other operation of this process
- * can interleave with it, and another connection (another handle or process on the same file)
- * waits for the write lock up to the busy timeout. That makes each operation atomic across
- * connections, and it can never wait on a lock held by its own event loop.
+ * Runs the shared SQL operations on a synchronous SQLite connection, with group commit (see
+ * `group-commit.ts`): the writes called in one turn of the event loop run in order inside one
+ * `BEGIN IMMEDIATE` … `COMMIT`, without yielding the thread, and each caller is answered only
+ * after that commit. No other operation of this process can interleave with a batch, and another
+ * connection (another handle or process on the same file) waits for the write lock up to the
+ * busy timeout, as this one waits for theirs. That makes each operation atomic across
+ * connections, and it can never wait on a lock held by its own event loop. A read runs at once,
+ * or, while writes are queued, after them inside their transaction, so it sees them.
  *
  * @module
  */
-import type { CompiledQuery } from 'kysely';
+import { createLifecycle } from '../lifecycle.js';
 import type { SqlRunner } from '../sql/runner.js';
-import { type Operation, runToEnd, type StepResult } from '../sql/steps.js';
-import type { SqliteDatabase, SqliteStatement } from './driver.js';
+import type { SqliteDatabase } from './driver.js';
+import { createGroupCommit } from './group-commit.js';
+import { createStatementCache } from './statements.js';
 
-/** Creates a runner over `database`; closing the runner closes the database. */
+/**
+ * Creates a runner over `database`. Closing the runner runs what is queued, then closes the
+ * database; operations called after that reject with an `ERR_STORE_CLOSED` error.
+ */
 export function createSqliteRunner(database: SqliteDatabase): SqlRunner {
-  /** Prepared statements by SQL text: the operations use a small, fixed set of statements. */
-  const statements = new Map<string, SqliteStatement>();
-
-  function run(query: CompiledQuery): StepResult {
-    let statement = statements.get(query.sql);
-    if (statement === undefined) {
-      statement = database.prepare(query.sql);
-      statements.set(query.sql, statement);
-    }
-    if (statement.reader) return { rows: statement.all(query.parameters), affectedRows: 0 };
-    return { rows: [], affectedRows: statement.run(query.parameters).changes };
-  }
-
-  async function write<T>(start: () => Operation<T>): Promise<T> {
-    database.exec('BEGIN IMMEDIATE');
-    try {
-      const result = runToEnd(start(), run);
-      database.exec('COMMIT');
-      return result;
-    } catch (error) {
-      if (database.inTransaction) database.exec('ROLLBACK');
-      throw error;
-    }
-  }
+  const statements = createStatementCache(database);
+  const lifecycle = createLifecycle('SQLite store', 'open a new one with createSqliteStore()');
+  const batches = createGroupCommit(database, statements.run, lifecycle);
 
   return {
-    write,
-    // Inside BEGIN IMMEDIATE too: the write lock is taken up front, under the busy timeout.
-    writeStatement: write,
-    async read(start) {
-      return runToEnd(start(), run);
-    },
+    write: batches.write,
+    // The same: every write is a batch's, inside BEGIN IMMEDIATE (the lock is taken up front).
+    writeStatement: batches.write,
+    read: batches.read,
     async close() {
+      batches.close();
       statements.clear();
       database.close();
     },

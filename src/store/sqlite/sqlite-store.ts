@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createRequire } from 'node:module';
 import { InvalidOptionError } from '../../errors.js';
 import { checkClock, checkMilliseconds } from '../arguments.js';
 import { createLifecycle } from '../lifecycle.js';
@@ -11,6 +12,7 @@ import { DEFAULT_CLEANUP_INTERVAL_MS } from '../retention.js';
 import { migrate } from '../sql/schema.js';
 import { createSqlStore } from '../sql/sql-store.js';
 import type { Store } from '../store.js';
+import { startCheckpointer } from './checkpointer.js';
 import { loadSqliteDriver, openSqliteDatabase } from './driver.js';
 import { createSqliteQueryBuilder } from './query-builder.js';
 import { createSqliteRunner } from './runner.js';
@@ -38,6 +40,12 @@ export interface SqliteStoreOptions {
    * milliseconds. Default 5 000.
    */
   busyTimeoutMs?: number;
+  /**
+   * Checkpoint the write-ahead log on a worker thread instead of inside a commit on the calling
+   * thread (see `checkpointer.ts`): requests never wait for the checkpoint's disk flush. Files
+   * only. Default `true`.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /** The default of {@link SqliteStoreOptions.busyTimeoutMs}. */
@@ -70,8 +78,13 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   );
   const busyTimeoutMs = checkMilliseconds('busyTimeoutMs', options.busyTimeoutMs, DEFAULT_BUSY_TIMEOUT_MS, 0);
 
+  if (options.backgroundCheckpoints !== undefined && typeof options.backgroundCheckpoints !== 'boolean') {
+    throw new InvalidOptionError('backgroundCheckpoints must be true or false');
+  }
+
   const Database = await loadSqliteDriver();
-  const runner = createSqliteRunner(openSqliteDatabase(Database, path, busyTimeoutMs));
+  const database = openSqliteDatabase(Database, path, busyTimeoutMs);
+  const runner = createSqliteRunner(database);
   const db = createSqliteQueryBuilder();
   try {
     await runner.write(() => migrate(db, now()));
@@ -79,6 +92,30 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     await runner.close();
     throw error;
   }
+  const driverPath =
+    path === ':memory:' || options.backgroundCheckpoints === false ? undefined : libsqlPath();
+  const checkpointer = driverPath === undefined ? undefined : startCheckpointer(database, path, driverPath);
   const lifecycle = createLifecycle('SQLite store', 'open a new one with createSqliteStore()');
-  return createSqlStore({ runner, db, now, cleanupIntervalMs, lifecycle });
+  return createSqlStore({
+    runner: {
+      ...runner,
+      async close() {
+        await checkpointer?.stop();
+        await runner.close();
+      },
+    },
+    db,
+    now,
+    cleanupIntervalMs,
+    lifecycle,
+  });
+}
+
+/** Where `libsql` is installed (the checkpoint worker loads it there), or undefined. */
+function libsqlPath(): string | undefined {
+  try {
+    return createRequire(import.meta.url).resolve('libsql');
+  } catch {
+    return undefined;
+  }
 }
