@@ -3,7 +3,8 @@
  * transaction's five to eight (`BEGIN`, each statement, `COMMIT`): every round trip through `pg`
  * costs this process and the database server CPU. Rotating a refresh token and creating a family
  * call the server-side functions of `routines.ts`; consuming a code is its compare-and-set
- * `UPDATE` alone, followed by a lookup only when that finds nothing to claim. The outcomes, and
+ * `UPDATE` alone, followed by a lookup only when that finds nothing to claim, and saving one is an
+ * upsert that replaces only an expired code. The outcomes, and
  * the races they decide, are those of the shared operations (`../sql/refresh.ts`,
  * `../sql/codes.ts`).
  *
