@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { decodeJwt } from 'jose';
 import { InvalidRequestError } from '../oauth-errors.js';
+import { decodeAssertion } from './assertion-decode.js';
 
 /** The `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2). */
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -86,7 +86,7 @@ export function claimedClientId(params: TokenRequestParams): string | undefined 
   if (read.clientId !== undefined) return read.clientId;
   if (read.clientAssertion === undefined) return undefined;
   try {
-    const { iss } = decodeJwt(read.clientAssertion);
+    const { iss } = decodeAssertion(read.clientAssertion).payload;
     return typeof iss === 'string' && iss !== '' ? iss : undefined;
   } catch {
     return undefined;

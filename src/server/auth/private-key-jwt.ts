@@ -7,12 +7,12 @@
  * @module
  */
 
-import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { ResolvedClient } from '../clients/types.js';
 import { markReplay } from '../events.js';
 import { InvalidClientError } from '../oauth-errors.js';
 import { allowedAlgorithmsFor, checkAssertionAlgorithm } from './assertion-algorithms.js';
 import { checkAssertionClaims, checkAssertionType } from './assertion-claims.js';
+import { type DecodedAssertion, decodeAssertion } from './assertion-decode.js';
 import {
   JWT_BEARER_ASSERTION_TYPE,
   readClientAssertionParams,
@@ -72,9 +72,9 @@ export interface ClientAssertionVerifier {
   isKeyStillPublished(client: ResolvedClient, keyThumbprint: string): Promise<boolean>;
 }
 
-function decode(assertion: string): { header: ProtectedHeaderParameters; payload: JWTPayload } {
+function decode(assertion: string): DecodedAssertion {
   try {
-    return { header: decodeProtectedHeader(assertion), payload: decodeJwt(assertion) };
+    return decodeAssertion(assertion);
   } catch (cause) {
     throw new InvalidClientError(
       'the client_assertion is not a well-formed signed JWT (compact JWS with a JSON claims set)',

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { base64url, type JWTPayload, SignJWT } from 'jose';
+import { type JWTPayload, SignJWT } from 'jose';
 import { InvalidOptionError } from '../../errors.js';
+import { randomToken } from '../crypto.js';
 import { signCompactEcdsa } from '../ecdsa-jws.js';
 import type { SigningKey } from './signing-keys.js';
 
@@ -105,7 +106,7 @@ function scopeClaim(scope: string | readonly string[] | undefined): string | und
 
 /** 128 bits from the CSPRNG, base64url. */
 function randomJti(): string {
-  return base64url.encode(crypto.getRandomValues(new Uint8Array(16)));
+  return randomToken(16);
 }
 
 /**

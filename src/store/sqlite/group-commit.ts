@@ -9,9 +9,10 @@
  * - A flush runs `BEGIN IMMEDIATE`, every queued operation in order (each to its end, without
  *   yielding the thread), then `COMMIT`, and only then settles each caller: nothing is
  *   acknowledged before its batch has committed.
- * - While writes are queued a read joins the queue (it runs in order, inside the batch's
- *   transaction), so a caller sees its own earlier writes even when it did not await them. With
- *   an empty queue a read runs at once, outside any transaction.
+ * - A read joins the queue as well and runs in order at the next flush, so a caller sees its
+ *   own earlier writes even when it did not await them: inside the batch's transaction when the
+ *   batch writes, else with the batch's other reads in one read transaction (one snapshot, one
+ *   acquisition of the file's read lock, which alone cost as much as a read's query).
  * - When an operation throws (an `ERR_STORE_CONFLICT`, a constraint) or the commit fails, the
  *   batch is rolled back and each of its operations runs again alone, in its own transaction,
  *   and each caller gets its own outcome. Operations are restartable (`start()` builds a fresh
@@ -51,7 +52,7 @@ type Outcome =
 export interface GroupCommit {
   /** Queues the write operation `start()` builds; settles after the commit of its batch. */
   write<T>(start: () => Operation<T>): Promise<T>;
-  /** Runs the read-only operation `start()` builds now, or after the queued writes when there are any. */
+  /** Queues the read-only operation `start()` builds; it runs at the next flush, after the writes queued before it. */
   read<T>(start: () => Operation<T>): Promise<T>;
   /** Runs everything queued, then refuses new operations with the lifecycle's closed-store error. */
   close(): void;
@@ -130,12 +131,29 @@ export function createGroupCommit(
     }
   }
 
+  /** Runs reads in one read transaction: one snapshot, one acquisition of the file's read lock. */
+  function readTogether(batch: readonly Queued[]): Outcome[] {
+    try {
+      database.exec('BEGIN');
+    } catch {
+      return batch.map(runAlone);
+    }
+    const outcomes = batch.map(runAlone);
+    try {
+      database.exec('COMMIT');
+    } catch {
+      rollBack();
+    }
+    return outcomes;
+  }
+
   function rollBack(): void {
     if (database.inTransaction) database.exec('ROLLBACK');
   }
 
   function runBatch(batch: readonly Queued[]): Outcome[] {
-    if (batch.length === 1 || !batch.some((operation) => operation.writes)) return batch.map(runAlone);
+    if (batch.length === 1) return batch.map(runAlone);
+    if (!batch.some((operation) => operation.writes)) return readTogether(batch);
     try {
       database.exec('BEGIN IMMEDIATE');
     } catch (error) {
@@ -157,15 +175,7 @@ export function createGroupCommit(
 
   return {
     write: (start) => enqueue(start, true),
-    read(start) {
-      if (queue.length > 0) return enqueue(start, false);
-      try {
-        lifecycle.assertOpen();
-        return Promise.resolve(runToEnd(start(), run));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    },
+    read: (start) => enqueue(start, false),
     close() {
       if (!lifecycle.markClosed()) return;
       if (scheduled !== undefined) clearImmediate(scheduled);

@@ -5,8 +5,8 @@
  * after that commit. No other operation of this process can interleave with a batch, and another
  * connection (another handle or process on the same file) waits for the write lock up to the
  * busy timeout, as this one waits for theirs. That makes each operation atomic across
- * connections, and it can never wait on a lock held by its own event loop. A read runs at once,
- * or, while writes are queued, after them inside their transaction, so it sees them.
+ * connections, and it can never wait on a lock held by its own event loop. Reads are queued too,
+ * and run in order at the next flush, so each sees the writes called before it.
  *
  * @module
  */

@@ -233,3 +233,14 @@ describe('createNodeListener', () => {
     await expect(aborted).resolves.toBe('aborted');
   });
 });
+
+describe('mcp-cimd/server/node', () => {
+  it('is a package export pointing at the built listener', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8'));
+    expect(pkg.exports['./server/node']).toEqual({
+      types: './dist/server/node/index.d.ts',
+      default: './dist/server/node/index.js',
+    });
+  });
+});
