@@ -210,8 +210,8 @@ export class CimdResolver {
     let latest = candidate;
     for (;;) {
       if (await cache.claimFetch(url, this.#owner, 2 * waitMs)) {
-        if (latest === candidate) return { claimed: true, candidate: latest };
-        // We waited: the holder may have finished between our last look and our claim.
+        // Look again, also when the claim came at once: another instance may have fetched,
+        // cached and released the document between our last look and our claim.
         latest = await this.#candidate(url);
         const fresh = this.#freshOf(latest);
         if (fresh === undefined) return { claimed: true, candidate: latest };
