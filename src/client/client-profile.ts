@@ -159,3 +159,19 @@ export function applicationTypeFor(redirectUris: readonly unknown[]): 'native' |
   }
   return 'web';
 }
+
+/**
+ * The body of a Dynamic Client Registration for `redirectUrl` (the runtime loopback redirect
+ * URI), consistent with `profile`. SEP-837: it always names its `application_type` (the
+ * document's, else derived from the redirect URI).
+ */
+export function registrationMetadataFor(
+  profile: ClientProfile,
+  redirectUrl: string,
+): RegistrationMetadataLike {
+  return {
+    ...profile.registration,
+    application_type: profile.registration.application_type ?? applicationTypeFor([redirectUrl]),
+    redirect_uris: [redirectUrl],
+  };
+}

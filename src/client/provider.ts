@@ -7,11 +7,9 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import { applicationTypeFor } from './client-profile.js';
+import { registrationMetadataFor } from './client-profile.js';
 import type { DpopFetchLike } from './dpop.js';
 import type { DpopSessionLike } from './dpop-session.js';
-import { SignInError } from './errors.js';
 import type {
   AuthorizationServerMetadataLike,
   ClientInformationLike,
@@ -31,17 +29,9 @@ import { ProviderDpop } from './provider-dpop.js';
 import type { CimdClientProviderOptions } from './provider-options.js';
 import { ServerBinding } from './provider-server.js';
 import { Preparation, type PreparedProvider } from './provider-setup.js';
-import {
-  assertExchangeIssuer,
-  PendingCallback,
-  startSignIn,
-  type VerifierIssuer,
-  verifierIssuerOf,
-} from './provider-sign-in.js';
+import { SignInSession } from './provider-sign-in-session.js';
 import { forgetStored, loadTokens, saveTokensFor, type TokenBinding } from './provider-tokens.js';
 import { MemoryTokenStore, type TokenStore } from './token-store.js';
-
-export { resourceAllowed } from './provider-checks.js';
 
 /**
  * An `OAuthClientProvider` that signs in with a Client ID Metadata Document. Pass it to the SDK's
@@ -68,10 +58,7 @@ export class CimdOAuthClientProvider {
   readonly #discovery = new SessionDiscovery();
   #client: ClientChoice | undefined;
   #preRegisteredIssuer: string | undefined;
-  #codeVerifier: string | undefined;
-  #verifierIssuer: VerifierIssuer | undefined;
-  #state: string | undefined;
-  readonly #callback = new PendingCallback();
+  readonly #signIn = new SignInSession();
   readonly #dpop: ProviderDpop;
 
   /**
@@ -137,18 +124,12 @@ export class CimdOAuthClientProvider {
   /** The registration body of a Dynamic Client Registration, consistent with the document. */
   get clientMetadata(): RegistrationMetadataLike {
     const { profile, redirectUrl } = this.#ready();
-    // SEP-837: every registration names its application_type (the document's, else derived).
-    return {
-      ...profile.registration,
-      application_type: profile.registration.application_type ?? applicationTypeFor([redirectUrl]),
-      redirect_uris: [redirectUrl],
-    };
+    return registrationMetadataFor(profile, redirectUrl);
   }
 
   /** A fresh `state` (32 bytes from the CSPRNG) for each authorization request. */
   state(): string {
-    this.#state = randomBytes(32).toString('base64url');
-    return this.#state;
+    return this.#signIn.newState();
   }
 
   /** The discovery of this session (never persisted: a newly advertised CIMD flag or a moved server is seen on the next run). */
@@ -257,24 +238,17 @@ export class CimdOAuthClientProvider {
    * the discovery says by the time the callback arrives.
    */
   saveCodeVerifier(codeVerifier: string): void {
-    this.#codeVerifier = codeVerifier;
-    this.#verifierIssuer = verifierIssuerOf(this.#discovery.state);
+    this.#signIn.saveVerifier(codeVerifier, this.#discovery.state);
   }
 
   /** The issuer stored with the PKCE verifier of the sign-in under way (undefined before one starts). */
   get signInIssuer(): string | undefined {
-    return this.#verifierIssuer?.issuer ?? this.#verifierIssuer?.discoveryUrl;
+    return this.#signIn.issuer;
   }
 
   /** The PKCE verifier of the sign-in under way. */
   codeVerifier(): string {
-    if (this.#codeVerifier === undefined) {
-      throw new SignInError(
-        'ERR_SIGNIN_FAILED',
-        'no PKCE verifier: no sign-in was started by this provider.',
-      );
-    }
-    return this.#codeVerifier;
+    return this.#signIn.verifier();
   }
 
   /**
@@ -288,27 +262,21 @@ export class CimdOAuthClientProvider {
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     await this.prepare();
     const metadata = this.#discovery.metadata;
-    this.lastRequestedScope = await startSignIn(
+    this.lastRequestedScope = await this.#signIn.start(
       authorizationUrl,
       {
         ...this.#ready(),
         resource: this.#server.require(),
-        state: this.#state,
         metadata,
-        requirePkceMetadata: this.#options.requirePkceMetadata !== false,
-        bound: this.#verifierIssuer,
         discoveryUrl: this.#discovery.state?.authorizationServerUrl,
-        timeoutMs: this.#options.callbackTimeoutMs,
-        target: this.#options.onAuthorizationUrl ?? 'browser',
-        messages: this.#options.messages ?? process.stderr,
       },
-      this.#callback,
+      this.#options,
     );
   }
 
   /** True while a sign-in waits for its callback. */
   get signInPending(): boolean {
-    return this.#callback.waiting;
+    return this.#signIn.waiting;
   }
 
   /**
@@ -326,12 +294,12 @@ export class CimdOAuthClientProvider {
    * it on to SDK 2.x's `auth({ authorizationCode, iss })`, which checks it again.
    */
   waitForAuthorizationResponse(): Promise<{ code: string; iss?: string }> {
-    return this.#callback.wait();
+    return this.#signIn.waitForCallback();
   }
 
   /** Closes the loopback listener of a sign-in that is still waiting (it fails with `ERR_SIGNIN_CANCELLED`). */
   cancelSignIn(): Promise<void> {
-    return this.#callback.cancel();
+    return this.#signIn.cancel();
   }
 
   /**
@@ -395,10 +363,7 @@ export class CimdOAuthClientProvider {
    *   since the sign-in started; `ERR_SIGNIN_FAILED` when no sign-in was started.
    */
   prepareTokenRequest(_scope?: string): undefined {
-    assertExchangeIssuer(
-      this.#codeVerifier === undefined ? undefined : this.#verifierIssuer,
-      this.#discovery.metadata?.issuer,
-    );
+    this.#signIn.assertExchangeAt(this.#discovery.metadata?.issuer);
     return undefined;
   }
 
@@ -418,7 +383,7 @@ export class CimdOAuthClientProvider {
       });
     if (scope === 'all') this.#preRegisteredIssuer = undefined;
     if (scope === 'all' || scope === 'client') this.#client = undefined;
-    if (scope === 'verifier') this.#codeVerifier = undefined;
+    if (scope === 'verifier') this.#signIn.forgetVerifier();
     if (scope === 'all' || scope === 'discovery') {
       this.#discovery.clear();
       this.#client = undefined;

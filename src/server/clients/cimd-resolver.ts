@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { FetchError, type FetchErrorCode } from '../../fetch/errors.js';
+import { FetchError } from '../../fetch/errors.js';
 import type { SafeFetcher, SafeFetchResponse } from '../../fetch/types.js';
 import {
   type CacheBounds,
@@ -26,8 +26,15 @@ import {
   type InProcessRecord,
   keepHeaders,
 } from './document-cache.js';
+import {
+  budgetRefusal,
+  failureCode,
+  fetchFailure,
+  isFetchError,
+  isHostDownFailure,
+} from './document-fetch-failure.js';
 import { ClientResolutionError, echoId } from './errors.js';
-import type { BudgetGrant, FetchBudget, FetchOutcome, FetchPurpose } from './fetch-budget.js';
+import type { FetchBudget, FetchOutcome, FetchPurpose } from './fetch-budget.js';
 import type { ClientProvenance } from './types.js';
 
 /** A document as the resolver hands it to the registry. */
@@ -59,12 +66,6 @@ export interface CimdResolverSettings {
   emit: EmitEvent;
 }
 
-/** The stable code of a failed document fetch, for events. */
-function failureCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
 /**
  * Default of {@link CimdResolverSettings.sharedFetchWaitMs}: 5 s, in ms. The lock an instance
  * takes to fetch lives twice as long, so a crashed instance holds up the others at most that.
@@ -80,65 +81,6 @@ const SHARED_FETCH_POLL_MS = 20;
  */
 const KNOWN_BAD_MS = 60_000;
 const MAX_KNOWN_BAD = 10_000;
-
-/** Why the budget refused a fetch, as the end of a sentence. */
-function budgetRefusal(grant: Extract<BudgetGrant, { ok: false }>, purpose: FetchPurpose): string {
-  switch (grant.limit) {
-    case 'rate':
-      return 'too many client metadata fetches from this host in the last minute';
-    case 'concurrency':
-      return 'too many client metadata fetches from this host are in progress';
-    case 'failures':
-      return purpose === 'retry'
-        ? 'its last fetch failed, and too many client metadata fetches from this host failed in the last minute'
-        : 'too many client metadata fetches from this host failed in the last minute';
-  }
-}
-
-/** Fetch failures that say the document itself is unacceptable rather than unreachable. */
-const DOCUMENT_FAILURES: ReadonlySet<FetchErrorCode> = new Set([
-  'ERR_FETCH_INVALID_JSON',
-  'ERR_FETCH_CONTENT_TYPE',
-  'ERR_FETCH_TOO_LARGE',
-]);
-
-function isFetchError(error: unknown): error is FetchError {
-  return error instanceof FetchError;
-}
-
-/**
- * True when a failure says the host is DOWN (network error, timeout, 5xx) rather than that the
- * document is gone, moved or wrong (4xx, redirect, content type, size, JSON, SSRF refusal).
- */
-export function isHostDownFailure(error: FetchError): boolean {
-  if (error.code === 'ERR_FETCH_NETWORK' || error.code === 'ERR_FETCH_TIMEOUT') return true;
-  return error.code === 'ERR_FETCH_STATUS' && error.status !== undefined && error.status >= 500;
-}
-
-function fetchFailure(url: string, error: FetchError): ClientResolutionError {
-  const details = {
-    fetchCode: error.code,
-    cause: error,
-    ...(error.status === undefined ? {} : { status: error.status }),
-  };
-  if (DOCUMENT_FAILURES.has(error.code)) {
-    return new ClientResolutionError(
-      'ERR_CIMD_INVALID_DOCUMENT',
-      url,
-      `the client metadata document at ${echoId(url)} is not acceptable: ${error.message}`,
-      details,
-    );
-  }
-  if (error.code === 'ERR_FETCH_INVALID_URL') {
-    return new ClientResolutionError('ERR_CIMD_INVALID_CLIENT_ID', url, error.message, details);
-  }
-  return new ClientResolutionError(
-    'ERR_CIMD_FETCH',
-    url,
-    `the client metadata document could not be fetched: ${error.message}`,
-    details,
-  );
-}
 
 function provenanceOf(record: InProcessRecord, stale: boolean): ClientProvenance {
   const provenance: ClientProvenance = {
@@ -268,8 +210,8 @@ export class CimdResolver {
     let latest = candidate;
     for (;;) {
       if (await cache.claimFetch(url, this.#owner, 2 * waitMs)) {
-        if (latest === candidate) return { claimed: true, candidate: latest };
-        // We waited: the holder may have finished between our last look and our claim.
+        // Look again, also when the claim came at once: another instance may have fetched,
+        // cached and released the document between our last look and our claim.
         latest = await this.#candidate(url);
         const fresh = this.#freshOf(latest);
         if (fresh === undefined) return { claimed: true, candidate: latest };

@@ -101,3 +101,18 @@ const MAX_ECHOED = 200;
 export function echoId(value: string): string {
   return value.length > MAX_ECHOED ? `${value.slice(0, MAX_ECHOED)}…` : value;
 }
+
+/** `ERR_CIMD_POLICY_DENIED` for `clientId`: the trust policy's `decision` refused it (its reason in the message). */
+export function policyDeniedError(clientId: string, decision: TrustDecision): ClientResolutionError {
+  return new ClientResolutionError(
+    'ERR_CIMD_POLICY_DENIED',
+    clientId,
+    `this server does not accept the client ${echoId(clientId)}: ${decision.reason}`,
+    { decision },
+  );
+}
+
+/** `ERR_CLIENT_NOT_FOUND` for `clientId`, with a `message` safe to show (it says why). */
+export function clientNotFoundError(clientId: string, message: string): ClientResolutionError {
+  return new ClientResolutionError('ERR_CLIENT_NOT_FOUND', clientId, message);
+}

@@ -5,14 +5,12 @@
  *
  * @module
  */
-import { LRUCache } from 'lru-cache';
-import { type ClientMetadata, clientMetadataSchema } from '../../document/schema.js';
 import { InvalidOptionError } from '../../errors.js';
 import { DEFAULT_TIMEOUT_MS } from '../../fetch/limits.js';
 import { createSafeFetcher } from '../../fetch/safe-fetch.js';
 import type { SafeFetcher, SafeFetchOptions } from '../../fetch/types.js';
-import type { RegisteredClientRecord, Store } from '../../store/store.js';
-import { assertCacheBounds, type CacheBounds, DEFAULT_CACHE_BOUNDS } from '../cache/http-freshness.js';
+import type { Store } from '../../store/store.js';
+import type { CacheBounds } from '../cache/http-freshness.js';
 import type { EmitEvent } from '../events.js';
 import { CimdResolver } from './cimd-resolver.js';
 import { isUrlClientId } from './client-id.js';
@@ -24,18 +22,25 @@ import {
   type StoreErrorListener,
 } from './document-cache.js';
 import { createDocumentRecorder, type DocumentRecorder } from './document-recorder.js';
-import { ClientResolutionError, echoId } from './errors.js';
+import { ClientResolutionError, clientNotFoundError, echoId, policyDeniedError } from './errors.js';
 import { createFetchBudget, type FetchBudgetOptions } from './fetch-budget.js';
-import { fingerprintClientMetadata } from './fingerprint.js';
 import { createLoopbackHttpFetcher } from './loopback-http-fetcher.js';
+import { createRegisteredViews } from './registered-client-views.js';
+import {
+  checkBoolean,
+  checkBounds,
+  checkFunction,
+  checkMilliseconds,
+  checkStore,
+} from './registry-option-checks.js';
 import {
   createTrustPolicy,
   isTrustPolicy,
   type TrustPolicy,
   type TrustPolicyOptions,
 } from './trust-policy.js';
-import type { ResolvedClient, TrustDecision } from './types.js';
-import { acceptClientMetadataDocument, deepFreeze, SUPPORTED_GRANT_TYPES } from './validate-document.js';
+import type { ResolvedClient } from './types.js';
+import { acceptClientMetadataDocument } from './validate-document.js';
 
 /** What the default shared-fetch wait adds to the fetch deadline, in ms. */
 const SHARED_FETCH_MARGIN_MS = 2_000;
@@ -153,139 +158,6 @@ export interface ClientRegistry {
   close(): Promise<void>;
 }
 
-function checkBoolean(value: unknown, name: string): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== 'boolean') throw new InvalidOptionError(`${name} must be true or false`);
-  return value;
-}
-
-function checkFunction(value: unknown, name: string): void {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new InvalidOptionError(`${name} must be a function`);
-  }
-}
-
-function checkStore(store: unknown): Store | undefined {
-  if (store === undefined) return undefined;
-  const methods = ['getClient', 'cacheGet', 'cacheSet', 'cacheDelete'] as const;
-  if (
-    typeof store !== 'object' ||
-    store === null ||
-    methods.some((name) => typeof (store as Record<string, unknown>)[name] !== 'function')
-  ) {
-    throw new InvalidOptionError(
-      'store must implement the Store interface (getClient, cacheGet, cacheSet, cacheDelete, ...)',
-    );
-  }
-  return store as Store;
-}
-
-function checkBounds(bounds: unknown): CacheBounds {
-  if (bounds === undefined) return { ...DEFAULT_CACHE_BOUNDS };
-  if (typeof bounds !== 'object' || bounds === null) {
-    throw new InvalidOptionError('cacheBounds must be an object { minTtlMs?, maxTtlMs? }');
-  }
-  const merged = { ...DEFAULT_CACHE_BOUNDS, ...(bounds as Partial<CacheBounds>) };
-  assertCacheBounds(merged, 'cacheBounds');
-  return merged;
-}
-
-function checkMilliseconds(value: unknown, name: string): number {
-  if (value === undefined) return 0;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidOptionError(
-      `${name} must be a whole number of milliseconds, 0 or more; got ${String(value)}`,
-    );
-  }
-  return value;
-}
-
-function denied(clientId: string, decision: TrustDecision): ClientResolutionError {
-  return new ClientResolutionError(
-    'ERR_CIMD_POLICY_DENIED',
-    clientId,
-    `this server does not accept the client ${echoId(clientId)}: ${decision.reason}`,
-    { decision },
-  );
-}
-
-function notFound(clientId: string, message: string): ClientResolutionError {
-  return new ClientResolutionError('ERR_CLIENT_NOT_FOUND', clientId, message);
-}
-
-/** A registered client's metadata as the registry uses it: parsed, frozen, fingerprinted. */
-interface RegisteredClientView {
-  readonly metadata: ClientMetadata;
-  readonly authMethod: 'none' | 'private_key_jwt';
-  readonly grantTypes: ResolvedClient['grantTypes'];
-  readonly fingerprint: string;
-}
-
-/** The most registered-client views kept, and their total key size (UTF-16 units). */
-const MAX_REGISTERED_VIEWS = 1_000;
-const MAX_REGISTERED_VIEW_CHARS = 4 * 1024 * 1024;
-
-/**
- * A registered client's metadata, typed; throws when the record cannot be used. `json` is the
- * record's metadata as JSON: what is parsed, so the result depends on that text alone.
- */
-function registeredMetadata(
-  clientId: string,
-  json: string,
-): {
-  metadata: ClientMetadata;
-  authMethod: 'none' | 'private_key_jwt';
-} {
-  const raw = JSON.parse(json) as Record<string, unknown>;
-  const name = raw.client_name;
-  const candidate = { ...raw, client_id: clientId, client_name: typeof name === 'string' ? name : '' };
-  const parsed = clientMetadataSchema.safeParse(candidate);
-  const method = raw.token_endpoint_auth_method ?? 'none';
-  if (!parsed.success || (method !== 'none' && method !== 'private_key_jwt')) {
-    const why = parsed.success
-      ? `its token_endpoint_auth_method ${JSON.stringify(method)} is not supported (use "none" or "private_key_jwt")`
-      : 'its registered metadata is malformed';
-    throw notFound(clientId, `the registered client ${echoId(clientId)} cannot be used: ${why}`);
-  }
-  return { metadata: parsed.data, authMethod: method };
-}
-
-/**
- * Parses, freezes and fingerprints registered clients' metadata once per version. Stores hand
- * out a fresh copy of a record on every `getClient`; re-validating and re-hashing it on every
- * token request, and rebuilding the client's key set from a new `jwks` object each time, was
- * most of a `private_key_jwt` request's overhead. The cache key is the client id and the
- * record's metadata as JSON, the very text that is parsed, so a changed record (new keys, new
- * redirect URIs, ...) is never served an older view. Bounded (LRU); failures are not cached.
- */
-function createRegisteredViews(): (record: RegisteredClientRecord) => Promise<RegisteredClientView> {
-  const views = new LRUCache<string, RegisteredClientView>({
-    max: MAX_REGISTERED_VIEWS,
-    maxSize: MAX_REGISTERED_VIEW_CHARS,
-    sizeCalculation: (_view, key) => Math.max(1, key.length),
-  });
-  return async (record) => {
-    const json = JSON.stringify(record.metadata ?? null);
-    const key = `${record.clientId}\n${json}`;
-    const cached = views.get(key);
-    if (cached !== undefined) return cached;
-    const { metadata, authMethod } = registeredMetadata(record.clientId, json);
-    const listed = metadata.grant_types ?? ['authorization_code'];
-    const fingerprint = await fingerprintClientMetadata({
-      ...metadata,
-      token_endpoint_auth_method: authMethod,
-    });
-    const view: RegisteredClientView = {
-      metadata: deepFreeze(metadata),
-      authMethod,
-      grantTypes: Object.freeze(SUPPORTED_GRANT_TYPES.filter((grant) => listed.includes(grant))),
-      fingerprint,
-    };
-    if (key.length <= MAX_REGISTERED_VIEW_CHARS) views.set(key, view);
-    return view;
-  };
-}
-
 /**
  * Creates the client registry. Options are validated at once; see {@link ClientRegistryOptions}
  * for each default.
@@ -390,7 +262,7 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
 
   const resolveCimd = async (clientId: string): Promise<ResolvedClient> => {
     if (!acceptCimd) {
-      throw denied(clientId, {
+      throw policyDeniedError(clientId, {
         allowed: false,
         trusted: false,
         reason:
@@ -401,10 +273,10 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
     // URL and this registry's options only) before it was fetched: they are not run again.
     if (!resolver.isCached(clientId)) assertCimdClientIdUrl(clientId, allowPrivateNetwork);
     const early = await trustPolicy.checkClientId(clientId, 'cimd');
-    if (!early.allowed) throw denied(clientId, early);
+    if (!early.allowed) throw policyDeniedError(clientId, early);
     const { accepted, provenance } = await resolver.resolve(clientId);
     const decision = await trustPolicy.checkMetadata(clientId, accepted.metadata, 'cimd', early);
-    if (!decision.allowed) throw denied(clientId, decision);
+    if (!decision.allowed) throw policyDeniedError(clientId, decision);
     return {
       clientId,
       metadata: accepted.metadata,
@@ -423,13 +295,16 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
       const hint = /^http:\/\//i.test(clientId)
         ? '; a client_id URL must use https'
         : '; register the client or use its client metadata document URL';
-      throw notFound(clientId, `the client ${echoId(clientId)} is not registered with this server${hint}`);
+      throw clientNotFoundError(
+        clientId,
+        `the client ${echoId(clientId)} is not registered with this server${hint}`,
+      );
     }
     const early = await trustPolicy.checkClientId(clientId, 'registered');
-    if (!early.allowed) throw denied(clientId, early);
+    if (!early.allowed) throw policyDeniedError(clientId, early);
     const { metadata, authMethod, grantTypes, fingerprint } = await registeredView(record);
     const decision = await trustPolicy.checkMetadata(clientId, metadata, 'registered', early);
-    if (!decision.allowed) throw denied(clientId, decision);
+    if (!decision.allowed) throw policyDeniedError(clientId, decision);
     return {
       clientId,
       metadata,
@@ -446,7 +321,10 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
     trustPolicy,
     resolveClient: async (clientId) => {
       if (typeof clientId !== 'string' || clientId === '') {
-        throw notFound(String(clientId ?? ''), 'the request has no client_id; send the client_id parameter');
+        throw clientNotFoundError(
+          String(clientId ?? ''),
+          'the request has no client_id; send the client_id parameter',
+        );
       }
       if (closed) {
         throw new ClientResolutionError('ERR_CIMD_FETCH', clientId, 'the client registry is closed');

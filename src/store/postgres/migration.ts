@@ -10,6 +10,7 @@ import { type Compilable, type RawBuilder, sql } from 'kysely';
 import { migrate } from '../sql/schema.js';
 import { execute, type Operation, selectFirst } from '../sql/steps.js';
 import type { StoreQueryBuilder } from '../sql/tables.js';
+import { installRoutines } from './routines.js';
 
 /** The advisory lock key's text for `schema` (hashed to the lock's 32-bit key by PostgreSQL's `hashtext`). */
 export function migrationLockName(schema: string): string {
@@ -24,7 +25,8 @@ function raw<R>(db: StoreQueryBuilder, query: RawBuilder<R>): Compilable<R> {
 /**
  * Takes the migration lock of `schema`, creates the schema when it does not exist (checked first,
  * so an existing schema needs no CREATE privilege on the database), then brings it to the current
- * version; returns the version found before. Run it inside a write transaction.
+ * version and creates the server-side functions it lacks (`routines.ts`); returns the version
+ * found before. Run it inside a write transaction.
  */
 export function* migratePostgres(db: StoreQueryBuilder, schema: string, now: number): Operation<number> {
   yield* selectFirst(raw(db, sql`select pg_advisory_xact_lock(hashtext(${migrationLockName(schema)}))`));
@@ -32,5 +34,7 @@ export function* migratePostgres(db: StoreQueryBuilder, schema: string, now: num
     raw(db, sql<{ found: number }>`select 1 as found from pg_catalog.pg_namespace where nspname = ${schema}`),
   );
   if (existing === undefined) yield* execute(db.schema.createSchema(schema));
-  return yield* migrate(db, now);
+  const found = yield* migrate(db, now);
+  yield* installRoutines(db, schema);
+  return found;
 }

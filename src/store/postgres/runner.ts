@@ -13,6 +13,7 @@ import type { SqlRunner } from '../sql/runner.js';
 import type { Operation, StepResult } from '../sql/steps.js';
 import { isRetryable, isStalePreparedStatement, isUnavailable, toStoreError } from './errors.js';
 import { unescapeRows } from './nul-escape.js';
+import type { Pipeline, StatementRunner } from './pipeline.js';
 
 /** What {@link createPostgresRunner} runs operations with. */
 export interface PostgresRunnerParts {
@@ -20,14 +21,16 @@ export interface PostgresRunnerParts {
   pool: Pool;
   /** Ends the pool on close: true only when the store created it. */
   ownsPool: boolean;
+  /**
+   * Where single statements (reads, {@link SqlRunner.writeStatement}) run instead of the pool:
+   * the store's pipelined connections, closed with the runner. Default: the pool.
+   */
+  pipeline?: Pipeline;
   /** Builds the `pg` query for a compiled query (statement name, parameters, type parsers). */
   statement: (query: CompiledQuery) => QueryConfig;
   /** How many times one operation may run before a retryable failure is thrown (at least 1). */
   maxAttempts: number;
 }
-
-/** Anything with `pg`'s `query(config)`: a pool or one of its clients. */
-type Queryable = Pick<Pool, 'query'>;
 
 /** Drives `operation` to its end, awaiting `run` for each step; what either throws propagates. */
 export async function runSteps<T>(
@@ -62,8 +65,9 @@ function ignoreClientError(): void {}
 /** Creates a runner over `parts.pool`. */
 export function createPostgresRunner(parts: PostgresRunnerParts): SqlRunner {
   const { pool, statement, maxAttempts } = parts;
+  const single: StatementRunner = parts.pipeline ?? pool;
 
-  async function run(queryable: Queryable, query: CompiledQuery): Promise<StepResult> {
+  async function run(queryable: StatementRunner, query: CompiledQuery): Promise<StepResult> {
     const result = await queryable.query(statement(query));
     return { rows: unescapeRows(result.rows), affectedRows: result.rowCount ?? 0 };
   }
@@ -119,11 +123,11 @@ export function createPostgresRunner(parts: PostgresRunnerParts): SqlRunner {
     async writeStatement(start) {
       for (let attempt = 1; ; attempt++) {
         try {
-          // Autocommit: one statement is its own transaction. pool.query drops a connection whose
-          // query failed, so a retry gets a fresh one.
+          // Autocommit: one statement is its own transaction. A connection holding a stale prepared
+          // statement is dropped (by the pool) or retired (by the pipeline), so a retry gets a fresh one.
           return await runSteps(
             start(),
-            singleStatement((query) => run(pool, query)),
+            singleStatement((query) => run(single, query)),
           );
         } catch (error) {
           if (attempt >= maxAttempts || !(isRetryable(error) || isStalePreparedStatement(error))) {
@@ -136,8 +140,8 @@ export function createPostgresRunner(parts: PostgresRunnerParts): SqlRunner {
     async read(start) {
       for (let attempt = 1; ; attempt++) {
         try {
-          // pool.query drops a connection whose query failed, so a retry gets a fresh one.
-          return await runSteps(start(), (query) => run(pool, query));
+          // Each statement on its own, like writeStatement's (see there for the retry).
+          return await runSteps(start(), (query) => run(single, query));
         } catch (error) {
           if (attempt >= maxAttempts || !isStalePreparedStatement(error)) {
             throw toStoreError('read', error);
@@ -146,6 +150,7 @@ export function createPostgresRunner(parts: PostgresRunnerParts): SqlRunner {
       }
     },
     async close() {
+      await parts.pipeline?.close();
       if (parts.ownsPool) await pool.end();
     },
   };

@@ -9,6 +9,14 @@ import { decodeCode, encodeCode } from './codecs.js';
 import { execute, type Operation, selectFirst } from './steps.js';
 import type { StoreQueryBuilder } from './tables.js';
 
+/** The error for a code hash that is already a live code's. */
+export function codeHashTaken(): CimdError {
+  return new CimdError(
+    'ERR_STORE_CONFLICT',
+    'An authorization code with this hash is already saved: codes are never overwritten',
+  );
+}
+
 /**
  * Saves a code until `now + ttlMs`. An expired code with the same hash is replaced; a live one
  * is never overwritten (that would reset its consumption), so that throws.
@@ -27,12 +35,7 @@ export function* saveCode(
       .values({ ...encodeCode(record), code_hash: codeHash, expires_at: now + ttlMs, consumed_at: null })
       .onConflict((conflict) => conflict.column('code_hash').doNothing()),
   );
-  if (inserted !== 1) {
-    throw new CimdError(
-      'ERR_STORE_CONFLICT',
-      'An authorization code with this hash is already saved: codes are never overwritten',
-    );
-  }
+  if (inserted !== 1) throw codeHashTaken();
 }
 
 /**

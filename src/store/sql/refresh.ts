@@ -55,6 +55,19 @@ const upsertToken = prepare(
       ),
 );
 
+/** The error for a token hash that is already a live token's. */
+export function tokenHashTaken(): CimdError {
+  return new CimdError(
+    'ERR_STORE_CONFLICT',
+    'This refresh token hash is already in use: token hashes must be unique',
+  );
+}
+
+/** The error for a family id that is already a live family's. */
+export function familyIdTaken(familyId: string): CimdError {
+  return new CimdError('ERR_STORE_CONFLICT', `A refresh token family with id ${familyId} already exists`);
+}
+
 /** Adds `tokenHash` as the current token of a family; throws when a live token has that hash. */
 function* insertToken(
   db: StoreQueryBuilder,
@@ -64,11 +77,7 @@ function* insertToken(
   now: number,
 ): Operation<void> {
   const inserted = yield* execute(upsertToken(db, { tokenHash, familyId, expiresAt, now }));
-  if (inserted !== 1)
-    throw new CimdError(
-      'ERR_STORE_CONFLICT',
-      'This refresh token hash is already in use: token hashes must be unique',
-    );
+  if (inserted !== 1) throw tokenHashTaken();
 }
 
 /**
@@ -129,11 +138,7 @@ export function* createRefreshFamily(
       .values({ ...encodeFamily(family), revoked_at: grantRevoked === undefined ? null : now })
       .onConflict((conflict) => conflict.column('family_id').doNothing()),
   );
-  if (inserted !== 1)
-    throw new CimdError(
-      'ERR_STORE_CONFLICT',
-      `A refresh token family with id ${family.familyId} already exists`,
-    );
+  if (inserted !== 1) throw familyIdTaken(family.familyId);
   yield* insertToken(db, tokenHash, family.familyId, family.expiresAt, now);
 }
 

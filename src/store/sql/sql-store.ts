@@ -158,11 +158,11 @@ export function createSqlStore(parts: SqlStoreParts): Store {
     async acquireLock(name, owner, ttlMs) {
       lifecycle.assertOpen();
       assertTtl('acquireLock', ttlMs);
-      return runner.write(() => acquireLock(db, name, owner, now(), ttlMs));
+      return runner.writeStatement(() => acquireLock(db, name, owner, now(), ttlMs));
     },
     async releaseLock(name, owner) {
       lifecycle.assertOpen();
-      return runner.write(() => releaseLock(db, name, owner));
+      return runner.writeStatement(() => releaseLock(db, name, owner));
     },
     async close() {
       if (!lifecycle.markClosed()) return;

@@ -94,6 +94,43 @@ describe('one fetch per URL across instances sharing a store', () => {
     await store.close();
   });
 
+  it('an instance that claims the fetch after a peer fetched, cached and released uses the peer copy', async () => {
+    const clock = createClock();
+    const store = h.store(clock);
+    const path = h.path();
+    const url = h.url(path);
+    h.serve(path, documentFor(url));
+    // The second instance's store holds its claim back until the first instance has fetched the
+    // document, stored it and let the lock go: the race between a cache miss and a claim.
+    let peerDone!: () => void;
+    const peerFinished = new Promise<void>((resolve) => {
+      peerDone = resolve;
+    });
+    let claiming!: () => void;
+    const claimAttempted = new Promise<void>((resolve) => {
+      claiming = resolve;
+    });
+    const late = new Proxy(store, {
+      get(target, name, receiver) {
+        if (name !== 'acquireLock') return Reflect.get(target, name, receiver);
+        return async (...args: Parameters<typeof store.acquireLock>) => {
+          claiming();
+          await peerFinished;
+          return target.acquireLock(...args);
+        };
+      },
+    });
+    const first = h.registry({ now: clock.now, store });
+    const second = h.registry({ now: clock.now, store: late });
+    const waiting = second.resolveClient(url);
+    await claimAttempted; // its cache lookup missed
+    await first.resolveClient(url);
+    peerDone();
+    expect((await waiting).clientId).toBe(url);
+    expect(h.hits(path)).toBe(1);
+    await store.close();
+  });
+
   it('an instance whose peer holds the fetch lock too long fetches itself after the wait', async () => {
     const clock = createClock();
     const store = h.store(clock);
