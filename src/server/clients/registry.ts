@@ -337,8 +337,9 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
       if (isCimd(clientId)) await resolver.invalidate(clientId);
     },
     forgetInProcess: (clientId) => {
-      if (clientId === undefined) return void cache.clear();
-      return cache.forget(clientId)?.accepted.metadata.jwks_uri;
+      if (clientId !== undefined) return cache.forget(clientId)?.accepted.metadata.jwks_uri;
+      cache.clear();
+      return undefined;
     },
     close: async () => {
       if (closed) return;
