@@ -26,3 +26,8 @@ export const silentLogger: Logger = Object.freeze({
   warn: ignore,
   error: ignore,
 });
+
+/** An error as a log field: its name and message (never its stack or own properties). */
+export function errorLogField(error: unknown): { name: string; message: string } | string {
+  return error instanceof Error ? { name: error.name, message: error.message } : String(error);
+}

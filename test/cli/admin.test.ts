@@ -3,7 +3,7 @@
  * flows: a CIMD client (a document on loopback) and a registered client signed in on the
  * development login and their codes redeemed. Listings read what the server wrote; revocations
  * change what the server does next (a revoked grant's refresh token is refused, a revoked consent
- * is asked again, a purged document is fetched again by the next instance).
+ * is asked again, a purged document is fetched again by the next instance and by a running one).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -262,6 +262,46 @@ describe('cimd admin cache and store selection', () => {
     });
     await fetchOnce();
     expect(host.fetches()).toBe(fetched + 1);
+  });
+
+  it('cache purge reaches a running cimd serve: it drops its in-process copy and fetches the document again', {
+    timeout: 90_000,
+  }, async () => {
+    const served = await startServer();
+    /** GET /authorize for the host's client (the server resolves the client first, whatever it answers). */
+    const authorize = async () => {
+      const query = new URLSearchParams({
+        response_type: 'code',
+        client_id: host.clientId,
+        redirect_uri: host.redirectUri,
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+        state: 'st',
+        resource: RESOURCE,
+      });
+      const response = await fetch(`${served.listening.issuer}/authorize?${query}`, { redirect: 'manual' });
+      await response.body?.cancel();
+    };
+    try {
+      await authorize();
+      const fetched = host.fetches();
+      await authorize();
+      expect(host.fetches()).toBe(fetched); // the running server serves its fresh in-process copy
+
+      const purge = await admin(['cache', 'purge', host.clientId, '--database', database]);
+      expect(purge.code, purge.stderr).toBe(0);
+      expect(purge.stderr).toContain('Running instances drop their in-process copies');
+      const deadline = Date.now() + 30_000; // the server reads the purge log every 5 s
+      while (host.fetches() === fetched) {
+        if (Date.now() > deadline)
+          throw new Error('the running server never fetched the purged document again');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        await authorize();
+      }
+      expect(host.fetches()).toBe(fetched + 1);
+    } finally {
+      expect(await served.stop()).toBe(0);
+    }
   });
 
   it('clients show: each new document is a new fingerprint, chained to the one before', {

@@ -97,6 +97,11 @@ export interface JwksCache {
    * @throws like {@link JwksCache.get}.
    */
   refreshForUnknownKid(url: string, clientId?: string): Promise<CachedKeySet | undefined>;
+  /**
+   * Forgets the in-process copy of the set at `url`, or of every set without an argument (the
+   * shared tier is left as it is): the next {@link JwksCache.get} reads the shared tier or fetches.
+   */
+  forget(url?: string): void;
 }
 
 /** One entry: the set, and what its revalidation needs. */
@@ -262,6 +267,10 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
       const current = entries.get(url) ?? (await load(url, false, clientId));
       if (now() - current.fetchedAt < cooldownMs) return undefined;
       return load(url, true, clientId);
+    },
+    forget(url) {
+      if (url === undefined) entries.clear();
+      else entries.delete(url);
     },
   };
 }

@@ -70,6 +70,12 @@ export interface ClientAssertionVerifier {
    * @throws InvalidClientError when the client's keys cannot be loaded.
    */
   isKeyStillPublished(client: ResolvedClient, keyThumbprint: string): Promise<boolean>;
+  /**
+   * Forgets this instance's copy of the key set fetched from `jwksUri`, or of every fetched set
+   * without an argument (the store's shared copy is left as it is): the next assertion that needs
+   * it reads the store or fetches it again (a purge, see `watchCachePurges`).
+   */
+  forgetKeySet(jwksUri?: string): void;
 }
 
 function decode(assertion: string): DecodedAssertion {
@@ -191,6 +197,10 @@ export function createClientAssertionVerifier(
     async isKeyStillPublished(client, keyThumbprint) {
       const keySet = await clientKeySource(client, cache).current();
       return (await thumbprintsOf(keySet)).has(keyThumbprint);
+    },
+
+    forgetKeySet(jwksUri) {
+      cache.forget(jwksUri);
     },
   };
 }

@@ -11,6 +11,7 @@ import { JWKS_MAX_BYTES } from '../../fetch/limits.js';
 import { createSafeFetcher } from '../../fetch/safe-fetch.js';
 import { auditObserver } from '../audit/sinks.js';
 import { createClientAssertionVerifier } from '../auth/private-key-jwt.js';
+import { watchCachePurges } from '../clients/purge-watcher.js';
 import { createClientRegistry } from '../clients/registry.js';
 import { registerAuthorizeRoutes } from '../endpoints/authorize.js';
 import {
@@ -63,8 +64,8 @@ export interface AuthorizationServer {
    */
   revokeConsent(userId: string, clientId: string): Promise<void>;
   /**
-   * Releases the client registry's fetchers and caches, and the rate-limit counter the server
-   * made. The store, the audit sink and a counter given in `rateLimit` are the caller's to close.
+   * Stops reading the cache purge log, releases the client registry's fetchers and caches, and
+   * the rate-limit counter the server made. The store, the audit sink and a counter given in `rateLimit` are the caller's to close.
    */
   close(): Promise<void>;
 }
@@ -130,6 +131,24 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       ? { kidRefetchCooldownMs: assertionOptions.kidRefetchCooldownMs }
       : {}),
   });
+  // A purge (`cimd admin cache purge`) drops this instance's copies within one poll interval.
+  const purgeWatcher =
+    resolved.cachePurgePollMs > 0 && typeof options.store.getState === 'function'
+      ? watchCachePurges({
+          store: options.store,
+          intervalMs: resolved.cachePurgePollMs,
+          logger,
+          forget: (purge) => {
+            const jwksUri = registry.forgetInProcess(purge.url);
+            for (const url of [purge.url, ...purge.jwks]) assertions.forgetKeySet(url);
+            if (jwksUri !== undefined) assertions.forgetKeySet(jwksUri);
+          },
+          forgetAll: () => {
+            registry.forgetInProcess();
+            assertions.forgetKeySet();
+          },
+        })
+      : undefined;
   const signingKeys =
     options.signingKeys ??
     createSigningKeyManager({ tokenLifetimeMs: Math.max(resolved.accessTokenLifetimeMs, 3_600_000), now });
@@ -196,6 +215,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       emit({ type: 'consent.revoked', clientId, sub: userId });
     },
     close: async () => {
+      purgeWatcher?.close();
       await registry.close();
       await keyFetcher.close();
       await rateLimiter?.close();

@@ -18,6 +18,7 @@ import {
   type ClientCredentialsPolicy,
   compileClientCredentialsPolicy,
 } from '../clients/client-credentials-policy.js';
+import { DEFAULT_CACHE_PURGE_POLL_MS } from '../clients/purge-watcher.js';
 import type { ClientRegistryOptions } from '../clients/registry.js';
 import {
   type DpopServerOptions,
@@ -86,6 +87,13 @@ export interface AuthorizationServerOptions {
   signingKeys?: SigningKeyManager;
   /** Client resolution: trust policy, caches, budgets, private-network opt-ins (the store and clock are shared). */
   clients?: Omit<ClientRegistryOptions, 'store' | 'now' | 'emit'>;
+  /**
+   * How often the server reads the store's cache purge log (`cimd admin cache purge`), in ms:
+   * within this time after a purge it drops its in-process copies of the purged client document
+   * and key sets. Read on a timer, never by a request. Default 5000; `0` never reads it (a
+   * purge then reaches this server only when its copies go stale).
+   */
+  cachePurgePollMs?: number;
   /**
    * Dynamic Client Registration (RFC 7591) at `/register`. Default `true`; `false` for CIMD-only
    * servers. DCR is deprecated in favour of CIMD (MCP 2026-07-28); an object turns it on with
@@ -211,6 +219,8 @@ export interface ResolvedServerOptions {
   userClaims: readonly UserClaim[];
   /** DPoP at `/token` (RFC 9449). */
   dpop: ResolvedDpopServerOptions;
+  /** `cachePurgePollMs`: ms between two reads of the cache purge log; `0`: never read. */
+  cachePurgePollMs: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -310,6 +320,12 @@ export function resolveServerOptions(options: AuthorizationServerOptions): Resol
     interactionLifetimeMs: positiveMs(options.interactionLifetimeMs, 600_000, 'interactionLifetimeMs'),
     userClaims: [...new Set(options.userClaims ?? [])],
     dpop: resolveDpopServerOptions(options.dpop, options.now),
+    cachePurgePollMs: positiveMs(
+      options.cachePurgePollMs,
+      DEFAULT_CACHE_PURGE_POLL_MS,
+      'cachePurgePollMs',
+      true,
+    ),
     consent: {
       rememberForMs: positiveMs(consent.rememberForMs, 30 * DAY_MS, 'consent.rememberForMs', true),
       skipWhenRemembered: skip,

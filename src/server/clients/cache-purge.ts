@@ -1,13 +1,15 @@
 /**
  * Drops a client document and key sets from the shared tier of the caches (the store's cache),
- * so the next instance that needs them fetches them again: what `cimd admin cache purge` does.
- * Each running instance's in-process copy stays until it goes stale (its HTTP cache lifetime).
+ * so the next instance that needs them fetches them again, and records the purge in the store's
+ * purge log, from which every running authorization server drops its in-process copies within
+ * its poll interval (`cachePurgePollMs`, 5 s by default): what `cimd admin cache purge` does.
  *
  * @module
  */
 import type { Store } from '../../store/store.js';
 import { JWKS_CACHE_KEY_PREFIX } from '../auth/jwks-store-tier.js';
 import { DEFAULT_DOCUMENT_CACHE, parseSharedRecord } from './document-cache.js';
+import { recordCachePurge } from './purge-log.js';
 
 /** What {@link purgeSharedClientCache} dropped. */
 export interface PurgedCacheEntries {
@@ -29,17 +31,29 @@ function jwksUriOf(text: string): string | undefined {
   }
 }
 
+/** Options of {@link purgeSharedClientCache}. */
+export interface PurgeOptions {
+  /** The document cache's key prefix. Default `'cimd:doc:'` (the server's default). */
+  keyPrefix?: string;
+  /** The clock, epoch ms: when the purge is recorded as made. Default `Date.now`. */
+  now?: () => number;
+}
+
 /**
  * Drops the cached document of `url` (a `client_id`) and the cached key sets of `url` and of
- * the document's `jwks_uri` from `store`'s cache.
+ * the document's `jwks_uri` from `store`'s cache, then records the purge in the store's purge
+ * log (always, even when nothing was in the shared cache: running instances may still hold a
+ * copy). Running servers drop their in-process copies when they next read the log.
  *
- * @param keyPrefix The document cache's key prefix. Default `'cimd:doc:'` (the server's default).
+ * @throws CimdError `ERR_STORE_CONFLICT` when the purge could not be recorded (the log kept
+ *   changing under it); the shared copies are dropped by then.
  */
 export async function purgeSharedClientCache(
-  store: Pick<Store, 'cacheGet' | 'cacheDelete'>,
+  store: Pick<Store, 'cacheGet' | 'cacheDelete' | 'getState' | 'putState'>,
   url: string,
-  keyPrefix: string = DEFAULT_DOCUMENT_CACHE.keyPrefix,
+  options: PurgeOptions = {},
 ): Promise<PurgedCacheEntries> {
+  const keyPrefix = options.keyPrefix ?? DEFAULT_DOCUMENT_CACHE.keyPrefix;
   const stored = await store.cacheGet(keyPrefix + url);
   const record = stored === undefined ? undefined : parseSharedRecord(stored, url);
   if (stored !== undefined) await store.cacheDelete(keyPrefix + url);
@@ -52,5 +66,7 @@ export async function purgeSharedClientCache(
     await store.cacheDelete(JWKS_CACHE_KEY_PREFIX + jwksUrl);
     jwks.push(jwksUrl);
   }
+  const alsoJwks = jwksUri === undefined || jwksUri === url ? [] : [jwksUri];
+  await recordCachePurge(store, url, alsoJwks, (options.now ?? Date.now)());
   return { document: stored !== undefined, jwks };
 }

@@ -269,6 +269,16 @@ export class DocumentCache {
     }
   }
 
+  /**
+   * Forgets `url` in the in-process tier only (the shared tier is left as it is) and returns the
+   * entry it held, if any.
+   */
+  forget(url: string): CacheEntry | undefined {
+    const entry = this.#memory.peek(url);
+    this.#memory.delete(url);
+    return entry;
+  }
+
   /** Empties the in-process tier. */
   clear(): void {
     this.#memory.clear();

@@ -146,6 +146,12 @@ export interface ClientRegistry {
   resolveClient(clientId: string): Promise<ResolvedClient>;
   /** Forgets the cached document of a URL `client_id` in both tiers (e.g. after an admin action). */
   invalidate(clientId: string): Promise<void>;
+  /**
+   * Forgets this instance's in-process copy of `clientId`'s document, or of every document
+   * without an argument, leaving the shared tier as it is (another instance purged it; see
+   * `watchCachePurges`). Returns the `jwks_uri` the forgotten document named, if any.
+   */
+  forgetInProcess(clientId?: string): string | undefined;
   /** The trust policy in use; `update` it to change decisions at once, cache hits included. */
   readonly trustPolicy: TrustPolicy;
   /** Closes the fetchers the registry created and empties its in-process cache. Later resolutions fail. */
@@ -329,6 +335,11 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
     },
     invalidate: async (clientId) => {
       if (isCimd(clientId)) await resolver.invalidate(clientId);
+    },
+    forgetInProcess: (clientId) => {
+      if (clientId !== undefined) return cache.forget(clientId)?.accepted.metadata.jwks_uri;
+      cache.clear();
+      return undefined;
     },
     close: async () => {
       if (closed) return;

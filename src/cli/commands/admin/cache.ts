@@ -1,6 +1,7 @@
 /**
  * `cimd admin cache purge <url>`: drops a client document (and its key set) from the store's
- * shared cache, so the next instance that needs it fetches it again.
+ * shared cache, so the next instance that needs it fetches it again, and records the purge so
+ * that running instances drop their in-process copies too.
  *
  * @module
  */
@@ -13,7 +14,7 @@ import { adminGroup, adminSubcommand, type JsonFlag, printJson, withAdminStore }
 function purgeSubcommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = adminSubcommand(io, 'purge')
     .description(
-      "Drop a cached client document (by its client_id URL) and its key set, or a cached key set (by its jwks_uri), from the store's shared cache",
+      "Drop a cached client document (by its client_id URL) and its key set, or a cached key set (by its jwks_uri), from the store's shared cache and from every running instance",
     )
     .argument('<url>', 'a client_id (document URL) or a jwks_uri');
   return command.action(async (url: string, flags: JsonFlag) => {
@@ -28,7 +29,7 @@ function purgeSubcommand(io: CliIo, setExit: (code: number) => void): Command {
       for (const jwks of purged.jwks) writeLine(io.stdout, `Purged the cached key set ${jwks}.`);
       writeLine(
         io.stderr,
-        'Instances fetch it again when they next need it; a running instance keeps its own in-process copy until that copy goes stale.',
+        'Running instances drop their in-process copies within their purge poll interval (5 seconds by default) and fetch it again when they next need it.',
       );
     }
     setExit(EXIT_OK);
