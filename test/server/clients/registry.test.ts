@@ -180,7 +180,8 @@ describe('lifecycle', () => {
     const path = h.path();
     h.serve(path, documentFor(h.url(path)));
     await registry.resolveClient(h.url(path));
-    expect(seen).toEqual(['cacheGet', 'cacheSet']);
+    // The look before claiming the fetch and the look after the claim, then the store of the result.
+    expect(seen).toEqual(['cacheGet', 'cacheGet', 'cacheSet']);
   });
 });
 
