@@ -58,7 +58,8 @@ export interface NodeCryptoSubset {
     data: Uint8Array,
     key: { key: unknown; dsaEncoding: 'ieee-p1363' },
     signature: Uint8Array,
-  ): boolean;
+    callback: (error: Error | null, valid: boolean) => void,
+  ): void;
   KeyObject: {
     from(key: CryptoKey): {
       readonly type: string;

@@ -1,11 +1,12 @@
 /**
- * Compact ECDSA JWS (`ES256`, `ES384`, `ES512`) signed and verified synchronously with
- * `node:crypto` key objects (`dsaEncoding: 'ieee-p1363'`, the JWS signature format), where the
- * runtime offers `node:crypto`. Web Crypto, which jose uses, sends every operation to the thread
- * pool and back; on the token endpoint that hop cost more than the signature itself. Each
- * function returns `undefined` when it cannot take the fast path (no `node:crypto`, another
- * algorithm, a key of another curve, a header with `crit` or `b64`): callers then use jose,
- * whose checks are the reference. Same bytes on the wire either way.
+ * Compact ECDSA JWS (`ES256`, `ES384`, `ES512`) signed and verified with `node:crypto` key
+ * objects (`dsaEncoding: 'ieee-p1363'`, the JWS signature format), where the runtime offers
+ * `node:crypto`: signing synchronously, verifying on the thread pool through the callback form.
+ * Web Crypto, which jose uses, wraps every operation in promise and key layers on top of the
+ * thread-pool hop; on the token endpoint that cost more than the signature itself. Each function
+ * returns `undefined` when it cannot take the fast path (no `node:crypto`, another algorithm, a
+ * key of another curve, a header with `crit` or `b64`): callers then use jose, whose checks are
+ * the reference. Same bytes on the wire either way.
  *
  * @module
  */
@@ -85,25 +86,35 @@ export function signCompactEcdsa(
 /**
  * Verifies the signature of the compact JWS `jws` with `alg` and the public `key`. The caller
  * has already checked the header (`alg` on its allow-list, no `crit`, no `b64`) and decoded the
- * header and payload strictly. True or false for a checked signature; undefined when the fast
- * path does not apply (the caller then verifies with jose).
+ * header and payload strictly. Resolves true or false for a checked signature; undefined when the
+ * fast path does not apply (the caller then verifies with jose).
+ *
+ * The check runs on the thread pool (`node:crypto`'s callback form: one hop, without Web Crypto's
+ * promise and key-wrapping layers): an ES256 verification is the largest single piece of a token
+ * request, and off the event loop it no longer holds up the other requests. Signing stays
+ * synchronous: a signature costs less than the hop.
  */
-export function verifyCompactEcdsa(jws: string, alg: string, key: CryptoKey): boolean | undefined {
+export function verifyCompactEcdsa(jws: string, alg: string, key: CryptoKey): Promise<boolean> | undefined {
   const object = keyObjectFor(key, alg, 'public');
   const spec = ECDSA[alg];
-  if (object === undefined || spec === undefined || nodeCrypto === undefined) return undefined;
+  const crypto = nodeCrypto;
+  if (object === undefined || spec === undefined || crypto === undefined) return undefined;
   const parts = jws.split('.');
   const signature = parts[2];
-  if (parts.length !== 3 || signature === undefined || !BASE64URL.test(signature)) return false;
-  try {
-    const bytes = decodeSignature(signature);
-    return nodeCrypto.verify(
-      spec.hash,
-      encoder.encode(`${parts[0]}.${parts[1]}`),
-      { key: object, dsaEncoding: 'ieee-p1363' },
-      bytes,
-    );
-  } catch {
-    return false;
+  if (parts.length !== 3 || signature === undefined || !BASE64URL.test(signature)) {
+    return Promise.resolve(false);
   }
+  return new Promise((resolve) => {
+    try {
+      crypto.verify(
+        spec.hash,
+        encoder.encode(`${parts[0]}.${parts[1]}`),
+        { key: object, dsaEncoding: 'ieee-p1363' },
+        decodeSignature(signature),
+        (error, valid) => resolve(error === null && valid === true),
+      );
+    } catch {
+      resolve(false);
+    }
+  });
 }

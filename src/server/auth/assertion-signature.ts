@@ -36,8 +36,8 @@ function signatureFailure(cause: unknown): never {
 }
 
 /**
- * The synchronous `node:crypto` path for ECDSA (see `ecdsa-jws.ts`): jose still picks and imports
- * the key, the signature is checked without the thread-pool hop. Undefined when it does not
+ * The `node:crypto` path for ECDSA (see `ecdsa-jws.ts`): jose still picks and imports the key,
+ * the signature is checked by `node:crypto` directly, without Web Crypto's layers. Undefined when it does not
  * apply (a `crit` or `b64` header, no single key, another algorithm): jose then does it all.
  */
 async function verifyFast(
@@ -53,7 +53,7 @@ async function verifyFast(
   } catch {
     return undefined;
   }
-  const verified = verifyCompactEcdsa(assertion, alg, key);
+  const verified = await verifyCompactEcdsa(assertion, alg, key);
   if (verified === false) signatureFailure(new errors.JWSSignatureVerificationFailed());
   return verified === true ? key : undefined;
 }
