@@ -26,6 +26,7 @@ import { ClientResolutionError, clientNotFoundError, echoId, policyDeniedError }
 import { createFetchBudget, type FetchBudgetOptions } from './fetch-budget.js';
 import { createLoopbackHttpFetcher } from './loopback-http-fetcher.js';
 import { createRegisteredViews } from './registered-client-views.js';
+import { createRegisteredRecordReader, DEFAULT_REGISTERED_CLIENT_TTL_MS } from './registered-records.js';
 import {
   checkBoolean,
   checkBounds,
@@ -123,6 +124,12 @@ export interface ClientRegistryOptions {
   fetcher?: SafeFetcher;
   /** Options of the fetcher the registry creates (deadline, resolver, user agent, extra CAs). Not with `fetcher`. */
   fetchOptions?: RegistryFetchOptions;
+  /**
+   * How long a registered client's store record is reused before it is read again, in ms: a
+   * record replaced with `Store.saveClient` is in use within this time (absent clients are never
+   * remembered). 0 reads the store on every resolution. Default 1000.
+   */
+  registeredClientTtlMs?: number;
   /** The clock, epoch ms. Default `Date.now`. */
   now?: () => number;
   /** Told when a shared-cache store operation fails (the registry carries on without the shared tier). */
@@ -255,6 +262,12 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
     },
   });
   const registeredView = createRegisteredViews();
+  const registeredTtlMs =
+    options.registeredClientTtlMs === undefined
+      ? DEFAULT_REGISTERED_CLIENT_TTL_MS
+      : checkMilliseconds(options.registeredClientTtlMs, 'registeredClientTtlMs');
+  const readRecord =
+    store === undefined ? undefined : createRegisteredRecordReader(store, registeredTtlMs, now);
   let closed = false;
 
   const isCimd = (clientId: string): boolean =>
@@ -290,7 +303,7 @@ export function createClientRegistry(options: ClientRegistryOptions = {}): Clien
   };
 
   const resolveRegistered = async (clientId: string): Promise<ResolvedClient> => {
-    const record = store === undefined ? undefined : await store.getClient(clientId);
+    const record = readRecord === undefined ? undefined : await readRecord(clientId);
     if (record === undefined) {
       const hint = /^http:\/\//i.test(clientId)
         ? '; a client_id URL must use https'

@@ -126,6 +126,9 @@ describe('registered client metadata cache', () => {
     await verifier.verify(first, paramsFor(await sign(oldKey, clock.now(), { claims })));
 
     await save(newKey);
+    // The record is reused for registeredClientTtlMs (1 s), then read again.
+    expect((await registry.resolveClient('dcr_keys')).metadata).toBe(first.metadata);
+    clock.advance(1_001);
     const rotated = await registry.resolveClient('dcr_keys');
     expect(rotated.metadata).not.toBe(first.metadata);
     expect(rotated.fingerprint).not.toBe(first.fingerprint);
