@@ -51,23 +51,8 @@ function readIncoming(incoming: IncomingMessage, limit: number): Promise<CappedB
   });
 }
 
-/** Request members answered by the full `Request` (see the module documentation). */
-const FULL_REQUEST_PROPERTIES = [
-  'body',
-  'bodyUsed',
-  'cache',
-  'credentials',
-  'destination',
-  'duplex',
-  'integrity',
-  'keepalive',
-  'mode',
-  'redirect',
-  'referrer',
-  'referrerPolicy',
-  'signal',
-] as const;
-const FULL_REQUEST_METHODS = ['arrayBuffer', 'blob', 'bytes', 'clone', 'formData', 'json', 'text'] as const;
+/** What this class answers itself; every other member of `Request.prototype` is the full request's. */
+const OWN_MEMBERS = new Set(['constructor', 'method', 'url', 'headers']);
 
 /** The request of one `IncomingMessage`; made by {@link nodeRequest}. */
 class NodeRequest {
@@ -145,21 +130,30 @@ class NodeRequest {
     return this.#full;
   }
 
+  /** What `util.inspect` (and so `console.log`) shows, without building the full request. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Request (Node) ${this.method} ${this.#url}`;
+  }
+
   static {
-    for (const name of FULL_REQUEST_PROPERTIES) {
-      Object.defineProperty(NodeRequest.prototype, name, {
-        get(this: NodeRequest) {
-          return (this.#materialized() as unknown as Record<string, unknown>)[name];
-        },
-      });
-    }
-    for (const name of FULL_REQUEST_METHODS) {
-      Object.defineProperty(NodeRequest.prototype, name, {
-        value(this: NodeRequest, ...args: unknown[]) {
-          const full = this.#materialized() as unknown as Record<string, (...a: unknown[]) => unknown>;
-          return full[name]?.(...args);
-        },
-      });
+    // Every other member of Request (today's and future runtimes'), answered by the full request.
+    for (const name of Object.getOwnPropertyNames(Request.prototype)) {
+      if (OWN_MEMBERS.has(name)) continue;
+      const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, name);
+      if (descriptor?.get !== undefined) {
+        Object.defineProperty(NodeRequest.prototype, name, {
+          get(this: NodeRequest) {
+            return (this.#materialized() as unknown as Record<string, unknown>)[name];
+          },
+        });
+      } else if (typeof descriptor?.value === 'function') {
+        Object.defineProperty(NodeRequest.prototype, name, {
+          value(this: NodeRequest, ...args: unknown[]) {
+            const full = this.#materialized() as unknown as Record<string, (...a: unknown[]) => unknown>;
+            return full[name]?.(...args);
+          },
+        });
+      }
     }
   }
 }

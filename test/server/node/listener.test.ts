@@ -181,6 +181,26 @@ describe('createNodeListener', () => {
     expect(empty.body).toBe('');
   });
 
+  it('a request can be logged (util.inspect) and answers every Request member', async () => {
+    const { inspect } = await import('node:util');
+    const port = await serve(
+      (request) =>
+        new TextResponse(
+          JSON.stringify({
+            shown: inspect(request),
+            mode: request.mode,
+            cache: request.cache,
+            isRequest: request instanceof Request,
+          }),
+        ),
+    );
+    const answer = JSON.parse((await send(port, { path: '/seen' })).body);
+    expect(answer.shown).toBe(`Request (Node) GET http://127.0.0.1:${port}/seen`);
+    expect(answer.mode).toBe(new Request('http://x/').mode);
+    expect(answer.cache).toBe('default');
+    expect(answer.isRequest).toBe(true);
+  });
+
   it('answers 500 and reports what the handler threw', async () => {
     const errors: unknown[] = [];
     const port = await serve(
