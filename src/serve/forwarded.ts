@@ -74,19 +74,28 @@ export function readForwarded(headers: Headers): ForwardedRequest {
 }
 
 /**
+ * `url` as the client sent it to the proxy: with the forwarded scheme and host (the same URL when
+ * the proxy reports neither).
+ */
+export function originalUrl(url: string, forwarded: ForwardedRequest): string {
+  if (forwarded.proto === undefined && forwarded.host === undefined) return url;
+  const original = new URL(url);
+  if (forwarded.proto !== undefined) original.protocol = `${forwarded.proto}:`;
+  if (forwarded.host !== undefined) {
+    const host = new URL(`http://${forwarded.host}`);
+    original.hostname = host.hostname;
+    original.port = host.port; // none: the scheme's default
+  }
+  return original.href;
+}
+
+/**
  * `request` as the client sent it to the proxy: its URL with the forwarded scheme and host (the
  * same request when the proxy reports neither).
  */
 export function originalRequest(request: Request, forwarded: ForwardedRequest): Request {
-  if (forwarded.proto === undefined && forwarded.host === undefined) return request;
-  const url = new URL(request.url);
-  if (forwarded.proto !== undefined) url.protocol = `${forwarded.proto}:`;
-  if (forwarded.host !== undefined) {
-    const host = new URL(`http://${forwarded.host}`);
-    url.hostname = host.hostname;
-    url.port = host.port; // none: the scheme's default
-  }
-  if (url.href === request.url) return request;
+  const url = originalUrl(request.url, forwarded);
+  if (url === request.url) return request;
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
   return new Request(url, {
     method: request.method,

@@ -14,7 +14,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createNodeListener, type NodeBindings } from '../server/node/index.js';
 import { originOf } from './config/origin.js';
-import { originalRequest, readForwarded } from './forwarded.js';
+import { originalUrl, readForwarded } from './forwarded.js';
 
 /**
  * What the server knows about a request's connection. It is the `env` handed to the
@@ -96,12 +96,16 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     const peer = env.incoming.socket.remoteAddress ?? '';
     if (!trustProxy) return handler(request, { clientAddress: peer, peerAddress: peer });
     const forwarded = readForwarded(request.headers);
-    return handler(originalRequest(request, forwarded), {
+    return handler(request, {
       clientAddress: forwarded.clientAddress ?? peer,
       peerAddress: peer,
     });
   };
   const listener = createNodeListener(dispatch, {
+    // Behind a trusted proxy the request is given the scheme and host the client used.
+    ...(trustProxy
+      ? { requestUrl: (url: string, request: Request) => originalUrl(url, readForwarded(request.headers)) }
+      : {}),
     onError: options.onError ?? ((error) => console.error('unexpected error serving a request:', error)),
   });
   const server: Server = options.tls

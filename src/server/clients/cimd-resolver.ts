@@ -212,8 +212,15 @@ export class CimdResolver {
       if (await cache.claimFetch(url, this.#owner, 2 * waitMs)) {
         // Look again, also when the claim came at once: another instance may have fetched,
         // cached and released the document between our last look and our claim.
-        latest = await this.#candidate(url);
-        const fresh = this.#freshOf(latest);
+        let fresh: ResolvedDocument | undefined;
+        try {
+          latest = await this.#candidate(url);
+          fresh = this.#freshOf(latest);
+        } catch (error) {
+          // Never keep the claim of a load that is not going on.
+          await cache.releaseFetch(url, this.#owner).catch(() => undefined);
+          throw error;
+        }
         if (fresh === undefined) return { claimed: true, candidate: latest };
         await cache.releaseFetch(url, this.#owner);
         return fresh;

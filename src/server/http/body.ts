@@ -41,7 +41,11 @@ export function attachBodySource(request: Request, source: BodySource): void {
   sources.set(request, source);
 }
 
-async function readStream(request: Request, limit: number): Promise<CappedBody> {
+/**
+ * Reads `request.body` (the stream) up to `limit` bytes; past that the stream is cancelled and
+ * `{ overLimit }` returned. Rejects with a {@link RequestAbortedError} when the body breaks off.
+ */
+export async function readStreamCapped(request: Request, limit: number): Promise<CappedBody> {
   if (request.body === null) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -82,7 +86,7 @@ export async function readBodyBytes(
   let read = reads.get(request);
   if (read === undefined) {
     const source = sources.get(request);
-    read = source === undefined ? readStream(request, limit) : source(limit);
+    read = source === undefined ? readStreamCapped(request, limit) : source(limit);
     reads.set(request, read);
   }
   const body = await read;

@@ -25,6 +25,9 @@ export class TextResponse extends Response {
    */
   constructor(text: Body, init: ResponseInit = {}) {
     super(null, init);
+    if (this.status === 204 || this.status === 205 || this.status === 304) {
+      throw new TypeError(`a response with status ${this.status} cannot have a body`);
+    }
     if (typeof text === 'string' && !this.headers.has('content-type')) {
       this.headers.set('content-type', 'text/plain;charset=UTF-8');
     }

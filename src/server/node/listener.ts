@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TextResponse } from '../http/text-response.js';
-import { bodyWasComplete, nodeRequest } from './request.js';
+import { bodyWasReceived, nodeRequest } from './request.js';
 import { writeResponse } from './response.js';
 
 /** The `env` handed to the handler by default: the Node message pair (as `@hono/node-server` does). */
@@ -31,6 +31,11 @@ export interface NodeListenerOptions<Env> {
    * more (the authorization server answers its own errors; this is for bugs).
    */
   onError?: (error: unknown) => void;
+  /**
+   * The absolute URL the handler sees for a request, from the one it arrived at (`url`) and its
+   * headers: for example the scheme and host a trusted reverse proxy reports. Default: `url`.
+   */
+  requestUrl?: (url: string, request: Request) => string;
 }
 
 /** Why a request line or `Host` cannot make an absolute URL: answered with `400`. */
@@ -49,6 +54,7 @@ function urlOf(incoming: IncomingMessage): string {
   if (path.includes('\\')) throw new BadTargetError('the request path contains a backslash');
   const host = incoming.headers.host;
   if (host === undefined || host === '') throw new BadTargetError('the Host header is missing');
+  if (hostHeaderCount(incoming.rawHeaders) > 1) throw new BadTargetError('the Host header is repeated');
   const scheme = (incoming.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
   let url: URL;
   try {
@@ -60,6 +66,13 @@ function urlOf(incoming: IncomingMessage): string {
     throw new BadTargetError('the Host header is malformed');
   }
   return url.href;
+}
+
+/** How many `Host` fields the request carries (RFC 9112 §3.2: more than one is a bad request). */
+function hostHeaderCount(raw: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === 'host') count++;
+  return count;
 }
 
 function plain(status: number, text: string): Response {
@@ -86,7 +99,11 @@ export function createNodeListener<Env = NodeBindings>(
       await writeResponse(plain(400, `Bad Request: ${error.message}`), outgoing, true);
       return;
     }
-    const request = nodeRequest(incoming, outgoing, url);
+    let request = nodeRequest(incoming, outgoing, url);
+    if (options.requestUrl !== undefined) {
+      const rewritten = options.requestUrl(url, request);
+      if (rewritten !== url) request = nodeRequest(incoming, outgoing, rewritten);
+    }
     let response: Response;
     try {
       response = await handler(request, envOf(incoming, outgoing));
@@ -94,7 +111,8 @@ export function createNodeListener<Env = NodeBindings>(
       options.onError?.(error);
       response = plain(500, 'Internal Server Error');
     }
-    await writeResponse(response, outgoing, !(await bodyWasComplete(request)));
+    // A body not yet received in full is not waited for: the connection closes after the answer.
+    await writeResponse(response, outgoing, !bodyWasReceived(request));
   };
   return (incoming, outgoing) => {
     serve(incoming, outgoing).catch((error: unknown) => {

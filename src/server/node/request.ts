@@ -8,7 +8,8 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { attachBodySource, type CappedBody, RequestAbortedError } from '../http/body.js';
+import { Readable } from 'node:stream';
+import { attachBodySource, type CappedBody, RequestAbortedError, readStreamCapped } from '../http/body.js';
 
 /** Reads `incoming`'s body into memory, stopping (and discarding the rest) past `limit` bytes. */
 function readIncoming(incoming: IncomingMessage, limit: number): Promise<CappedBody> {
@@ -87,16 +88,24 @@ class NodeRequest {
     return this.#headers;
   }
 
-  /** The body, read once whatever asks first: capped at the first reader's `limit`. */
+  /**
+   * The body, read once whatever asks first, capped at the first reader's `limit`: straight from
+   * the socket, or, once the full request took the socket's stream, from that stream.
+   */
   readBody(limit: number): Promise<CappedBody> {
-    this.#body ??= readIncoming(this.#incoming, limit);
+    if (this.#body === undefined) {
+      this.#body =
+        this.#full === undefined ? readIncoming(this.#incoming, limit) : readStreamCapped(this.#full, limit);
+    }
     return this.#body;
   }
 
-  /** Whether the body was read to its end (false when never asked for, or cut at a limit). */
-  async bodyComplete(): Promise<boolean> {
-    if (this.#body === undefined) return this.#incoming.complete;
-    return (await this.#body.catch(() => undefined)) instanceof Uint8Array;
+  /**
+   * Whether the whole message (its body included) has arrived, so the connection can carry the
+   * next request once the response is written; never waits.
+   */
+  bodyReceived(): boolean {
+    return this.#incoming.complete;
   }
 
   #materialized(): Request {
@@ -107,19 +116,28 @@ class NodeRequest {
     });
     const method = this.method;
     const hasBody = method !== 'GET' && method !== 'HEAD';
-    const body = hasBody
-      ? new ReadableStream<Uint8Array>({
+    const read = this.#body;
+    let body: ReadableStream<Uint8Array> | null = null;
+    if (hasBody && read !== undefined) {
+      // Already read (capped): those bytes, handed over when the stream is first read.
+      body = new ReadableStream<Uint8Array>(
+        {
           pull: async (controller) => {
-            const read = await this.readBody(Number.POSITIVE_INFINITY);
-            if (read instanceof Uint8Array) {
-              if (read.byteLength > 0) controller.enqueue(read);
-              controller.close();
-            } else {
-              controller.error(new Error(`the body was discarded past ${read.overLimit} bytes`));
+            const bytes = await read;
+            if (!(bytes instanceof Uint8Array)) {
+              controller.error(new Error(`the body was discarded past ${bytes.overLimit} bytes`));
+              return;
             }
+            if (bytes.byteLength > 0) controller.enqueue(bytes);
+            controller.close();
           },
-        })
-      : null;
+        },
+        { highWaterMark: 0 },
+      );
+    } else if (hasBody) {
+      // Not read yet: the socket's own stream, with its back-pressure (never buffered whole).
+      body = Readable.toWeb(this.#incoming) as ReadableStream<Uint8Array>;
+    }
     this.#full = new Request(this.#url, {
       method,
       headers: this.headers,
@@ -169,7 +187,7 @@ export function nodeRequest(incoming: IncomingMessage, outgoing: ServerResponse,
   return request;
 }
 
-/** Whether `request` (made by {@link nodeRequest}) had its body read to its end; true for others. */
-export function bodyWasComplete(request: Request): Promise<boolean> {
-  return request instanceof NodeRequest ? request.bodyComplete() : Promise.resolve(true);
+/** Whether the whole of `request` (made by {@link nodeRequest}) has arrived; true for others. */
+export function bodyWasReceived(request: Request): boolean {
+  return request instanceof NodeRequest ? request.bodyReceived() : true;
 }

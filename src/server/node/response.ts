@@ -1,12 +1,15 @@
 /**
- * Writing a web `Response` to a Node `ServerResponse`: status, headers (every `Set-Cookie` kept
- * apart), then the body: a {@link TextResponse}'s text in one write, any other body streamed with
+ * Writing a web `Response` to a Node `ServerResponse`: status (and reason phrase), headers (every
+ * `Set-Cookie` kept apart), then the body (none for 204, 205 and 304): a {@link TextResponse}'s text in one write, any other body streamed with
  * back-pressure (stopped when the client goes away).
  *
  * @module
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { textBodyOf } from '../http/text-response.js';
+
+/** Statuses whose responses carry no content: 204, 205 and 304. */
+const BODILESS_STATUSES = new Set([204, 205, 304]);
 
 function headersOf(response: Response): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
@@ -57,19 +60,29 @@ export async function writeResponse(
 ): Promise<void> {
   const headers = headersOf(response);
   if (closeConnection) headers.connection = 'close';
+  const head = (status: number) =>
+    response.statusText === ''
+      ? outgoing.writeHead(status, headers)
+      : outgoing.writeHead(status, response.statusText, headers);
+  if (BODILESS_STATUSES.has(response.status)) {
+    // RFC 9110 §15.3.5, §15.3.6, §15.4.5: no content, and no Content-Length.
+    delete headers['content-length'];
+    head(response.status);
+    outgoing.end();
+    return;
+  }
   const text = textBodyOf(response);
   if (text !== undefined) {
     headers['content-length'] = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
-    outgoing.writeHead(response.status, headers);
+    head(response.status);
     outgoing.end(text);
     return;
   }
   const body = response.body;
+  head(response.status);
   if (body === null) {
-    outgoing.writeHead(response.status, headers);
     outgoing.end();
     return;
   }
-  outgoing.writeHead(response.status, headers);
   await pipeBody(body, outgoing);
 }

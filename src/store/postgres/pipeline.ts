@@ -10,7 +10,9 @@
  *
  * A connection is opened on first use and again after it was lost. One that holds a prepared
  * statement the schema no longer matches is retired: it finishes what it was sent, then closes,
- * and a fresh connection takes its place.
+ * and a fresh connection takes its place. One that leaves a statement unanswered past
+ * `answerTimeoutMs` (a connection dropped without a reset) is closed at once: what it was sent
+ * fails, and the next call connects anew.
  *
  * @module
  */
@@ -36,6 +38,18 @@ export interface PipelineSettings {
   connections: number;
   /** How long opening one connection may take, in milliseconds. */
   connectionTimeoutMs: number;
+  /**
+   * How long a statement may go unanswered, in milliseconds, before its connection is taken for
+   * lost: it is closed (what it was sent fails) and the next call opens a fresh one.
+   */
+  answerTimeoutMs: number;
+}
+
+/** Closes `client`'s socket at once: a connection that stopped answering may never finish ending. */
+function destroy(client: Client): void {
+  const stream = (client as { connection?: { stream?: { destroy?: () => void } } }).connection?.stream;
+  stream?.destroy?.();
+  client.end().catch(() => undefined);
 }
 
 /** True when this `pg` supports pipelined connections (pg 8.23 and later). */
@@ -90,6 +104,8 @@ export function createPipeline(pg: PgModule, settings: PipelineSettings): Pipeli
       connectionString: settings.connectionString,
       connectionTimeoutMillis: settings.connectionTimeoutMs,
       application_name: 'mcp-cimd',
+      // A connection dropped without a reset (a firewall, a failover) is noticed.
+      keepAlive: true,
       pipeline: true,
     } as import('pg').ClientConfig);
     const connecting = client.connect().then(
@@ -118,6 +134,10 @@ export function createPipeline(pg: PgModule, settings: PipelineSettings): Pipeli
       turn = (turn + 1) % slots.length;
       const connecting = slots[slot] ?? connect(slot);
       const client = await connecting;
+      const deadline = setTimeout(() => {
+        vacate(slot, connecting);
+        destroy(client);
+      }, settings.answerTimeoutMs);
       try {
         batchWrites(client, corked);
         return await client.query(config);
@@ -130,6 +150,8 @@ export function createPipeline(pg: PgModule, settings: PipelineSettings): Pipeli
           vacate(slot, connecting);
         }
         throw error;
+      } finally {
+        clearTimeout(deadline);
       }
     },
     async close() {

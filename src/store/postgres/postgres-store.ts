@@ -54,8 +54,9 @@ export interface PostgresStoreOptions {
   connectionTimeoutMs?: number;
   /**
    * How long a call may wait for a free connection while all `maxConnections` of the store's own
-   * pool are busy (a burst), in milliseconds, before it rejects with `ERR_STORE_UNAVAILABLE`.
-   * Default 30 000.
+   * pool are busy (a burst), in milliseconds, before it rejects with `ERR_STORE_UNAVAILABLE`; also
+   * how long a statement on a pipelined connection may go unanswered before that connection is
+   * taken for lost (closed, and opened again for the next call). Default 30 000.
    */
   queueTimeoutMs?: number;
   /**
@@ -168,6 +169,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const now = checkClock(options.now);
 
   const pipelined = checkPipelined(options.pipelinedConnections, maxConnections);
+  const queueTimeoutMs = checkMilliseconds(
+    'queueTimeoutMs',
+    options.queueTimeoutMs,
+    DEFAULT_QUEUE_TIMEOUT_MS,
+    1,
+  );
 
   const pg = await loadPgDriver();
   const ownsPool = source.pool === undefined;
@@ -177,6 +184,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           connectionString: source.connectionString,
           connections: pipelined,
           connectionTimeoutMs,
+          answerTimeoutMs: queueTimeoutMs,
         })
       : undefined;
   const pool =
@@ -185,12 +193,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       connectionString: source.connectionString as string,
       maxConnections: pipeline === undefined ? maxConnections : maxConnections - pipelined,
       connectionTimeoutMs,
-      queueTimeoutMs: checkMilliseconds(
-        'queueTimeoutMs',
-        options.queueTimeoutMs,
-        DEFAULT_QUEUE_TIMEOUT_MS,
-        1,
-      ),
+      queueTimeoutMs,
     });
   const runner = createPostgresRunner({
     pool,

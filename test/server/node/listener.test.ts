@@ -201,6 +201,96 @@ describe('createNodeListener', () => {
     expect(answer.isRequest).toBe(true);
   });
 
+  it('answers at once when the body is still arriving, even after the full request was built', async () => {
+    const port = await serve((request) => {
+      void request.signal; // builds the full request: its body must not be read up front
+      return new TextResponse('refused', { status: 401 });
+    });
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(
+          `POST / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n`,
+        );
+      });
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk) => {
+        chunks.push(chunk);
+        const text = Buffer.concat(chunks).toString();
+        if (text.includes('refused')) {
+          socket.destroy();
+          resolve(text);
+        }
+      });
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 401/);
+    expect(answer.toLowerCase()).toContain('connection: close');
+  });
+
+  it('caps a body read after the full request was built', async () => {
+    const port = await serve(async (request) => {
+      void request.signal;
+      try {
+        const bytes = await readBodyBytes(request, 100, () => new Error('over 100 bytes'));
+        return new TextResponse(`read ${bytes.byteLength}`);
+      } catch (error) {
+        return new TextResponse((error as Error).message, { status: 413 });
+      }
+    });
+    expect((await send(port, { method: 'POST', body: 'x'.repeat(50) })).body).toBe('read 50');
+    const large = await send(port, {
+      method: 'POST',
+      headers: { 'transfer-encoding': 'chunked' },
+      body: 'x'.repeat(100_000),
+    }).catch((error: Error) => ({ status: 0, headers: {}, body: error.message }));
+    // Refused (413), or the connection cut while the client was still sending: never read whole.
+    expect(large.status === 413 || large.status === 0).toBe(true);
+  });
+
+  it('refuses a repeated Host header (RFC 9112 §3.2)', async () => {
+    const port = await serve(() => new TextResponse('handled'));
+    expect(
+      await raw(
+        port,
+        'GET / HTTP/1.1\r\nHost: good.example\r\nHost: evil.example\r\nConnection: close\r\n\r\n',
+      ),
+    ).toMatch(/^HTTP\/1\.1 400[\s\S]*Host header is repeated/);
+  });
+
+  it('writes 204 and 304 without content or Content-Length', async () => {
+    const port = await serve(
+      (request) =>
+        new Response(null, {
+          status: new URL(request.url).pathname === '/a' ? 204 : 304,
+          headers: { etag: '"x"' },
+        }),
+    );
+    for (const path of ['/a', '/b']) {
+      const answer = await send(port, { path });
+      expect(answer.body).toBe('');
+      expect(answer.headers['content-length']).toBeUndefined();
+    }
+    expect(() => new TextResponse('no', { status: 204 })).toThrow(TypeError);
+  });
+
+  it('requestUrl gives the handler another URL; the body is still read from the socket', async () => {
+    const server = createServer(
+      createNodeListener(
+        async (request) =>
+          new TextResponse(
+            `${request.url} ${new TextDecoder().decode(await readBodyBytes(request, 100, () => new Error('big')))}`,
+          ),
+        { requestUrl: (url) => url.replace(/^http:\/\/[^/]+/, 'https://auth.example') },
+      ),
+    );
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    expect((await send(port, { method: 'POST', path: '/token', body: 'a=1' })).body).toBe(
+      'https://auth.example/token a=1',
+    );
+  });
+
   it('answers 500 and reports what the handler threw', async () => {
     const errors: unknown[] = [];
     const port = await serve(

@@ -106,6 +106,29 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL store pipelined connections', () => {
     expect(tally(results, (r) => r.status)).toStrictEqual({ consumed: 1, reused: 9 });
   });
 
+  it('a statement left unanswered past queueTimeoutMs closes its pipelined connection; the next call reconnects', async () => {
+    const { store, schema, name } = await open({
+      maxConnections: 4,
+      pipelinedConnections: 1,
+      queueTimeoutMs: 300,
+    });
+    expect(await store.recordJti('client-a', 'held', MINUTE)).toBe(true);
+    const before = await backends(name);
+    // Another session holds the jti row: the pipelined upsert of it waits, unanswered.
+    const holder = await adminOf().connect();
+    try {
+      await holder.query('begin');
+      await holder.query(`select * from "${schema}".cimd_jti where jti = 'held' for update`);
+      await expect(store.recordJti('client-a', 'held', MINUTE)).rejects.toThrow();
+    } finally {
+      await holder.query('rollback');
+      holder.release();
+    }
+    expect(await store.recordJti('client-a', 'next', MINUTE)).toBe(true);
+    const after = await backends(name);
+    expect(after.some((pid) => !before.includes(pid))).toBe(true);
+  });
+
   it('pipelinedConnections 0 runs everything on the pool', async () => {
     const { store, name } = await open({ maxConnections: 3, pipelinedConnections: 0 });
     await concurrently(60, (i) => store.recordJti('client-a', `jti-${i}`, MINUTE));
