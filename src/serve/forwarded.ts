@@ -88,20 +88,3 @@ export function originalUrl(url: string, forwarded: ForwardedRequest): string {
   }
   return original.href;
 }
-
-/**
- * `request` as the client sent it to the proxy: its URL with the forwarded scheme and host (the
- * same request when the proxy reports neither).
- */
-export function originalRequest(request: Request, forwarded: ForwardedRequest): Request {
-  const url = originalUrl(request.url, forwarded);
-  if (url === request.url) return request;
-  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-  return new Request(url, {
-    method: request.method,
-    headers: request.headers,
-    body: hasBody ? request.body : null,
-    signal: request.signal,
-    ...(hasBody ? { duplex: 'half' } : {}),
-  } as RequestInit);
-}

@@ -46,3 +46,35 @@ describe("the serve listener passes the connection's peer to the authorization s
     expect(await peerSeen(true, { 'x-forwarded-for': '203.0.113.9' })).toEqual({ peer: '127.0.0.1' });
   });
 });
+
+describe('with --trust-proxy the request arrives as the client sent it to the proxy', () => {
+  it('the forwarded scheme and host, the method, headers and body kept', async () => {
+    listener = await listen({ host: '127.0.0.1', port: 0, trustProxy: true });
+    listener.setHandler(
+      async (request) =>
+        new Response(
+          JSON.stringify({
+            url: request.url,
+            method: request.method,
+            type: request.headers.get('content-type'),
+            body: await request.text(),
+          }),
+        ),
+    );
+    const response = await fetch(`${listener.origin}/token?x=1`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'auth.example.com',
+      },
+      body: 'grant_type=refresh_token',
+    });
+    expect(await response.json()).toEqual({
+      url: 'https://auth.example.com/token?x=1',
+      method: 'POST',
+      type: 'application/x-www-form-urlencoded',
+      body: 'grant_type=refresh_token',
+    });
+  });
+});

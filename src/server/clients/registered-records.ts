@@ -33,11 +33,9 @@ export function createRegisteredRecordReader(
     const copy = copies.get(clientId);
     if (copy !== undefined && copy.until > now()) return copy.record;
     const record = await store.getClient(clientId);
-    if (record === undefined || ttlMs === 0) {
-      copies.delete(clientId);
-      return record;
-    }
+    // Deleted first so a kept copy is re-inserted last: the oldest copy is the first key.
     copies.delete(clientId);
+    if (record === undefined || ttlMs === 0) return record;
     copies.set(clientId, { record, until: now() + ttlMs });
     if (copies.size > MAX_RECORDS) copies.delete(copies.keys().next().value as string);
     return record;

@@ -49,6 +49,22 @@ function qualified(schema: string, name: string): string {
 }
 
 /**
+ * The shared operations' `insertToken` in PL/pgSQL: adds the token `hash` to `familyId` (SQL
+ * expressions of the function), replacing an expired token with that hash as if it were absent,
+ * and raises {@link TOKEN_TAKEN_STATE} when a live token has it (the whole call is rolled back).
+ */
+function insertToken(token: string, hash: string, familyId: string, expiresAt: string): string {
+  return `insert into ${token} as t (token_hash, family_id, used_at, expires_at)
+    values (${hash}, ${familyId}, null, ${expiresAt})
+    on conflict (token_hash) do update
+      set family_id = excluded.family_id, used_at = excluded.used_at, expires_at = excluded.expires_at
+      where t.expires_at <= p_now;
+  if not found then
+    raise exception 'refresh token hash already in use' using errcode = '${TOKEN_TAKEN_STATE}';
+  end if;`;
+}
+
+/**
  * `rotateRefreshToken` (refresh.ts) as one function. Returns no row for `invalid`, else one row:
  * `status` (`rotated`, `reused`, `revoked`) and the family's columns as the first read found
  * them, with `changes` applied for `rotated`. Raises {@link TOKEN_TAKEN_STATE} when the new hash
@@ -90,15 +106,7 @@ begin
     -- this wait for its commit, then re-check used_at on the committed row and update nothing.
     update ${token} t set used_at = p_now where t.token_hash = p_old_hash and t.used_at is null;
     if found then
-      -- insertToken: an expired token with this hash counts as absent and is replaced.
-      insert into ${token} as t (token_hash, family_id, used_at, expires_at)
-        values (p_new_hash, v_family_id, null, v_expires_at)
-        on conflict (token_hash) do update
-          set family_id = excluded.family_id, used_at = excluded.used_at, expires_at = excluded.expires_at
-          where t.expires_at <= p_now;
-      if not found then
-        raise exception 'refresh token hash already in use' using errcode = '${TOKEN_TAKEN_STATE}';
-      end if;
+      ${insertToken(token, 'p_new_hash', 'v_family_id', 'v_expires_at')}
       -- applyChanges: written only when a value differs from the one the row holds.
       if (p_key_thumbprint is not null and p_key_thumbprint is distinct from key_thumbprint)
         or (p_client_fingerprint is not null and p_client_fingerprint is distinct from client_fingerprint) then
@@ -158,14 +166,7 @@ begin
   if not found then
     raise exception 'refresh token family id already in use' using errcode = '${FAMILY_TAKEN_STATE}';
   end if;
-  insert into ${token} as t (token_hash, family_id, used_at, expires_at)
-    values (p_token_hash, p_family_id, null, p_expires_at)
-    on conflict (token_hash) do update
-      set family_id = excluded.family_id, used_at = excluded.used_at, expires_at = excluded.expires_at
-      where t.expires_at <= p_now;
-  if not found then
-    raise exception 'refresh token hash already in use' using errcode = '${TOKEN_TAKEN_STATE}';
-  end if;
+  ${insertToken(token, 'p_token_hash', 'p_family_id', 'p_expires_at')}
   return 1;
 end
 $create$`;
