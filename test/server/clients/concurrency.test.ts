@@ -131,6 +131,43 @@ describe('one fetch per URL across instances sharing a store', () => {
     await store.close();
   });
 
+  it('a claim whose second look at the shared cache fails is released, not held until it expires', async () => {
+    const clock = createClock();
+    const store = h.store(clock);
+    const path = h.path();
+    const url = h.url(path);
+    h.serve(path, documentFor(url));
+    let claimed = false;
+    const failingAfterClaim = new Proxy(store, {
+      get(target, name, receiver) {
+        if (name === 'acquireLock') {
+          return async (...args: Parameters<typeof store.acquireLock>) => {
+            claimed = await target.acquireLock(...args);
+            return claimed;
+          };
+        }
+        if (name === 'cacheGet') {
+          return async (key: string) => {
+            if (claimed) throw new Error('store down');
+            return target.cacheGet(key);
+          };
+        }
+        return Reflect.get(target, name, receiver);
+      },
+    });
+    const registry = h.registry({
+      now: clock.now,
+      store: failingAfterClaim,
+      // An error listener that throws makes the look after the claim fail.
+      onStoreError: (error) => {
+        throw error;
+      },
+    });
+    await expect(registry.resolveClient(url)).rejects.toThrow('store down');
+    expect(await store.acquireLock(`fetch:${url}`, 'probe', 1_000)).toBe(true);
+    await store.close();
+  });
+
   it('an instance whose peer holds the fetch lock too long fetches itself after the wait', async () => {
     const clock = createClock();
     const store = h.store(clock);
