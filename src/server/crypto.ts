@@ -12,7 +12,14 @@
 
 const encoder = new TextEncoder();
 
-function base64url(bytes: Uint8Array): string {
+/** Node's `Buffer` where the runtime has it (its base64url codec is native), else undefined. */
+export const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+/** base64url without padding of `bytes` (RFC 4648 §5), through `Buffer` where the runtime has it. */
+export function base64url(bytes: Uint8Array): string {
+  if (NodeBuffer !== undefined) {
+    return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+  }
   let binary = '';
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -48,6 +55,8 @@ export function randomToken(bytes = 32): string {
 /** The part of `node:crypto` used here and by the synchronous JWS helpers (`ecdsa-jws.ts`). */
 export interface NodeCryptoSubset {
   createHash(algorithm: 'sha256'): { update(data: string): { digest(encoding: 'base64url'): string } };
+  /** One-shot digest (Node >= 20.12): no hash object per call. */
+  hash?(algorithm: 'sha256', data: string, outputEncoding: 'base64url'): string;
   sign(
     algorithm: string,
     data: Uint8Array,
@@ -83,11 +92,18 @@ export const nodeCrypto: NodeCryptoSubset | undefined = (() => {
   }
 })();
 
-const syncHash = nodeCrypto;
+/** base64url SHA-256 of `value` on `node:crypto`, one-shot where the runtime has `hash`. */
+const syncSha256: ((value: string) => string) | undefined = (() => {
+  const node = nodeCrypto;
+  if (node === undefined) return undefined;
+  const { hash } = node;
+  if (typeof hash === 'function') return (value) => hash('sha256', value, 'base64url');
+  return (value) => node.createHash('sha256').update(value).digest('base64url');
+})();
 
 /** base64url SHA-256 of `value`: how codes and refresh tokens are stored (never in the clear). */
 export async function sha256Base64url(value: string): Promise<string> {
-  if (syncHash !== undefined) return syncHash.createHash('sha256').update(value).digest('base64url');
+  if (syncSha256 !== undefined) return syncSha256(value);
   return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value))));
 }
 

@@ -1,6 +1,6 @@
 /** Random tokens cut from the pooled block: every token fresh, of the asked size, base64url. */
-import { describe, expect, it } from 'vitest';
-import { randomToken } from '../../src/server/crypto.js';
+import { describe, expect, it, vi } from 'vitest';
+import { base64url, randomToken, sha256Base64url } from '../../src/server/crypto.js';
 
 describe('randomToken', () => {
   it('10,000 tokens across many pool refills are all distinct and of the asked length', () => {
@@ -23,5 +23,41 @@ describe('randomToken', () => {
 
   it('a token is not all zero bytes (the pool is filled before use)', () => {
     for (let i = 0; i < 1_000; i++) expect(randomToken(32)).not.toBe('A'.repeat(43));
+  });
+});
+
+describe('base64url and sha256Base64url', () => {
+  it('base64url: RFC 4648 §10 vectors without padding, and a view into a larger buffer', () => {
+    const ascii = (text: string) => new TextEncoder().encode(text);
+    expect(base64url(ascii(''))).toBe('');
+    expect(base64url(ascii('f'))).toBe('Zg');
+    expect(base64url(ascii('fo'))).toBe('Zm8');
+    expect(base64url(ascii('foobar'))).toBe('Zm9vYmFy');
+    expect(base64url(new Uint8Array([0xfb, 0xff, 0xbf]))).toBe('-_-_');
+    const backing = new Uint8Array([1, 2, 0xfb, 0xff, 0xbf, 9]);
+    expect(base64url(backing.subarray(2, 5))).toBe('-_-_');
+  });
+
+  it('base64url: the same bytes without Buffer (runtimes other than Node)', async () => {
+    vi.resetModules();
+    vi.stubGlobal('Buffer', undefined);
+    try {
+      const fallback = await import('../../src/server/crypto.js');
+      expect(fallback.NodeBuffer).toBeUndefined();
+      for (let i = 0; i < 200; i++) {
+        const bytes = crypto.getRandomValues(new Uint8Array(i % 40));
+        expect(fallback.base64url(bytes)).toBe(base64url(bytes));
+      }
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
+  });
+
+  it('sha256Base64url: the FIPS 180-2 "abc" vector, and the RFC 7636 appendix B challenge', async () => {
+    expect(await sha256Base64url('abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+    expect(await sha256Base64url('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe(
+      'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    );
   });
 });
