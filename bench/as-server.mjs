@@ -6,11 +6,12 @@
 // each redeemed once at POST /token. Sends { ready, port, issuer, chains: { none, pkjwt } }.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import { SignJWT } from 'jose';
+import { importJWK } from 'jose';
 import { createAuthorizationServer, devLogin } from 'mcp-cimd/server';
 import { createNodeListener } from 'mcp-cimd/server/node';
 import { createMemoryStore } from 'mcp-cimd/store';
 import { createSqliteStore } from 'mcp-cimd/store/sqlite';
+import { signClientAssertion } from './assertions.mjs';
 
 const chainsPerClient = Number(process.argv[2] ?? 128);
 const resource = process.env.BENCH_RESOURCE;
@@ -135,16 +136,8 @@ async function seed(kind) {
 
 let signingKey;
 async function signAssertion(jwk, clientId, audience) {
-  signingKey ??= await (await import('jose')).importJWK(jwk, 'ES256');
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'ES256', kid: jwk.kid, typ: 'client-authentication+jwt' })
-    .setIssuer(clientId)
-    .setSubject(clientId)
-    .setAudience(audience)
-    .setJti(randomUUID())
-    .setIssuedAt()
-    .setExpirationTime('240s')
-    .sign(signingKey);
+  signingKey ??= await importJWK(jwk, 'ES256');
+  return signClientAssertion(signingKey, jwk.kid, clientId, audience);
 }
 
 try {

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
-import { fmt, load, table } from './lib.mjs';
+import { fmt, load, loadTable, table } from './lib.mjs';
 
 const REDIRECT = 'https://client.example/cb';
 
@@ -113,20 +113,7 @@ export async function authorizeBench({ start, stop, timing, resource, sqlitePath
   } finally {
     await stop(docHost.child);
   }
-  table(
-    ['variant', 'rps (2xx/3xx)', 'p50 ms', 'p99 ms', 'CPU ms/req', 'cores', 'other', 'errors', 'statuses'],
-    Object.values(results).map((r) => [
-      r.label,
-      fmt(r.rps),
-      fmt(r.p50),
-      fmt(r.p99),
-      fmt(r.cpuPerReq, 3),
-      fmt(r.cores, 2),
-      r.non2xx,
-      r.errors,
-      JSON.stringify(r.statuses),
-    ]),
-  );
+  loadTable(Object.values(results), [['statuses', (r) => JSON.stringify(r.statuses)]], 'rps (2xx/3xx)');
   const vsPeer = results.cimd.rps / results.peer.rps;
   const vsRegistered = results.registered.rps / results.cimd.rps;
   const cpuVsPeer = results.cimd.cpuPerReq / results.peer.cpuPerReq;

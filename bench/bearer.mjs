@@ -2,7 +2,7 @@
 // and hono) vs the MCP SDK's requireBearerAuth vs a hand-written node:http + jose limit.
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { fmt, load, table } from './lib.mjs';
+import { fmt, load, loadTable } from './lib.mjs';
 
 const ISSUER = 'https://as.example';
 const RESOURCE = 'https://rs.example/mcp';
@@ -48,22 +48,7 @@ export async function bearerBench({ start, stop, timing }) {
       await stop(child);
     }
   }
-  table(
-    ['variant', 'rps', 'p50 ms', 'p99 ms', 'CPU ms/req', 'cores', 'non-2xx', 'errors'],
-    variants.map(([key, label]) => {
-      const r = results[key];
-      return [
-        label,
-        fmt(r.rps),
-        fmt(r.p50),
-        fmt(r.p99),
-        fmt(r.cpuPerReq, 3),
-        fmt(r.cores, 2),
-        r.non2xx,
-        r.errors,
-      ];
-    }),
-  );
+  loadTable(variants.map(([key, label]) => ({ ...results[key], label })));
   const ratio = (a, b) =>
     `${fmt(results[a].rps / results[b].rps, 2)}x rps, ${fmt(results[a].cpuPerReq / results[b].cpuPerReq, 2)}x CPU/req`;
   console.log('\nratios (rps: higher is better; CPU/req: lower is better)');

@@ -142,3 +142,34 @@ export function table(header, rows) {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
 }
+
+/**
+ * Prints the load runs `runs` (`{ label, ...load() result }`) as a table: rps, latency, server
+ * CPU per request, cores, non-2xx and errors, then one column per `extra` (`[title, (run) => cell]`).
+ */
+export function loadTable(runs, extra = [], rpsTitle = 'rps') {
+  table(
+    [
+      'server',
+      rpsTitle,
+      'p50 ms',
+      'p99 ms',
+      'CPU ms/req',
+      'cores',
+      'non-2xx',
+      'errors',
+      ...extra.map(([title]) => title),
+    ],
+    runs.map((r) => [
+      r.label,
+      fmt(r.rps),
+      fmt(r.p50),
+      fmt(r.p99),
+      fmt(r.cpuPerReq, 3),
+      fmt(r.cores, 2),
+      r.non2xx,
+      r.errors,
+      ...extra.map(([, cell]) => cell(r)),
+    ]),
+  );
+}

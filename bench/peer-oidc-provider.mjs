@@ -5,11 +5,12 @@
 // Refresh chains are minted through the real endpoints: GET /auth, a headless /interaction/:uid
 // (login + consent via the provider's interaction API, no devInteractions), the resumed /auth
 // redirect with a code, then POST /token. Sends { ready, port, issuer, chains, clientId }.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, importJWK } from 'jose';
 import Provider from 'oidc-provider';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { signClientAssertion } from './assertions.mjs';
 
 const chainCount = Number(process.argv[2] ?? 96); // 0: no refresh chains (the /auth scenarios)
 const resource = process.env.BENCH_RESOURCE;
@@ -208,16 +209,7 @@ async function get(url, jar) {
 }
 
 const signingKey = await importJWK(clientJwk, 'ES256');
-const signAssertion = () =>
-  new SignJWT({})
-    .setProtectedHeader({ alg: 'ES256', kid: clientJwk.kid, typ: 'client-authentication+jwt' })
-    .setIssuer(clientId)
-    .setSubject(clientId)
-    .setAudience(issuer)
-    .setJti(randomUUID())
-    .setIssuedAt()
-    .setExpirationTime('240s')
-    .sign(signingKey);
+const signAssertion = () => signClientAssertion(signingKey, clientJwk.kid, clientId, issuer);
 
 async function mintChain() {
   const jar = new Map();

@@ -1,25 +1,16 @@
 // Token-endpoint scenario of `npm run bench`: POST /token grant_type=refresh_token with rotation,
 // `private_key_jwt` (ES256 assertion) and an ES256 JWT access token, ours on a real store vs
 // oidc-provider 9.13.3 under the same load.
-import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
-import { fmt, load, table } from './lib.mjs';
+import { exportJWK, generateKeyPair, importJWK } from 'jose';
+import { signClientAssertion } from './assertions.mjs';
+import { fmt, load, loadTable } from './lib.mjs';
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** Pre-signs `count` single-use ES256 client assertions (unique jti) for `clientId` with `aud` = `audience`. */
 export async function presign(jwk, clientId, audience, count) {
   const key = await importJWK(jwk, 'ES256');
-  const sign = () =>
-    new SignJWT({})
-      .setProtectedHeader({ alg: 'ES256', kid: jwk.kid, typ: 'client-authentication+jwt' })
-      .setIssuer(clientId)
-      .setSubject(clientId)
-      .setAudience(audience)
-      .setJti(randomUUID())
-      .setIssuedAt()
-      .setExpirationTime('240s')
-      .sign(key);
+  const sign = () => signClientAssertion(key, jwk.kid, clientId, audience);
   const started = performance.now();
   const assertions = [];
   for (let i = 0; i < count; i += 256) {
@@ -104,20 +95,7 @@ export async function refreshBench({ start, stop, timing, resource, stores }) {
     await stop(peer.child);
   }
 
-  table(
-    ['server', 'rps', 'p50 ms', 'p99 ms', 'CPU ms/req', 'cores', 'non-2xx', 'errors', 'starved'],
-    Object.values(results).map((r) => [
-      r.label,
-      fmt(r.rps),
-      fmt(r.p50),
-      fmt(r.p99),
-      fmt(r.cpuPerReq, 3),
-      fmt(r.cores, 2),
-      r.non2xx,
-      r.errors,
-      r.starved,
-    ]),
-  );
+  loadTable(Object.values(results), [['starved', (r) => r.starved]]);
   const targets = [];
   for (const { key, label } of stores) {
     const r = results[key];

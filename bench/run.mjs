@@ -18,7 +18,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: new URL('./results/latest.json', import.meta.url).pathname },
     only: { type: 'string' },
     duration: { type: 'string', default: '4' },
-    warmup: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '3' },
   },
 });
 const timing = { warmupS: Number(values.warmup), durationS: Number(values.duration) };
