@@ -10,6 +10,7 @@ import type { Store } from '../../store/store.js';
 import type { ClientAssertionVerifier } from '../auth/private-key-jwt.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { EmitEvent } from '../events.js';
+import type { RefreshFamilyCache } from '../grants/refresh-family-cache.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator } from '../login/authenticator.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
@@ -64,6 +65,8 @@ export interface ServerContext {
   readonly rateLimiter: RateLimiter | undefined;
   /** Reports an event to the observers (metrics, audit); a no-op without any. */
   readonly emit: EmitEvent;
+  /** The refresh token families this instance wrote last, by their current token's hash. */
+  readonly refreshFamilies: RefreshFamilyCache;
   /** The clock, epoch ms. */
   readonly now: () => number;
 }

@@ -26,6 +26,7 @@ import { registerRegistrationRoutes } from '../endpoints/register.js';
 import { registerRevocationRoutes } from '../endpoints/revoke.js';
 import { registerTokenRoutes } from '../endpoints/token.js';
 import { createEmitter, type ServerObserver } from '../events.js';
+import { createRefreshFamilyCache } from '../grants/refresh-family-cache.js';
 import { isLoopbackHostname } from '../http/loopback.js';
 import { peerAddressFromEnv, rememberPeerAddress } from '../http/peer.js';
 import { oauthErrorResponse } from '../http/responses.js';
@@ -164,6 +165,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     logger,
     rateLimiter,
     emit,
+    refreshFamilies: createRefreshFamilyCache(resolved.refreshFamilyCacheSize, now),
     now,
   };
   const readiness = createReadinessState();

@@ -26,6 +26,7 @@ import {
   resolveDpopServerOptions,
 } from '../dpop/server-options.js';
 import type { ServerObserver } from '../events.js';
+import { DEFAULT_REFRESH_FAMILY_CACHE_SIZE } from '../grants/refresh-family-cache.js';
 import { isLoopbackHostname } from '../http/loopback.js';
 import type { Logger } from '../logger.js';
 import type { Authenticator } from '../login/authenticator.js';
@@ -135,6 +136,14 @@ export interface AuthorizationServerOptions {
   accessTokenLifetimeMs?: number;
   /** Absolute lifetime of a refresh token family, in ms. Default 30 days. */
   refreshTokenLifetimeMs?: number;
+  /**
+   * How many refresh token families this instance remembers by their current token, so that a
+   * refresh coming back to it is checked without first reading the family from the store (the
+   * store's rotation still decides revocation, expiry and reuse atomically; see
+   * `src/server/grants/refresh-family-cache.ts`). Default 10 000 (about 5 MiB at most); 0 turns
+   * it off.
+   */
+  refreshFamilyCacheSize?: number;
   /** Authorization code lifetime, in ms. Default 60 000. */
   codeLifetimeMs?: number;
   /** How long a pending authorization (waiting for sign-in and consent) lives, in ms. Default 600 000. */
@@ -213,6 +222,7 @@ export interface ResolvedServerOptions {
   trustedAssertionIssuers: TrustedAssertionIssuers | undefined;
   accessTokenLifetimeMs: number;
   refreshTokenLifetimeMs: number;
+  refreshFamilyCacheSize: number;
   codeLifetimeMs: number;
   interactionLifetimeMs: number;
   consent: Required<ConsentOptions>;
@@ -231,6 +241,14 @@ function positiveMs(value: number | undefined, fallback: number, name: string, a
     throw new InvalidOptionError(
       `${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer of milliseconds`,
     );
+  }
+  return result;
+}
+
+function entryCount(value: number | undefined, fallback: number, name: string): number {
+  const result = value ?? fallback;
+  if (!Number.isSafeInteger(result) || result < 0) {
+    throw new InvalidOptionError(`${name} must be a non-negative integer (a number of entries)`);
   }
   return result;
 }
@@ -316,6 +334,11 @@ export function resolveServerOptions(options: AuthorizationServerOptions): Resol
     trustedAssertionIssuers: compileTrustedAssertionIssuers(options.trustedAssertionIssuers),
     accessTokenLifetimeMs: positiveMs(options.accessTokenLifetimeMs, 600_000, 'accessTokenLifetimeMs'),
     refreshTokenLifetimeMs: positiveMs(options.refreshTokenLifetimeMs, 30 * DAY_MS, 'refreshTokenLifetimeMs'),
+    refreshFamilyCacheSize: entryCount(
+      options.refreshFamilyCacheSize,
+      DEFAULT_REFRESH_FAMILY_CACHE_SIZE,
+      'refreshFamilyCacheSize',
+    ),
     codeLifetimeMs: positiveMs(options.codeLifetimeMs, 60_000, 'codeLifetimeMs'),
     interactionLifetimeMs: positiveMs(options.interactionLifetimeMs, 600_000, 'interactionLifetimeMs'),
     userClaims: [...new Set(options.userClaims ?? [])],

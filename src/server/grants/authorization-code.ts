@@ -104,6 +104,7 @@ async function createFamily(
   };
   if (auth.assertion !== undefined) family.keyThumbprint = auth.assertion.keyThumbprint;
   await context.store.createRefreshFamily(family, refresh.hash);
+  context.refreshFamilies.remember(refresh.hash, family);
   return refresh.token;
 }
 

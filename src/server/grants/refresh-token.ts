@@ -32,6 +32,7 @@ import {
   withUserClaims,
 } from './issue-tokens.js';
 import { selectAudience, selectScope } from './narrowing.js';
+import { sameFixedFields } from './refresh-family-cache.js';
 
 /** The longest refresh token looked up, in characters: ours are 43. */
 const MAX_REFRESH_TOKEN_LENGTH = 512;
@@ -73,6 +74,26 @@ async function checkBinding(
 }
 
 /**
+ * Fails closed when the family the store rotated differs, in a field that never changes, from the
+ * one this instance remembered and checked: it revokes the family and refuses. This cannot happen
+ * while the store keeps what it was given; it guards the cache against a store that does not.
+ */
+async function refuseChangedFamily(context: ServerContext, family: RefreshFamilyRecord): Promise<never> {
+  await context.store.revokeRefreshFamily(family.familyId);
+  await grantEnded(context, family.grantId, 'family_changed');
+  context.logger.error(
+    {
+      event: 'refresh_family_revoked',
+      reason: 'family_changed',
+      clientId: family.clientId,
+      familyId: family.familyId,
+    },
+    'a refresh token family read back from the store differs from what this server wrote; it was revoked',
+  );
+  throw new InvalidGrantError(INVALID_TOKEN);
+}
+
+/**
  * Refreshes with `params.refresh_token` for `auth`'s client, narrowing `scope` and `resource`
  * when asked, and returns a new access token and a new refresh token (the old one is then used
  * up).
@@ -91,7 +112,10 @@ export async function refreshTokens(
   const presented = params.require('refresh_token');
   if (presented.length > MAX_REFRESH_TOKEN_LENGTH) throw new InvalidGrantError(INVALID_TOKEN);
   const oldHash = await sha256Base64url(presented);
-  const family = await context.store.findRefreshFamily(oldHash);
+  // A family this instance rotated to (or created with) this token is checked as it wrote it;
+  // the rotation below decides revocation, expiry and reuse from the store either way.
+  const remembered = context.refreshFamilies.take(oldHash);
+  const family = remembered ?? (await context.store.findRefreshFamily(oldHash));
   if (family === undefined) throw new InvalidGrantError(INVALID_TOKEN);
   await checkBinding(context, auth, family);
   const scope = selectScope(params.get('scope'), family.scope, scopeCeilingOf(auth.client));
@@ -111,6 +135,10 @@ export async function refreshTokens(
     throw markReplay(new InvalidGrantError(INVALID_TOKEN), 'refresh_token', auth.client.clientId);
   }
   if (result.status !== 'rotated') throw new InvalidGrantError(INVALID_TOKEN);
+  if (remembered !== undefined && !sameFixedFields(remembered, result.family)) {
+    await refuseChangedFamily(context, result.family);
+  }
+  context.refreshFamilies.remember(next.hash, result.family);
   const authTime = result.family.extra?.authTime;
   return tokenResponseBody(
     context,
