@@ -63,11 +63,19 @@ export function createRegisteredViews(): (record: RegisteredClientRecord) => Pro
     maxSize: MAX_REGISTERED_VIEW_CHARS,
     sizeCalculation: (_view, key) => Math.max(1, key.length),
   });
+  // The record objects the registry reuses for a moment (see `registered-records.ts`) find their
+  // view without serializing the metadata again; the registry never changes a record it holds.
+  const byRecord = new WeakMap<RegisteredClientRecord, RegisteredClientView>();
   return async (record) => {
+    const known = byRecord.get(record);
+    if (known !== undefined) return known;
     const json = JSON.stringify(record.metadata ?? null);
     const key = `${record.clientId}\n${json}`;
     const cached = views.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      byRecord.set(record, cached);
+      return cached;
+    }
     const { metadata, authMethod } = registeredMetadata(record.clientId, json);
     const listed = metadata.grant_types ?? ['authorization_code'];
     const fingerprint = await fingerprintClientMetadata({
@@ -81,6 +89,7 @@ export function createRegisteredViews(): (record: RegisteredClientRecord) => Pro
       fingerprint,
     };
     if (key.length <= MAX_REGISTERED_VIEW_CHARS) views.set(key, view);
+    byRecord.set(record, view);
     return view;
   };
 }
