@@ -12,7 +12,12 @@ export function* deleteExpired(db: StoreQueryBuilder, now: number): Operation<nu
   let deleted = 0;
   deleted += yield* execute(db.deleteFrom('cimd_jti').where('expires_at', '<=', now));
   deleted += yield* execute(db.deleteFrom('cimd_code').where('expires_at', '<=', now));
-  deleted += yield* execute(db.deleteFrom('cimd_refresh_token').where('expires_at', '<=', now));
+  // A token expires with its family (schema version 4 dropped the tokens' own expiry index).
+  const expiredFamilies = db
+    .selectFrom('cimd_refresh_family')
+    .select('family_id')
+    .where('expires_at', '<=', now);
+  deleted += yield* execute(db.deleteFrom('cimd_refresh_token').where('family_id', 'in', expiredFamilies));
   deleted += yield* execute(db.deleteFrom('cimd_refresh_family').where('expires_at', '<=', now));
   deleted += yield* execute(db.deleteFrom('cimd_revoked_grant').where('expires_at', '<=', now));
   deleted += yield* execute(db.deleteFrom('cimd_consent').where('expires_at', '<=', now));

@@ -174,11 +174,21 @@ function consentedIdentity(db: StoreQueryBuilder): Compilable<unknown>[] {
   return [db.schema.alterTable('cimd_consent').addColumn('client_identity', 'text')];
 }
 
+/**
+ * Version 4: refresh tokens lose their `expires_at` index. A token always expires with its family
+ * (every write copies the family's `expires_at`), so the sweep finds expired tokens through their
+ * families; the index cost a random page written on every rotation.
+ */
+function tokensExpireWithFamilies(db: StoreQueryBuilder): Compilable<unknown>[] {
+  return [db.schema.dropIndex('cimd_refresh_token_expires_at').ifExists()];
+}
+
 /** Every migration, oldest first; versions count up from 1 without gaps. */
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, statements: initialSchema },
   { version: 2, statements: historyStateAndLocks },
   { version: 3, statements: consentedIdentity },
+  { version: 4, statements: tokensExpireWithFamilies },
 ];
 
 /** The schema version this package writes. */

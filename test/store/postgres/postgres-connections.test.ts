@@ -154,17 +154,24 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL store connections', () => {
     await store.saveCode('code', codeRecord(), MINUTE);
     await store.createRefreshFamily(familyRecord({ expiresAt: clock.now() + MINUTE }), 'rt-0');
     await store.rotateRefreshToken('rt-0', 'rt-1');
+    const live = familyRecord({ familyId: 'live', grantId: 'g-live', expiresAt: clock.now() + 10 * MINUTE });
+    await store.createRefreshFamily(live, 'rt-live-0');
+    await store.rotateRefreshToken('rt-live-0', 'rt-live-1');
     await store.revokeGrant('g-old');
     await store.cacheSet('k', 'v', MINUTE);
     clock.advance(2 * MINUTE);
     vi.advanceTimersByTime(MINUTE);
-    const expired = ['cimd_code', 'cimd_refresh_family', 'cimd_refresh_token', 'cimd_cache'];
+    const expired = ['cimd_code', 'cimd_cache'];
     await vi.waitFor(
       async () => {
         for (const table of expired) expect(await rowCount(adminOf(), schema, table), table).toBe(0);
+        // The expired family goes with both its tokens; the live one keeps its two.
+        expect(await rowCount(adminOf(), schema, 'cimd_refresh_family')).toBe(1);
+        expect(await rowCount(adminOf(), schema, 'cimd_refresh_token')).toBe(2);
       },
       { timeout: 5000, interval: 20 },
     );
+    expect((await store.rotateRefreshToken('rt-live-1', 'rt-live-2')).status).toBe('rotated');
     expect(await rowCount(adminOf(), schema, 'cimd_jti')).toBe(1);
     expect(await rowCount(adminOf(), schema, 'cimd_revoked_grant')).toBe(1);
     await store.close();

@@ -215,6 +215,12 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL store', () => {
       expect(versions.rows.map((row) => row.version)).toStrictEqual(
         Array.from({ length: SCHEMA_VERSION }, (_, index) => index + 1),
       );
+      // Version 4: tokens expire with their families, without an index of their own.
+      const indexes = await adminOf().query(
+        'select indexname from pg_indexes where schemaname = $1 and indexname = $2',
+        [schema, 'cimd_refresh_token_expires_at'],
+      );
+      expect(indexes.rows).toStrictEqual([]);
       expect(await store.recordJti('client-a', 'jti-1', MINUTE)).toBe(false);
       expect(await store.consumeCode('code-1')).toStrictEqual({ status: 'consumed', record: codeRecord() });
       expect(await store.listRefreshFamilies({ userId: 'user-1' })).toStrictEqual([familyRecord()]);

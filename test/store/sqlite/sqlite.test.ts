@@ -197,11 +197,16 @@ describe('SQLite store on a shared file', () => {
     await v1.cacheSet('k', 'v', MINUTE);
     await v1.close();
     expect(rawQuery(path, 'select version from cimd_schema_version')).toStrictEqual([{ version: 1 }]);
+    const tokenExpiryIndex =
+      "select name from sqlite_master where type = 'index' and name = 'cimd_refresh_token_expires_at'";
+    expect(rawQuery(path, tokenExpiryIndex)).toHaveLength(1);
 
     const store = await open({ now: clock.now });
     expect(rawQuery(path, 'select version from cimd_schema_version order by version')).toStrictEqual(
       Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })),
     );
+    // Version 4: tokens expire with their families, without an index of their own.
+    expect(rawQuery(path, tokenExpiryIndex)).toHaveLength(0);
     expect(await store.recordJti('client-a', 'jti-1', MINUTE)).toBe(false);
     expect(await store.consumeCode('code-1')).toStrictEqual({ status: 'consumed', record: codeRecord() });
     expect(await store.listRefreshFamilies({ userId: 'user-1' })).toStrictEqual([familyRecord()]);
@@ -232,6 +237,9 @@ describe('SQLite store on a shared file', () => {
     await store.saveCode('code', codeRecord(), MINUTE);
     await store.createRefreshFamily(familyRecord({ expiresAt: clock.now() + MINUTE }), 'rt-0');
     await store.rotateRefreshToken('rt-0', 'rt-1');
+    const live = familyRecord({ familyId: 'live', grantId: 'g-live', expiresAt: clock.now() + 10 * MINUTE });
+    await store.createRefreshFamily(live, 'rt-live-0');
+    await store.rotateRefreshToken('rt-live-0', 'rt-live-1');
     await store.revokeGrant('g-old');
     await store.cacheSet('k', 'v', MINUTE);
     await store.acquireLock('lock', 'owner', MINUTE);
@@ -242,15 +250,18 @@ describe('SQLite store on a shared file', () => {
     // The sweep is a queued write: a read joins the queue behind it, so it settles after the commit.
     await store.getState('state');
     expect(rowCount(path, 'cimd_jti')).toBe(1);
-    for (const table of [
-      'cimd_code',
-      'cimd_refresh_family',
-      'cimd_refresh_token',
-      'cimd_cache',
-      'cimd_lock',
-    ]) {
+    for (const table of ['cimd_code', 'cimd_cache', 'cimd_lock']) {
       expect(rowCount(path, table), table).toBe(0);
     }
+    // The expired family goes with both its tokens; the live one keeps its two.
+    expect(rawQuery(path, 'select family_id from cimd_refresh_family')).toStrictEqual([
+      { family_id: 'live' },
+    ]);
+    expect(rawQuery(path, 'select distinct family_id from cimd_refresh_token')).toStrictEqual([
+      { family_id: 'live' },
+    ]);
+    expect(rowCount(path, 'cimd_refresh_token')).toBe(2);
+    expect((await store.rotateRefreshToken('rt-live-1', 'rt-live-2')).status).toBe('rotated');
     expect(rowCount(path, 'cimd_revoked_grant')).toBe(1);
     expect(rowCount(path, 'cimd_client_document')).toBe(1);
     expect(rowCount(path, 'cimd_state')).toBe(1);
