@@ -56,15 +56,11 @@ async function checkBinding(
   if (client.authMethod !== 'private_key_jwt') return;
   const bound = family.keyThumbprint;
   if (bound === undefined || !(await context.assertions.isKeyStillPublished(client, bound))) {
-    await context.store.revokeRefreshFamily(family.familyId);
-    await grantEnded(context, family.grantId, 'key_removed');
-    context.logger.info(
-      {
-        event: 'refresh_family_revoked',
-        reason: 'key_removed',
-        clientId: client.clientId,
-        familyId: family.familyId,
-      },
+    await revokeFamily(
+      context,
+      family,
+      'key_removed',
+      'info',
       "a refresh token family was revoked because its key left the client's key set",
     );
     throw new InvalidGrantError(
@@ -73,21 +69,33 @@ async function checkBinding(
   }
 }
 
+/** Revokes `family`, ends its grant (the authenticator's hook) and logs why at `level`. */
+async function revokeFamily(
+  context: ServerContext,
+  family: RefreshFamilyRecord,
+  reason: 'key_removed' | 'family_changed',
+  level: 'info' | 'error',
+  message: string,
+): Promise<void> {
+  await context.store.revokeRefreshFamily(family.familyId);
+  await grantEnded(context, family.grantId, reason);
+  context.logger[level](
+    { event: 'refresh_family_revoked', reason, clientId: family.clientId, familyId: family.familyId },
+    message,
+  );
+}
+
 /**
  * Fails closed when the family the store rotated differs, in a field that never changes, from the
  * one this instance remembered and checked: it revokes the family and refuses. This cannot happen
  * while the store keeps what it was given; it guards the cache against a store that does not.
  */
 async function refuseChangedFamily(context: ServerContext, family: RefreshFamilyRecord): Promise<never> {
-  await context.store.revokeRefreshFamily(family.familyId);
-  await grantEnded(context, family.grantId, 'family_changed');
-  context.logger.error(
-    {
-      event: 'refresh_family_revoked',
-      reason: 'family_changed',
-      clientId: family.clientId,
-      familyId: family.familyId,
-    },
+  await revokeFamily(
+    context,
+    family,
+    'family_changed',
+    'error',
     'a refresh token family read back from the store differs from what this server wrote; it was revoked',
   );
   throw new InvalidGrantError(INVALID_TOKEN);

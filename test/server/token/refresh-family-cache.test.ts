@@ -76,17 +76,24 @@ describe('createRefreshFamilyCache', () => {
     expect(cache.size).toBe(0);
   });
 
-  it('size 0 remembers nothing; remembered records are frozen', () => {
+  it('size 0 remembers nothing; the cache keeps a frozen copy and leaves the given record alone', () => {
     const off = createRefreshFamilyCache(0, () => 0);
     off.remember('h', family());
     expect(off.take('h')).toBeUndefined();
     const cache = createRefreshFamilyCache(1, () => 0);
     const record = family();
     cache.remember('h', record);
+    record.scope = 'changed by its owner';
+    record.resources.push('https://other.example/mcp');
+    const kept = cache.take('h') as RefreshFamilyRecord;
+    expect(kept).toStrictEqual(family());
     expect(() => {
-      record.scope = 'admin';
+      kept.scope = 'admin';
     }).toThrow(TypeError);
-    expect(() => record.resources.push('https://other.example/mcp')).toThrow(TypeError);
+    expect(() => kept.resources.push('https://other.example/mcp')).toThrow(TypeError);
+    expect(() => {
+      (kept.extra as Record<string, unknown>).authTime = 0;
+    }).toThrow(TypeError);
   });
 
   it('sameFixedFields compares what never changes after creation, not the key or the fingerprint', () => {
