@@ -17,58 +17,46 @@
  * 50 ms; not one call may fail and no new sign-in may be needed (PKJ-17, CIMD-AS-20: the refresh
  * family re-binds to the new key before the old one leaves the JWK Set).
  */
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import express, { type RequestHandler } from 'express';
-import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConnectOptions, connect } from '../../src/client/connect.js';
 import { CimdOAuthClientProvider } from '../../src/client/provider.js';
-import { createClientMetadata } from '../../src/document/create.js';
-import { createSafeFetcher, JWKS_MAX_BYTES, type SafeFetcher } from '../../src/fetch/index.js';
-import { type ClientMetadataHandler, serveClientMetadata } from '../../src/host/index.js';
+import type { SafeFetcher } from '../../src/fetch/index.js';
 import { isKeySetError } from '../../src/keys/errors.js';
 import {
   createAssertionSigner,
-  createKeySet,
   fetchPublishedJwks,
   generateClientKey,
   type KeySet,
   previousKeys,
   promoteNextKey,
-  publicJwks,
   retireAfter,
   retirePreviousKeys,
   signClientAssertion,
   stageKey,
 } from '../../src/keys/index.js';
 import { sha256Base64url } from '../../src/server/crypto.js';
-import { protectedResourceMetadataRouter, requireBearer } from '../../src/server/express.js';
-import {
-  type AuthorizationServer,
-  createAccessTokenVerifier,
-  createAuthorizationServer,
-  devLogin,
-  protectedResourceMetadata,
-  protectedResourceMetadataUrl,
-} from '../../src/server/index.js';
-import { createMemoryStore } from '../../src/store/index.js';
-import type { Store } from '../../src/store/store.js';
 import { approveAuthorization } from '../helpers/approve.js';
-import { createTestCa, type TestCa } from '../helpers/test-ca.js';
+import {
+  type Agent,
+  jwksFetchesAfter,
+  keepCalling,
+  newKeySet,
+  SHORT_JWKS_CACHE,
+  serveAgent as serveAgentOn,
+  sleep,
+  type TokenRequest,
+  testFetcher,
+  tokenRequestsOf as tokenRequestsIn,
+  until as untilWithin,
+  checkedWhoami as whoami,
+} from '../helpers/key-rotation.js';
+import { type E2e, E2E_SCOPE as SCOPE, servePublicClient, startE2e } from '../helpers/mcp-e2e.js';
 
-const SCOPE = 'mcp:tools';
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Access tokens live 2 s: whole seconds, so a fresh token is good for 1 to 2 s. */
 const ACCESS_TOKEN_LIFETIME_MS = 2000;
-/** How long the authorization server keeps a fetched JWK Set at most (and the host's max-age). */
-const JWKS_CACHE_MAX_MS = 1000;
+const UNTIL_TIMEOUT_MS = 6000;
 
 /** The `code` of the KeySetError `action` throws (or `undefined` when it does not throw one). */
 function keySetErrorCode(action: () => unknown): string | undefined {
@@ -85,226 +73,31 @@ function kidsOf(jwks: unknown): string[] {
   return ((jwks as { keys: { kid: string }[] }).keys ?? []).map((key) => key.kid);
 }
 
-/**
- * @hono/node-server replaces the global `Request` and `Response` by default, and the MCP SDK's
- * client tells an error response from its body with `instanceof Response`: the client and the
- * servers share this process, so keep Node's own globals.
- */
-const NATIVE_GLOBALS = { overrideGlobalObjects: false } as const;
+const until = (what: string, condition: () => boolean) => untilWithin(what, condition, UNTIL_TIMEOUT_MS);
 
-/** The user agent of the test's own fetches of the served JWK Set (the host does not count them). */
-const TEST_USER_AGENT = 'mcp-cimd-e2e-test';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` every 25 ms until it holds; fails with `what` after `timeoutMs`. */
-async function until(what: string, condition: () => boolean, timeoutMs = 6000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
-async function listenHttp(): Promise<{ server: Server; origin: string }> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
-
-/** One stateless MCP server per request, with `whoami` (the token's client and scopes) and `echo`. */
-const mcpHandler: RequestHandler = async (req, res) => {
-  const server = new McpServer({ name: 'e2e-client-provider', version: '1.0.0' });
-  server.registerTool(
-    'whoami',
-    { description: 'Reports the client and scopes of the access token' },
-    (extra) => ({
-      content: [
-        {
-          type: 'text',
-          text: JSON.stringify({ clientId: extra.authInfo?.clientId, scopes: extra.authInfo?.scopes }),
-        },
-      ],
-    }),
-  );
-  server.registerTool('echo', { description: 'Echoes its input' }, () => ({
-    content: [{ type: 'text', text: 'echo' }],
-  }));
-  const transport = new StreamableHTTPServerTransport({});
-  res.on('close', () => {
-    void transport.close();
-    void server.close();
-  });
-  await server.connect(transport);
-  await transport.handleRequest(req, res, req.body);
-};
-
-/** A token request the authorization server answered. */
-interface TokenRequest {
-  clientId: string | null;
-  grant: string;
-  /** The `kid` of the client assertion, for `private_key_jwt`. */
-  kid: string | undefined;
-  status: number;
-  error: string | undefined;
-  at: number;
-}
-
-/** The HTTPS document host: serveClientMetadata handlers, swappable, and a log of JWK Set fetches. */
-interface DocumentHost {
-  origin: string;
-  /** Serves (or replaces) the handler for a document's path. */
-  serve(handler: ClientMetadataHandler): void;
-  /** When each JWK Set path was fetched (epoch ms), by path; the test's own fetches are not counted. */
-  jwksFetches: Map<string, number[]>;
-  close(): Promise<void>;
-}
-
-async function startDocumentHost(ca: TestCa): Promise<DocumentHost> {
-  const handlers = new Map<string, ClientMetadataHandler>();
-  const jwksFetches = new Map<string, number[]>();
-  const server = createHttpsServer(
-    { cert: ca.cert, key: ca.key },
-    getRequestListener(async (request) => {
-      const { pathname } = new URL(request.url);
-      for (const handler of handlers.values()) {
-        if (handler.jwksPath === pathname && request.headers.get('user-agent') !== TEST_USER_AGENT) {
-          jwksFetches.set(pathname, [...(jwksFetches.get(pathname) ?? []), Date.now()]);
-        }
-        const response = await handler(request);
-        if (response !== undefined) return response;
-      }
-      return new Response('not found', { status: 404 });
-    }, NATIVE_GLOBALS),
-  );
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    origin: `https://localhost:${(server.address() as AddressInfo).port}`,
-    serve: (handler) => handlers.set(handler.documentPath, handler),
-    jwksFetches,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-interface Env {
-  ca: TestCa;
-  host: DocumentHost;
-  store: Store;
-  as: AuthorizationServer;
-  asServer: Server;
-  issuer: string;
-  mcpServer: Server;
-  resource: string;
-  tokenRequests: TokenRequest[];
-  fetcher: SafeFetcher;
-}
-
-let env: Env;
+let env: E2e;
+let fetcher: SafeFetcher;
 
 beforeAll(async () => {
-  const ca = createTestCa();
-  const host = await startDocumentHost(ca);
-  const mcp = await listenHttp();
-  const resource = `${mcp.origin}/mcp`;
-  const asListener = await listenHttp();
-  const issuer = asListener.origin;
-  const store = createMemoryStore();
-  const as = createAuthorizationServer({
-    issuer,
-    resources: [resource],
-    store,
-    authenticator: devLogin(),
-    clients: { allowPrivateNetwork: true, fetchOptions: { ca: ca.caCert } },
-    accessTokenLifetimeMs: ACCESS_TOKEN_LIFETIME_MS,
-    // The server refetches a client's JWK Set after at most a second, so the test sees it notice
-    // a published and a retired key; the unknown-kid refetch keeps its 30 s default cooldown.
-    clientAssertions: { jwksCacheBounds: { minTtlMs: 0, maxTtlMs: JWKS_CACHE_MAX_MS } },
+  // The MCP server has `echo` next to `whoami` and allows no clock skew, so tokens expire on time.
+  // The authorization server refetches a client's JWK Set after at most a second, so the test sees
+  // it notice a published and a retired key; the unknown-kid refetch keeps its 30 s cooldown.
+  env = await startE2e({
+    mcpSdk: 1,
+    clockSkewMs: 0,
+    extraTools: (server) => {
+      server.registerTool('echo', { description: 'Echoes its input' }, () => ({
+        content: [{ type: 'text', text: 'echo' }],
+      }));
+    },
+    authorizationServer: { accessTokenLifetimeMs: ACCESS_TOKEN_LIFETIME_MS, ...SHORT_JWKS_CACHE },
   });
-
-  const tokenRequests: TokenRequest[] = [];
-  asListener.server.on(
-    'request',
-    getRequestListener(async (request) => {
-      if (request.method !== 'POST' || new URL(request.url).pathname !== '/token') return as.fetch(request);
-      const form = new URLSearchParams(await request.clone().text());
-      const assertion = form.get('client_assertion');
-      const response = await as.fetch(request);
-      const body = response.ok ? undefined : ((await response.clone().json()) as { error?: string });
-      tokenRequests.push({
-        clientId: form.get('client_id'),
-        grant: form.get('grant_type') ?? '',
-        kid: assertion === null ? undefined : decodeProtectedHeader(assertion).kid,
-        status: response.status,
-        error: body?.error,
-        at: Date.now(),
-      });
-      return response;
-    }, NATIVE_GLOBALS),
-  );
-
-  const app = express();
-  app.use(
-    protectedResourceMetadataRouter(
-      protectedResourceMetadata({ resource, authorizationServers: [issuer], scopesSupported: [SCOPE] }),
-    ),
-  );
-  app.use(express.json());
-  const guard = requireBearer({
-    verifier: createAccessTokenVerifier({
-      issuer,
-      audience: resource,
-      jwks: new URL(`${issuer}/jwks`),
-      clockSkewMs: 0,
-    }),
-    resourceMetadataUrl: protectedResourceMetadataUrl(resource),
-    requiredScopes: [SCOPE],
-  });
-  app.post('/mcp', guard, mcpHandler);
-  app.get('/mcp', (_req, res) => {
-    res.status(405).set('allow', 'POST').end();
-  });
-  mcp.server.on('request', app);
-
-  env = {
-    ca,
-    host,
-    store,
-    as,
-    asServer: asListener.server,
-    issuer,
-    mcpServer: mcp.server,
-    resource,
-    tokenRequests,
-    fetcher: createSafeFetcher({
-      allowPrivateNetwork: true,
-      ca: ca.caCert,
-      maxBytes: JWKS_MAX_BYTES,
-      userAgent: TEST_USER_AGENT,
-    }),
-  };
+  fetcher = testFetcher(env);
 });
 
 afterAll(async () => {
-  if (env === undefined) return;
-  await Promise.all([closeServer(env.asServer), closeServer(env.mcpServer)]);
-  await env.fetcher.close();
-  await env.as.close();
-  await env.store.close();
-  await env.host.close();
-  env.ca.dispose();
+  await fetcher?.close();
+  await env?.close();
 });
 
 /** The user, in a browser: approves every authorization request it is handed, and counts them. */
@@ -320,51 +113,16 @@ class User {
   };
 }
 
-/** Serves a public document at `path`; returns its URL (the client_id). */
-function servePublicDocument(path: string): string {
-  const clientId = `${env.host.origin}${path}`;
-  const { document } = createClientMetadata({
-    clientId,
+/** Serves a public document at `/<name>/client.json`; returns its URL (the client_id). */
+function servePublicDocument(name: string): string {
+  return servePublicClient(env, name, {
     clientName: 'E2E public client',
     redirectUris: ['http://127.0.0.1/callback', 'http://localhost/callback'],
-    applicationType: 'native',
-    allowPrivateNetwork: true,
   });
-  env.host.serve(serveClientMetadata({ document }));
-  return clientId;
-}
-
-/** A private_key_jwt client whose JWK Set is served from the key set it is given. */
-interface Agent {
-  clientId: string;
-  jwksUri: string;
-  /** Serves the public JWK Set of `keySet` at `jwksUri` from now on. */
-  publish(keySet: KeySet): void;
 }
 
 function serveAgent(path: string, keySet: KeySet): Agent {
-  const clientId = `${env.host.origin}${path}/client.json`;
-  const jwksUri = `${env.host.origin}${path}/jwks.json`;
-  const { document } = createClientMetadata({
-    clientId,
-    clientName: 'E2E agent (private_key_jwt)',
-    redirectUris: ['http://127.0.0.1/callback'],
-    applicationType: 'native',
-    tokenEndpointAuthMethod: 'private_key_jwt',
-    jwksUri,
-    signingAlg: 'ES256',
-    allowPrivateNetwork: true,
-  });
-  const publish = (set: KeySet) =>
-    env.host.serve(
-      serveClientMetadata({
-        document,
-        jwks: publicJwks(set) as unknown as Record<string, unknown>,
-        cacheControl: `public, max-age=${JWKS_CACHE_MAX_MS / 1000}`,
-      }),
-    );
-  publish(keySet);
-  return { clientId, jwksUri, publish };
+  return serveAgentOn(env, path, keySet, { clientName: 'E2E agent (private_key_jwt)' });
 }
 
 async function signedIn(
@@ -382,30 +140,13 @@ async function signedIn(
   });
 }
 
-async function whoami(client: Client): Promise<{ clientId: string; scopes: string[] }> {
-  const result = await client.callTool({ name: 'whoami', arguments: {} });
-  expect(result.isError).toBeFalsy();
-  const [first] = result.content as { type: string; text: string }[];
-  return JSON.parse(first?.text ?? '{}') as { clientId: string; scopes: string[] };
-}
-
 function tokenRequestsOf(clientId: string): TokenRequest[] {
-  return env.tokenRequests.filter((request) => request.clientId === clientId);
-}
-
-/** A key set for a private_key_jwt client with short timings, so a rotation fits in a test. */
-async function newKeySet(jwksUri: string): Promise<KeySet> {
-  return createKeySet(await generateClientKey('ES256'), {
-    jwksUri,
-    // Assertions live 1 s and the authorization server keeps a JWK Set at most 1 s, so a retired
-    // key's grace period (demotion + 1 s + 1 s) passes within the test, in real time.
-    settings: { maxAssertionLifetimeMs: 1000, maxJwksCacheMs: JWKS_CACHE_MAX_MS },
-  });
+  return tokenRequestsIn(env, clientId);
 }
 
 describe('connect() against our authorization server and a real MCP server', () => {
   it('a public CIMD document: signs in once, lists the tools and calls one', async () => {
-    const clientId = servePublicDocument('/public-a/client.json');
+    const clientId = servePublicDocument('public-a');
     const user = new User();
     const client = await signedIn(clientId, user);
     try {
@@ -424,7 +165,7 @@ describe('connect() against our authorization server and a real MCP server', () 
   });
 
   it('a private_key_jwt document with a key set from mcp-cimd/keys: signs in with an assertion and calls a tool', async () => {
-    const keySet = await newKeySet(`${env.host.origin}/agent-b/jwks.json`);
+    const keySet = await newKeySet(`${env.documentOrigin}/agent-b/jwks.json`);
     const agent = serveAgent('/agent-b', keySet);
     const user = new User();
     const client = await signedIn(agent.clientId, user, { signer: await createAssertionSigner(keySet) });
@@ -442,9 +183,9 @@ describe('connect() against our authorization server and a real MCP server', () 
   });
 
   it("a code exchange refused with invalid_client fails with the server's reason (not a lost PKCE verifier)", async () => {
-    const published = await newKeySet(`${env.host.origin}/agent-e/jwks.json`);
+    const published = await newKeySet(`${env.documentOrigin}/agent-e/jwks.json`);
     const agent = serveAgent('/agent-e', published);
-    const unpublished = await newKeySet(`${env.host.origin}/agent-e/jwks.json`);
+    const unpublished = await newKeySet(`${env.documentOrigin}/agent-e/jwks.json`);
     const user = new User();
     const failure = await signedIn(agent.clientId, user, {
       signer: await createAssertionSigner(unpublished),
@@ -463,8 +204,8 @@ describe('connect() against our authorization server and a real MCP server', () 
   });
 
   it('refresh: once the access token expires, the next call refreshes (no new sign-in) and succeeds', async () => {
-    const clientId = servePublicDocument('/public-c/client.json');
-    const keySet = await newKeySet(`${env.host.origin}/agent-c/jwks.json`);
+    const clientId = servePublicDocument('public-c');
+    const keySet = await newKeySet(`${env.documentOrigin}/agent-c/jwks.json`);
     const kid = keySet.keys[0]?.kid;
     const agent = serveAgent('/agent-c', keySet);
     const user = new User();
@@ -501,7 +242,7 @@ describe('connect() against our authorization server and a real MCP server', () 
   });
 
   it('a full key rotation (stage, publish, promote, retire) while the client keeps calling a tool: no call fails', async () => {
-    let keySet = await newKeySet(`${env.host.origin}/agent-d/jwks.json`);
+    let keySet = await newKeySet(`${env.documentOrigin}/agent-d/jwks.json`);
     const agent = serveAgent('/agent-d', keySet);
     const oldKey = keySet.keys[0]!;
     // The client signs with whatever key is current: the signer is swapped after the promotion.
@@ -521,23 +262,10 @@ describe('connect() against our authorization server and a real MCP server', () 
       requests().filter(
         (r) => r.grant === 'refresh_token' && r.kid === kid && r.status === 200 && r.at > after,
       );
-    const jwksFetchesAfter = (at: number) =>
-      (env.host.jwksFetches.get('/agent-d/jwks.json') ?? []).filter((time) => time > at);
-    const published = () => fetchPublishedJwks(keySet, { fetcher: env.fetcher });
+    const jwksFetchesSince = (at: number) => jwksFetchesAfter(env, '/agent-d/jwks.json', at);
+    const published = () => fetchPublishedJwks(keySet, { fetcher });
 
-    const loop = { calls: 0, failures: [] as unknown[], stop: false };
-    const calling = (async () => {
-      while (!loop.stop) {
-        try {
-          const result = await client.callTool({ name: 'whoami', arguments: {} });
-          if (result.isError) loop.failures.push(result);
-          else loop.calls += 1;
-        } catch (error) {
-          loop.failures.push(error);
-        }
-        await sleep(50);
-      }
-    })();
+    const loop = keepCalling(client);
 
     let newKid = '';
     try {
@@ -562,7 +290,7 @@ describe('connect() against our authorization server and a real MCP server', () 
       expect(kidsOf(await published())).toEqual([oldKey.kid, newKid]);
       await until(
         'the authorization server to fetch the published set',
-        () => jwksFetchesAfter(publishedAt).length >= 1,
+        () => jwksFetchesSince(publishedAt).length >= 1,
       );
 
       // 3. Promote: allowed now that the next key is served; the client signs with it from now on.
@@ -590,16 +318,15 @@ describe('connect() against our authorization server and a real MCP server', () 
       expect(kidsOf(await published())).toEqual([newKid]);
       await until(
         'the authorization server to fetch the set without the retired key',
-        () => jwksFetchesAfter(retiredAt).length >= 1,
+        () => jwksFetchesSince(retiredAt).length >= 1,
       );
-      const refetchedAt = jwksFetchesAfter(retiredAt)[0] ?? retiredAt;
+      const refetchedAt = jwksFetchesSince(retiredAt)[0] ?? retiredAt;
       await until(
         'a refresh after the server saw the retired set',
         () => refreshes(newKid, refetchedAt).length >= 1,
       );
     } finally {
-      loop.stop = true;
-      await calling;
+      await loop.stop();
       await client.close();
     }
 

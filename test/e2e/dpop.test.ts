@@ -9,15 +9,8 @@
  * and with a proof by the thief's own key); a refresh by another key is refused; the MCP server's
  * nonce rotates and the client follows it.
  */
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import express, { type RequestHandler } from 'express';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,67 +23,26 @@ import {
   dpopFetch,
 } from '../../src/client/dpop.js';
 import { MemoryTokenStore } from '../../src/client/token-store.js';
-import { createDpopNonceSource } from '../../src/server/dpop/nonce.js';
-import { protectedResourceMetadataRouter, requireBearer } from '../../src/server/express.js';
-import {
-  type AuthorizationServer,
-  createAccessTokenVerifier,
-  createAuthorizationServer,
-  devLogin,
-  protectedResourceMetadata,
-  protectedResourceMetadataUrl,
-} from '../../src/server/index.js';
-import { createMemoryStore } from '../../src/store/index.js';
-import type { Store } from '../../src/store/store.js';
 import { approveAuthorization } from '../helpers/approve.js';
-import { type HttpsHost, json, startHttpsHost } from '../helpers/https-host.js';
-import { createTestCa, type TestCa } from '../helpers/test-ca.js';
+import {
+  approveToCallback,
+  codeAuthorizationUrl,
+  type LoopbackCallback,
+  startLoopbackCallback,
+} from '../helpers/loopback-callback.js';
+import {
+  type E2e,
+  E2E_DPOP_NONCE_WINDOW_MS as RS_NONCE_WINDOW_MS,
+  E2E_SCOPE as SCOPE,
+  serveDocument,
+  startE2e,
+} from '../helpers/mcp-e2e.js';
 
 const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
-const SCOPE = 'mcp:tools';
-const RS_NONCE_WINDOW_MS = 60_000;
 
-async function listen(): Promise<{ server: Server; origin: string }> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return { server, origin: `http://127.0.0.1:${port}` };
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
-
-const mcpHandler: RequestHandler = async (req, res) => {
-  const server = new McpServer({ name: 'e2e-dpop-server', version: '1.0.0' });
-  server.registerTool('whoami', { description: 'Reports the client of the access token' }, (extra) => ({
-    content: [{ type: 'text', text: JSON.stringify({ clientId: extra.authInfo?.clientId }) }],
-  }));
-  const transport = new StreamableHTTPServerTransport({});
-  res.on('close', () => {
-    void transport.close();
-    void server.close();
-  });
-  await server.connect(transport);
-  await transport.handleRequest(req, res, req.body);
-};
-
-interface Env {
-  ca: TestCa;
-  host: HttpsHost;
-  store: Store;
-  as: AuthorizationServer;
-  asServer: Server;
-  issuer: string;
-  mcpServer: Server;
-  resource: string;
-  callbackServer: Server;
+interface Env extends E2e {
+  callback: LoopbackCallback;
   redirectUri: string;
-  lastCallback: URL | undefined;
   metadata: oauth.AuthorizationServer;
   /** Added to the MCP server's nonce clock (to make its nonce rotate). */
   rsClockOffsetMs: number;
@@ -100,83 +52,32 @@ interface Env {
 let env: Env;
 
 beforeAll(async () => {
-  const ca = createTestCa();
-  const host = await startHttpsHost(ca);
-  const mcp = await listen();
-  const resource = `${mcp.origin}/mcp`;
-  const asListener = await listen();
-  const issuer = asListener.origin;
-  const store = createMemoryStore();
-  const as = createAuthorizationServer({
-    issuer,
-    resources: [resource],
-    store,
-    authenticator: devLogin(),
-    clients: { allowPrivateNetwork: true, fetchOptions: { ca: ca.caCert } },
-    dpop: { nonce: true },
+  // DPoP at both servers: nonces at /token and the MCP server's own, on a clock the test can move.
+  const e2e = await startE2e({
+    mcpSdk: 1,
+    dpop: true,
+    dpopNonceNow: () => Date.now() + (env?.rsClockOffsetMs ?? 0),
   });
-  asListener.server.on('request', getRequestListener(as.fetch));
-
-  const partial = { rsClockOffsetMs: 0 } as Env;
-  const app = express();
-  app.use(
-    protectedResourceMetadataRouter(protectedResourceMetadata({ resource, authorizationServers: [issuer] })),
-  );
-  app.use(express.json());
-  app.post(
-    '/mcp',
-    requireBearer({
-      verifier: createAccessTokenVerifier({ issuer, audience: resource, jwks: new URL(`${issuer}/jwks`) }),
-      resourceMetadataUrl: protectedResourceMetadataUrl(resource),
-      requiredScopes: [SCOPE],
-      dpop: {
-        replayStore: store,
-        nonce: createDpopNonceSource({
-          windowMs: RS_NONCE_WINDOW_MS,
-          now: () => Date.now() + partial.rsClockOffsetMs,
-        }),
-      },
-    }),
-    mcpHandler,
-  );
-  mcp.server.on('request', app);
-
-  const callback = await listen();
-  callback.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    env.lastCallback = new URL(req.url ?? '/', callback.origin);
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-  });
+  const callback = await startLoopbackCallback();
   const metadata = await oauth.processDiscoveryResponse(
-    new URL(issuer),
-    await oauth.discoveryRequest(new URL(issuer), { algorithm: 'oauth2', ...INSECURE }),
+    new URL(e2e.issuer),
+    await oauth.discoveryRequest(new URL(e2e.issuer), { algorithm: 'oauth2', ...INSECURE }),
   );
 
-  const path = '/e2e/dpop/client.json';
-  const clientId = `${host.origin}${path}`;
-  host.route(
-    path,
-    json({
-      client_id: clientId,
-      client_name: 'E2E DPoP client',
-      redirect_uris: ['http://127.0.0.1/callback'],
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-    }),
-  );
+  const clientId = `${e2e.documentOrigin}/e2e/dpop/client.json`;
+  serveDocument(e2e, {
+    client_id: clientId,
+    client_name: 'E2E DPoP client',
+    redirect_uris: ['http://127.0.0.1/callback'],
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+  });
 
-  env = Object.assign(partial, {
-    ca,
-    host,
-    store,
-    as,
-    asServer: asListener.server,
-    issuer,
-    mcpServer: mcp.server,
-    resource,
-    callbackServer: callback.server,
-    redirectUri: `${callback.origin}/callback`,
-    lastCallback: undefined,
+  env = Object.assign(e2e, {
+    rsClockOffsetMs: 0,
+    callback,
+    redirectUri: callback.redirectUri,
     metadata,
     client: { client_id: clientId, token_endpoint_auth_method: 'none' } as oauth.Client,
   });
@@ -184,50 +85,21 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (env === undefined) return;
-  await Promise.all([close(env.asServer), close(env.mcpServer), close(env.callbackServer)]);
-  await env.as.close();
-  await env.store.close();
-  await env.host.close();
-  env.ca.dispose();
+  await env.callback.close();
+  await env.close();
 });
 
 /** Drives /authorize as a browser: dev login, consent approval, the 303 to the loopback callback. */
 async function authorize(codeChallenge: string, state: string): Promise<URL> {
-  const url = new URL(env.metadata.authorization_endpoint ?? '');
-  url.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: env.client.client_id,
-    redirect_uri: env.redirectUri,
-    code_challenge: codeChallenge,
-    code_challenge_method: 'S256',
+  const url = codeAuthorizationUrl(env.metadata.authorization_endpoint ?? '', {
+    clientId: env.client.client_id,
+    redirectUri: env.redirectUri,
+    codeChallenge,
     state,
     scope: SCOPE,
     resource: env.resource,
-  }).toString();
-  let response = await fetch(url, { redirect: 'manual' });
-  if (response.status === 200) {
-    const html = await response.text();
-    const fields: Record<string, string> = {};
-    for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-      fields[match[1] as string] = (match[2] as string).replace(/&amp;/g, '&').replace(/&quot;/g, '"');
-    }
-    const cookie = response.headers
-      .getSetCookie()
-      .map((line) => line.split(';')[0])
-      .join('; ');
-    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? '/consent';
-    response = await fetch(new URL(action, env.issuer), {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: env.issuer, cookie },
-      body: new URLSearchParams({ ...fields, decision: 'approve' }).toString(),
-    });
-  }
-  expect(response.status).toBe(303);
-  env.lastCallback = undefined;
-  await fetch(response.headers.get('location') ?? '');
-  expect(env.lastCallback).toBeDefined();
-  return env.lastCallback as unknown as URL;
+  });
+  return approveToCallback(url, env.callback);
 }
 
 /** Runs `request` and, when oauth4webapi says the server wants a DPoP nonce, once more. */
@@ -283,7 +155,9 @@ async function whoami(fetchImpl: DpopFetchLike): Promise<{ clientId: string }> {
   try {
     const result = await client.callTool({ name: 'whoami', arguments: {} });
     const [first] = result.content as { type: string; text: string }[];
-    return JSON.parse(first?.text ?? '{}') as { clientId: string };
+    // The world's `whoami` reports scopes too; these tests look at the client.
+    const { clientId } = JSON.parse(first?.text ?? '{}') as { clientId: string };
+    return { clientId };
   } finally {
     await client.close();
   }
@@ -416,7 +290,8 @@ describe('DPoP end to end (oauth4webapi + our server + an SDK MCP server behind 
     try {
       const result = await client.callTool({ name: 'whoami', arguments: {} });
       const [first] = result.content as { type: string; text: string }[];
-      expect(JSON.parse(first?.text ?? '{}')).toEqual({ clientId: env.client.client_id });
+      const { clientId } = JSON.parse(first?.text ?? '{}') as { clientId: string };
+      expect({ clientId }).toEqual({ clientId: env.client.client_id });
     } finally {
       await client.close();
     }

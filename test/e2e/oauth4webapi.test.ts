@@ -2,7 +2,8 @@
  * End to end on loopback with an INDEPENDENT strict OAuth client (panva's oauth4webapi, not our
  * code): the authorization server served by @hono/node-server on 127.0.0.1, CIMD documents and a
  * JWKS on a real HTTPS loopback host (test CA), and a real MCP server (the SDK's McpServer +
- * StreamableHTTPServerTransport on Express) guarded by our `requireBearer`.
+ * StreamableHTTPServerTransport on Express) guarded by our `requireBearer`: the shared e2e world
+ * (test/helpers/mcp-e2e.ts).
  *
  * Each client goes through discovery, /authorize (the dev login signs in; the consent page's form
  * is posted back with its CSRF cookie), the 303 back to its loopback redirect URI (RFC 9207 `iss`
@@ -10,177 +11,51 @@
  * Client, and revocation: a public CIMD client, a private_key_jwt CIMD client and a DCR client.
  * A CIMD-only server has no registration endpoint.
  */
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import express, { type RequestHandler } from 'express';
 import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { protectedResourceMetadataRouter, requireBearer } from '../../src/server/express.js';
-import {
-  type AuthorizationServer,
-  createAccessTokenVerifier,
-  createAuthorizationServer,
-  devLogin,
-  protectedResourceMetadata,
-  protectedResourceMetadataUrl,
-} from '../../src/server/index.js';
+import { createAuthorizationServer, devLogin } from '../../src/server/index.js';
 import { createMemoryStore } from '../../src/store/index.js';
-import type { Store } from '../../src/store/store.js';
-import { type HttpsHost, json, startHttpsHost } from '../helpers/https-host.js';
-import { createTestCa, type TestCa } from '../helpers/test-ca.js';
+import {
+  approveToCallback,
+  codeAuthorizationUrl,
+  type LoopbackCallback,
+  startLoopbackCallback,
+} from '../helpers/loopback-callback.js';
+import {
+  closeServer as close,
+  type E2e,
+  listenHttp as listen,
+  E2E_SCOPE as SCOPE,
+  serveDocument,
+  startE2e,
+} from '../helpers/mcp-e2e.js';
 
 const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
-const SCOPE = 'mcp:tools';
 
-/** A plain HTTP server on 127.0.0.1 with a free port. */
-async function listen(): Promise<{ server: Server; origin: string }> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return { server, origin: `http://127.0.0.1:${port}` };
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
-
-/** One stateless MCP server per request, with a `whoami` tool reporting the token's client and scopes. */
-const mcpHandler: RequestHandler = async (req, res) => {
-  const server = new McpServer({ name: 'e2e-protected-server', version: '1.0.0' });
-  server.registerTool(
-    'whoami',
-    { description: 'Reports the client and scopes of the access token' },
-    (extra) => ({
-      content: [
-        {
-          type: 'text',
-          text: JSON.stringify({ clientId: extra.authInfo?.clientId, scopes: extra.authInfo?.scopes }),
-        },
-      ],
-    }),
-  );
-  const transport = new StreamableHTTPServerTransport({});
-  res.on('close', () => {
-    void transport.close();
-    void server.close();
-  });
-  await server.connect(transport);
-  await transport.handleRequest(req, res, req.body);
-};
-
-/** The loopback callback listener of a native client: records the query of every request. */
-interface Callback {
-  server: Server;
-  /** `http://127.0.0.1:<port>/callback` */
-  redirectUri: string;
-  last: URL | undefined;
-}
-
-async function startCallback(): Promise<Callback> {
-  const { server, origin } = await listen();
-  const callback: Callback = { server, redirectUri: `${origin}/callback`, last: undefined };
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    callback.last = new URL(req.url ?? '/', origin);
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('You can close this window.');
-  });
-  return callback;
-}
-
-interface Env {
-  ca: TestCa;
-  host: HttpsHost;
-  store: Store;
-  as: AuthorizationServer;
-  asServer: Server;
-  issuer: string;
-  mcpServer: Server;
-  resource: string;
-  callback: Callback;
+interface Env extends E2e {
+  callback: LoopbackCallback;
   metadata: oauth.AuthorizationServer;
 }
 
 let env: Env;
 
 beforeAll(async () => {
-  const ca = createTestCa();
-  const host = await startHttpsHost(ca);
-
-  const mcp = await listen();
-  const resource = `${mcp.origin}/mcp`;
-  const asListener = await listen();
-  const issuer = asListener.origin;
-
-  const store = createMemoryStore();
-  const as = createAuthorizationServer({
-    issuer,
-    resources: [resource],
-    store,
-    authenticator: devLogin(),
-    clients: { allowPrivateNetwork: true, fetchOptions: { ca: ca.caCert } },
-  });
-  asListener.server.on('request', getRequestListener(as.fetch));
-
-  const resourceMetadataUrl = protectedResourceMetadataUrl(resource);
-  const app = express();
-  app.use(
-    protectedResourceMetadataRouter(protectedResourceMetadata({ resource, authorizationServers: [issuer] })),
-  );
-  app.use(express.json());
-  const guard = requireBearer({
-    verifier: createAccessTokenVerifier({ issuer, audience: resource, jwks: new URL(`${issuer}/jwks`) }),
-    resourceMetadataUrl,
-    requiredScopes: [SCOPE],
-  });
-  app.post('/mcp', guard, mcpHandler);
-  mcp.server.on('request', app);
-
-  const callback = await startCallback();
-  const response = await oauth.discoveryRequest(new URL(issuer), { algorithm: 'oauth2', ...INSECURE });
-  const metadata = await oauth.processDiscoveryResponse(new URL(issuer), response);
-
-  env = {
-    ca,
-    host,
-    store,
-    as,
-    asServer: asListener.server,
-    issuer,
-    mcpServer: mcp.server,
-    resource,
-    callback,
-    metadata,
-  };
+  const e2e = await startE2e({ mcpSdk: 1 });
+  const callback = await startLoopbackCallback();
+  const response = await oauth.discoveryRequest(new URL(e2e.issuer), { algorithm: 'oauth2', ...INSECURE });
+  const metadata = await oauth.processDiscoveryResponse(new URL(e2e.issuer), response);
+  env = Object.assign(e2e, { callback, metadata });
 });
 
 afterAll(async () => {
   if (env === undefined) return;
-  await Promise.all([close(env.asServer), close(env.mcpServer), close(env.callback.server)]);
-  await env.as.close();
-  await env.store.close();
-  await env.host.close();
-  env.ca.dispose();
+  await env.callback.close();
+  await env.close();
 });
-
-/** Fields of the consent form, and the cookies the consent page set. */
-function consentForm(html: string, setCookies: string[]): { fields: Record<string, string>; cookie: string } {
-  const fields: Record<string, string> = {};
-  for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields[match[1] as string] = (match[2] as string).replace(/&amp;/g, '&').replace(/&quot;/g, '"');
-  }
-  const cookie = setCookies.map((line) => line.split(';')[0]).join('; ');
-  return { fields, cookie };
-}
 
 /**
  * Drives /authorize as a browser would: GET with the dev login, approve on the consent page (the
@@ -188,44 +63,20 @@ function consentForm(html: string, setCookies: string[]): { fields: Record<strin
  * callback URL the client's listener received.
  */
 async function authorize(clientId: string, codeChallenge: string, state: string): Promise<URL> {
-  const url = new URL(env.metadata.authorization_endpoint ?? '');
-  url.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: env.callback.redirectUri,
-    code_challenge: codeChallenge,
-    code_challenge_method: 'S256',
+  const url = codeAuthorizationUrl(env.metadata.authorization_endpoint ?? '', {
+    clientId,
+    redirectUri: env.callback.redirectUri,
+    codeChallenge,
     state,
     scope: SCOPE,
     resource: env.resource,
-  }).toString();
-  let response = await fetch(url, { redirect: 'manual' });
-  if (response.status === 200) {
-    const html = await response.text();
-    const { fields, cookie } = consentForm(html, response.headers.getSetCookie());
-    expect(fields.interaction, 'the consent page has the interaction field').toBeDefined();
-    expect(fields.csrf_token, 'the consent page has the CSRF field').toBeDefined();
-    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? '/consent';
-    response = await fetch(new URL(action, env.issuer), {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        origin: env.issuer,
-        cookie,
-      },
-      body: new URLSearchParams({ ...fields, decision: 'approve' }).toString(),
-    });
-  }
-  expect(response.status, await response.clone().text()).toBe(303);
-  const location = response.headers.get('location') ?? '';
-  expect(location.startsWith(env.callback.redirectUri)).toBe(true);
-  env.callback.last = undefined;
-  const followed = await fetch(location);
-  expect(followed.status).toBe(200);
-  const received = env.callback.last as URL | undefined;
-  expect(received).toBeDefined();
-  return received as URL;
+  });
+  return approveToCallback(url, env.callback, {
+    onConsentForm: (fields) => {
+      expect(fields.has('interaction'), 'the consent page has the interaction field').toBe(true);
+      expect(fields.has('csrf_token'), 'the consent page has the CSRF field').toBe(true);
+    },
+  });
 }
 
 /** Calls the protected MCP server's `whoami` tool with the SDK Client and `accessToken`. */
@@ -362,18 +213,15 @@ describe('end to end with oauth4webapi', () => {
 
   it('a public CIMD client: authorize, code exchange, MCP call, refresh with rotation, revocation', async () => {
     const path = '/e2e/public/client.json';
-    const clientId = `${env.host.origin}${path}`;
-    env.host.route(
-      path,
-      json({
-        client_id: clientId,
-        client_name: 'E2E public client',
-        redirect_uris: ['http://127.0.0.1/callback'],
-        token_endpoint_auth_method: 'none',
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-      }),
-    );
+    const clientId = `${env.documentOrigin}${path}`;
+    serveDocument(env, {
+      client_id: clientId,
+      client_name: 'E2E public client',
+      redirect_uris: ['http://127.0.0.1/callback'],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    });
     const client: oauth.Client = { client_id: clientId, token_endpoint_auth_method: 'none' };
     await fullFlow(client, oauth.None());
   });
@@ -382,23 +230,20 @@ describe('end to end with oauth4webapi', () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     const kid = 'e2e-key-1';
     const path = '/e2e/confidential/client.json';
-    const clientId = `${env.host.origin}${path}`;
-    env.host.route(
-      '/e2e/confidential/jwks.json',
-      json({ keys: [{ ...(await exportJWK(publicKey)), kid, use: 'sig', alg: 'ES256' }] }),
-    );
-    env.host.route(
-      path,
-      json({
+    const clientId = `${env.documentOrigin}${path}`;
+    serveDocument(
+      env,
+      {
         client_id: clientId,
         client_name: 'E2E confidential client',
         redirect_uris: ['http://127.0.0.1/callback'],
         token_endpoint_auth_method: 'private_key_jwt',
         token_endpoint_auth_signing_alg: 'ES256',
-        jwks_uri: `${env.host.origin}/e2e/confidential/jwks.json`,
+        jwks_uri: `${env.documentOrigin}/e2e/confidential/jwks.json`,
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
-      }),
+      },
+      { keys: [{ ...(await exportJWK(publicKey)), kid, use: 'sig', alg: 'ES256' }] },
     );
     const client: oauth.Client = { client_id: clientId, token_endpoint_auth_method: 'private_key_jwt' };
     const auth = oauth.PrivateKeyJwt({ key: privateKey, kid });

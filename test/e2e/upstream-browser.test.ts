@@ -25,43 +25,32 @@
  * `test-results/consent-upstream.png`.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import express, { type RequestHandler } from 'express';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '../../src/client/connect.js';
-import { CimdOAuthClientProvider } from '../../src/client/provider.js';
-import type { TokenStore } from '../../src/client/token-store.js';
 import { startUpstreamIdp, UPSTREAM_LOGIN_FORM, type UpstreamIdp } from '../../src/demo/upstream-idp.js';
-import { createClientMetadata } from '../../src/document/create.js';
-import { type ClientMetadataHandler, serveClientMetadata } from '../../src/host/index.js';
-import { protectedResourceMetadataRouter, requireBearer } from '../../src/server/express.js';
 import {
-  type AuthorizationServer,
-  createAccessTokenVerifier,
-  createAuthorizationServer,
   createUpstreamAuthenticator,
   createUpstreamTokenReader,
   generateEncryptionKey,
   oidcProvider,
-  protectedResourceMetadata,
-  protectedResourceMetadataUrl,
   type UpstreamProvider,
   type UpstreamTokenReader,
   type UpstreamTokens,
 } from '../../src/server/index.js';
-import { createMemoryStore } from '../../src/store/memory/memory-store.js';
-import type { Store } from '../../src/store/store.js';
-import { createTestCa, type TestCa } from '../helpers/test-ca.js';
+import { type E2e, servePublicClient, startE2e } from '../helpers/mcp-e2e.js';
+import {
+  type BrowserClient,
+  CHROMIUM,
+  connectInBrowser,
+  everythingReceived,
+  launchPhoneProfile,
+  mainText,
+  type Walk,
+} from './upstream-browser/browser-client.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 /** Under CI a missing browser is a failure (the launch fails), never a skip. */
 const SKIP = !HAS_CHROMIUM && process.env.CI !== 'true';
@@ -71,7 +60,6 @@ if (SKIP) {
   );
 }
 
-const SCOPE = 'mcp:tools';
 /** How the consent page names the provider. */
 const PROVIDER_NAME = 'Example Identity';
 /** The provider's account: `demo-user`, whose userinfo e-mail is this. */
@@ -87,114 +75,7 @@ const BOTH_EXPIRED_AFTER_MS = UPSTREAM_ACCESS_TOKEN_TTL_S * 1000 - UPSTREAM_REFR
 /** Every browser step (navigation, click, wait) gives up after this. */
 const STEP_TIMEOUT_MS = 10_000;
 
-/**
- * @hono/node-server replaces the global `Request` and `Response` by default, and the MCP SDK's
- * client tells an error response from its body with `instanceof Response`: the client and the
- * servers share this process, so keep Node's own globals.
- */
-const NATIVE_GLOBALS = { overrideGlobalObjects: false } as const;
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function listenHttp(): Promise<{ server: Server; origin: string }> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
-
-/** The HTTPS host of the client documents (`https://localhost:<port>`, the test CA's certificate). */
-interface DocumentHost {
-  origin: string;
-  serve(handler: ClientMetadataHandler): void;
-  close(): Promise<void>;
-}
-
-async function startDocumentHost(ca: TestCa): Promise<DocumentHost> {
-  const handlers: ClientMetadataHandler[] = [];
-  const server = createHttpsServer(
-    { cert: ca.cert, key: ca.key },
-    getRequestListener(async (request) => {
-      for (const handler of handlers) {
-        const response = await handler(request);
-        if (response !== undefined) return response;
-      }
-      return new Response('not found', { status: 404 });
-    }, NATIVE_GLOBALS),
-  );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    origin: `https://localhost:${(server.address() as AddressInfo).port}`,
-    serve: (handler) => handlers.push(handler),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** A client token store that remembers every value it was ever given (the test reads them all). */
-class RecordingTokenStore implements TokenStore {
-  readonly #entries = new Map<string, string>();
-  /** Every value ever stored, as JSON, overwritten ones included. */
-  readonly written: string[] = [];
-  get(key: string): unknown {
-    const text = this.#entries.get(key);
-    return text === undefined ? undefined : JSON.parse(text);
-  }
-  set(key: string, value: unknown): void {
-    const text = JSON.stringify(value);
-    this.written.push(text);
-    this.#entries.set(key, text);
-  }
-  delete(key: string): void {
-    this.#entries.delete(key);
-  }
-}
-
-/** One exchange the MCP client made (MCP and OAuth requests alike): what it sent and what it got. */
-interface Exchange {
-  method: string;
-  url: string;
-  requestBody: string;
-  status: number;
-  /** The response body, once read to the end (the MCP client reads its own copy). */
-  responseBody: Promise<string>;
-}
-
-/** A `fetch` for the MCP client that records every exchange. */
-function recordingFetch(exchanges: Exchange[]) {
-  return async (url: string | URL, init?: RequestInit): Promise<Response> => {
-    const response = await fetch(url, init);
-    const body = init?.body;
-    exchanges.push({
-      method: init?.method ?? 'GET',
-      url: String(url),
-      requestBody: typeof body === 'string' || body instanceof URLSearchParams ? String(body) : '',
-      status: response.status,
-      responseBody: response
-        .clone()
-        .text()
-        .catch(() => ''),
-    });
-    return response;
-  };
-}
-
-/** Everything the MCP client received, as text (bodies that never ended count as empty). */
-async function everythingReceived(exchanges: Exchange[]): Promise<string> {
-  const bodies = await Promise.all(
-    exchanges.map((exchange) => Promise.race([exchange.responseBody, sleep(2000).then(() => '')])),
-  );
-  return bodies.join('\n');
-}
 
 /** The e-mail the `upstream_whoami` tool answered with. */
 async function upstreamWhoami(client: Client): Promise<string> {
@@ -204,21 +85,8 @@ async function upstreamWhoami(client: Client): Promise<string> {
   return (JSON.parse(first?.text ?? '{}') as { email: string }).email;
 }
 
-/** The main text of the page, whitespace collapsed. */
-async function mainText(page: Page): Promise<string> {
-  return (await page.locator('main').innerText()).replace(/\s+/g, ' ');
-}
-
-interface Env {
-  ca: TestCa;
-  host: DocumentHost;
+interface Env extends E2e {
   idp: UpstreamIdp;
-  store: Store;
-  as: AuthorizationServer;
-  asServer: Server;
-  issuer: string;
-  mcpServer: Server;
-  resource: string;
   /** The MCP server's reader (its own provider client, the shared store and key). */
   mcpReader: UpstreamTokenReader;
   /** The upstream access token the tool used, per call, in order (test bookkeeping, never sent). */
@@ -239,33 +107,28 @@ function e(): Env {
   return env;
 }
 
-/** The MCP server: stateless, one McpServer per request, with the `upstream_whoami` tool. */
-function mcpHandler(reader: UpstreamTokenReader, idpIssuer: string, used: string[]): RequestHandler {
-  return async (req, res) => {
-    const server = new McpServer({ name: 'e2e-upstream-browser', version: '1.0.0' });
-    server.registerTool(
-      'upstream_whoami',
-      { description: "Asks the upstream identity provider's userinfo endpoint who the user is" },
-      async (extra) => {
-        if (extra.authInfo === undefined) throw new Error('no verified access token');
-        const tokens = await reader.getUpstreamTokens(extra.authInfo);
-        used.push(tokens.accessToken);
-        const response = await fetch(`${idpIssuer}/me`, {
-          headers: { authorization: `Bearer ${tokens.accessToken}` },
-        });
-        if (!response.ok) throw new Error(`userinfo answered ${response.status}`);
-        const { email } = (await response.json()) as { email?: string };
-        return { content: [{ type: 'text', text: JSON.stringify({ email }) }] };
-      },
-    );
-    const transport = new StreamableHTTPServerTransport({});
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
-  };
+/** The MCP server's `upstream_whoami` tool (on each of the world's stateless McpServers). */
+function registerUpstreamWhoami(
+  server: McpServer,
+  reader: UpstreamTokenReader,
+  idpIssuer: string,
+  used: string[],
+): void {
+  server.registerTool(
+    'upstream_whoami',
+    { description: "Asks the upstream identity provider's userinfo endpoint who the user is" },
+    async (extra) => {
+      if (extra.authInfo === undefined) throw new Error('no verified access token');
+      const tokens = await reader.getUpstreamTokens(extra.authInfo);
+      used.push(tokens.accessToken);
+      const response = await fetch(`${idpIssuer}/me`, {
+        headers: { authorization: `Bearer ${tokens.accessToken}` },
+      });
+      if (!response.ok) throw new Error(`userinfo answered ${response.status}`);
+      const { email } = (await response.json()) as { email?: string };
+      return { content: [{ type: 'text', text: JSON.stringify({ email }) }] };
+    },
+  );
 }
 
 /** The provider client of the proxy: same configuration in the authorization server and the MCP server. */
@@ -281,106 +144,60 @@ function providerFor(idp: UpstreamIdp): UpstreamProvider {
 
 beforeAll(async () => {
   if (SKIP) return;
-  const ca = createTestCa();
-  const host = await startDocumentHost(ca);
-  const asListener = await listenHttp();
-  const issuer = asListener.origin;
-  const mcp = await listenHttp();
-  const resource = `${mcp.origin}/mcp`;
-  const idp = await startUpstreamIdp({
-    redirectUris: [`${issuer}/upstream/callback`],
-    autoConsent: false,
-    accessTokenTtlSeconds: UPSTREAM_ACCESS_TOKEN_TTL_S,
-  });
-  const store = createMemoryStore();
-  const encryptionKey = generateEncryptionKey();
-  const as = createAuthorizationServer({
-    issuer,
-    resources: [resource],
-    store,
-    authenticator: createUpstreamAuthenticator({ issuer, provider: providerFor(idp), store, encryptionKey }),
-    clients: { allowPrivateNetwork: true, fetchOptions: { ca: ca.caCert } },
-    accessTokenLifetimeMs: ACCESS_TOKEN_LIFETIME_MS,
-  });
-  asListener.server.on(
-    'request',
-    getRequestListener((request) => as.fetch(request), NATIVE_GLOBALS),
-  );
-
-  // The MCP server: its own provider client and reader, sharing only the store and the key.
-  const mcpReader = createUpstreamTokenReader({
-    store,
-    encryptionKey,
-    provider: providerFor(idp),
-    refreshSkewMs: UPSTREAM_REFRESH_SKEW_MS,
-  });
+  // Our authorization server logs in through the provider (which needs our issuer for its
+  // redirect URI); the MCP server has its own provider client and reader, sharing only the store
+  // and the key, and allows no clock skew.
+  let idp: UpstreamIdp | undefined;
+  let mcpReader: UpstreamTokenReader | undefined;
+  let testReader: UpstreamTokenReader | undefined;
   const upstreamTokensUsed: string[] = [];
-  const app = express();
-  app.use(
-    protectedResourceMetadataRouter(
-      protectedResourceMetadata({ resource, authorizationServers: [issuer], scopesSupported: [SCOPE] }),
-    ),
-  );
-  app.use(express.json());
-  const guard = requireBearer({
-    verifier: createAccessTokenVerifier({
-      issuer,
-      audience: resource,
-      jwks: new URL(`${issuer}/jwks`),
-      clockSkewMs: 0,
-    }),
-    resourceMetadataUrl: protectedResourceMetadataUrl(resource),
-    requiredScopes: [SCOPE],
+  const e2e = await startE2e({
+    mcpSdk: 1,
+    clockSkewMs: 0,
+    authorizationServer: async ({ issuer, store }) => {
+      const upstream = await startUpstreamIdp({
+        redirectUris: [`${issuer}/upstream/callback`],
+        autoConsent: false,
+        accessTokenTtlSeconds: UPSTREAM_ACCESS_TOKEN_TTL_S,
+      });
+      idp = upstream;
+      const encryptionKey = generateEncryptionKey();
+      mcpReader = createUpstreamTokenReader({
+        store,
+        encryptionKey,
+        provider: providerFor(upstream),
+        refreshSkewMs: UPSTREAM_REFRESH_SKEW_MS,
+      });
+      testReader = createUpstreamTokenReader({
+        store,
+        encryptionKey,
+        provider: providerFor(upstream),
+        refreshSkewMs: 0,
+      });
+      return {
+        authenticator: createUpstreamAuthenticator({
+          issuer,
+          provider: providerFor(upstream),
+          store,
+          encryptionKey,
+        }),
+        accessTokenLifetimeMs: ACCESS_TOKEN_LIFETIME_MS,
+      };
+    },
+    extraTools: (server) =>
+      registerUpstreamWhoami(server, mcpReader as UpstreamTokenReader, idp?.issuer ?? '', upstreamTokensUsed),
   });
-  app.post('/mcp', guard, mcpHandler(mcpReader, idp.issuer, upstreamTokensUsed));
-  app.get('/mcp', (_req, res) => {
-    res.status(405).set('allow', 'POST').end();
-  });
-  mcp.server.on('request', app);
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    timeout: 30_000,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  // One phone-sized browser profile: the user's, for every client in this file.
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-  });
-  context.setDefaultTimeout(STEP_TIMEOUT_MS);
-  context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
+  const { browser, context } = await launchPhoneProfile(STEP_TIMEOUT_MS);
 
-  env = {
-    ca,
-    host,
-    idp,
-    store,
-    as,
-    asServer: asListener.server,
-    issuer,
-    mcpServer: mcp.server,
-    resource,
-    mcpReader,
+  env = Object.assign(e2e, {
+    idp: idp as UpstreamIdp,
+    mcpReader: mcpReader as UpstreamTokenReader,
     upstreamTokensUsed,
-    testReader: createUpstreamTokenReader({
-      store,
-      encryptionKey,
-      provider: providerFor(idp),
-      refreshSkewMs: 0,
-    }),
+    testReader: testReader as UpstreamTokenReader,
     browser,
     context,
-  };
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -388,65 +205,26 @@ afterAll(async () => {
   if (env === undefined) return;
   await env.context.close().catch(() => {});
   await env.browser.close().catch(() => {});
-  await Promise.all([closeServer(env.asServer), closeServer(env.mcpServer)]);
-  await env.as.close();
+  await env.close();
   await env.idp.close();
-  await env.store.close();
-  await env.host.close();
-  env.ca.dispose();
 }, 30_000);
 
-/** Serves a public CIMD document (loopback redirect) at `path`; returns its URL, the `client_id`. */
-function serveDocument(path: string, clientName: string): string {
-  const clientId = `${e().host.origin}${path}`;
-  const { document } = createClientMetadata({
-    clientId,
-    clientName,
-    redirectUris: ['http://127.0.0.1/callback'],
-    applicationType: 'native',
-    allowPrivateNetwork: true,
-  });
-  e().host.serve(serveClientMetadata({ document }));
-  return clientId;
+/** Serves a public CIMD document (loopback redirect) at `/<name>/client.json`; returns its URL, the `client_id`. */
+function serveDocument(name: string, clientName: string): string {
+  return servePublicClient(e(), name, { clientName });
 }
 
-/** What the browser did for one sign-in. */
-type Walk = (page: Page, authorizationUrl: URL) => Promise<void>;
-
-/** An MCP client whose provider hands each authorization URL to the shared Chromium profile. */
-interface BrowserClient {
-  client: Client;
-  provider: CimdOAuthClientProvider;
-  store: RecordingTokenStore;
-  exchanges: Exchange[];
-  /** How many times the provider opened the browser. */
-  signIns(): number;
-}
-
+/** Connects an MCP client whose sign-ins go through the shared Chromium profile. */
 async function connectThroughBrowser(clientId: string, walk: Walk): Promise<BrowserClient> {
-  const store = new RecordingTokenStore();
-  const exchanges: Exchange[] = [];
-  let signIns = 0;
-  const provider = new CimdOAuthClientProvider({
-    serverUrl: e().resource,
-    clientMetadataUrl: clientId,
-    store,
-    allowPrivateNetwork: true,
-    fetchOptions: { ca: e().ca.caCert },
-    callbackTimeoutMs: 30_000,
-    onAuthorizationUrl: async (url) => {
-      signIns += 1;
-      const page = await e().context.newPage();
-      try {
-        await walk(page, url);
-      } finally {
-        await page.close();
-      }
-    },
+  const connected = await connectInBrowser({
+    context: e().context,
+    resource: e().resource,
+    ca: e().ca.caCert,
+    clientId,
+    walk,
   });
-  const client = await connect(e().resource, { provider, fetch: recordingFetch(exchanges) });
-  clients.push(client);
-  return { client, provider, store, exchanges, signIns: () => signIns };
+  clients.push(connected.client);
+  return connected;
 }
 
 /** The provider's requests since `from` (an index into `idp.requests`) whose path starts with `prefix`. */
@@ -472,7 +250,7 @@ describe.skipIf(SKIP)(
   'OAuth proxy in a real browser: MCP client -> our server -> upstream login -> tool with upstream tokens',
   () => {
     it('MCP-AS-23: our consent first, then the provider login and consent in Chromium; the tool calls userinfo with the upstream tokens, the MCP client holds only our token, and both refresh without a new sign-in', async () => {
-      const clientId = serveDocument('/apps/desk/client.json', 'Desk Assistant');
+      const clientId = serveDocument('apps/desk', 'Desk Assistant');
       const consentSeen: string[] = [];
       const a = await connectThroughBrowser(clientId, async (page, authorizationUrl) => {
         expect(authorizationUrl.origin).toBe(e().issuer);
@@ -563,7 +341,7 @@ describe.skipIf(SKIP)(
     }, 90_000);
 
     it('MCP-AS-23 confused deputy: client B in the same browser gets OUR consent page, though the provider would wave it through', async () => {
-      const clientId = serveDocument('/apps/other/client.json', 'Other Tool');
+      const clientId = serveDocument('apps/other', 'Other Tool');
       const idpMark = e().idp.requests.length;
       const b = await connectThroughBrowser(clientId, async (page, authorizationUrl) => {
         const response = await page.goto(authorizationUrl.href);
@@ -610,7 +388,7 @@ describe.skipIf(SKIP)(
         await page.close();
       }
 
-      const clientId = serveDocument('/apps/third/client.json', 'Third Tool');
+      const clientId = serveDocument('apps/third', 'Third Tool');
       const idpMark = e().idp.requests.length;
       const c = await connectThroughBrowser(clientId, async (page, authorizationUrl) => {
         const response = await page.goto(authorizationUrl.href);

@@ -33,18 +33,28 @@ function consentForm(
   return { action, fields, cookie: setCookies.map((line) => line.split(';')[0]).join('; ') };
 }
 
+/** Options of {@link approveToRedirect}. */
+export interface ApproveOptions {
+  /** Sees the consent form's fields (the hidden ones and the approve button) before they are posted. */
+  onConsentForm?: (fields: URLSearchParams) => void;
+}
+
 /**
  * Approves the authorization request `authorizationUrl` and returns where the server redirects
  * the browser (the client's redirect URI with `code` or `error`), without going there.
  *
  * @throws Error when the server does not show a consent page or redirect.
  */
-export async function approveToRedirect(authorizationUrl: URL | string): Promise<URL> {
+export async function approveToRedirect(
+  authorizationUrl: URL | string,
+  options: ApproveOptions = {},
+): Promise<URL> {
   const url = new URL(authorizationUrl);
   let response = await fetch(url, { redirect: 'manual' });
   if (response.status === 200) {
     const html = await response.text();
     const { action, fields, cookie } = consentForm(html, response.headers.getSetCookie());
+    options.onConsentForm?.(fields);
     response = await fetch(new URL(action, url), {
       method: 'POST',
       redirect: 'manual',

@@ -49,8 +49,27 @@ export interface E2eOptions {
    * Default `streamable-http`.
    */
   mcpTransport?: 'streamable-http' | 'sse';
-  /** More options of the authorization server (e.g. `trustedAssertionIssuers`). */
-  authorizationServer?: Partial<AuthorizationServerOptions>;
+  /**
+   * More options of the authorization server (e.g. `trustedAssertionIssuers`), or a function of the
+   * world's issuer, resource and store that returns them (for an option that needs the issuer
+   * before the server exists, such as an upstream authenticator).
+   */
+  authorizationServer?:
+    | Partial<AuthorizationServerOptions>
+    | ((world: {
+        issuer: string;
+        resource: string;
+        store: Store;
+      }) => Partial<AuthorizationServerOptions> | Promise<Partial<AuthorizationServerOptions>>);
+  /**
+   * The clock difference the MCP server tolerates on access tokens, in ms. Default the verifier's
+   * (30 000); `0` makes short-lived tokens expire at the MCP server on time.
+   */
+  clockSkewMs?: number;
+  /** With `dpop`: the clock (epoch ms) of the MCP server's DPoP nonces. Default `Date.now`. */
+  dpopNonceNow?: () => number;
+  /** With `mcpSdk: 1` on Streamable HTTP: registers more tools on each MCP server, next to `whoami`. */
+  extraTools?: (server: McpServer1) => void;
 }
 
 /** One POST to /token as the authorization server answered it. */
@@ -58,15 +77,33 @@ export interface TokenExchange {
   form: URLSearchParams;
   status: number;
   body: Record<string, unknown>;
+  /** When the answer was ready, epoch ms. */
+  at: number;
 }
+
+/** One request to the document host. */
+export interface DocumentRequest {
+  path: string;
+  userAgent: string | null;
+  /** When it arrived, epoch ms. */
+  at: number;
+}
+
+/** How long the MCP server's DPoP nonces live, in ms (with `dpop`). */
+export const E2E_DPOP_NONCE_WINDOW_MS = 60_000;
 
 /** The running world. */
 export interface E2e {
   ca: TestCa;
   /** The document host's origin (`https://localhost:<port>`). */
   documentOrigin: string;
-  /** Adds a handler (from `serveClientMetadata`) to the document host. */
+  /**
+   * Adds a handler (from `serveClientMetadata`) to the document host; a handler for a document
+   * path served before replaces that one (so a JWK Set can be swapped).
+   */
   serveDocument(handler: ClientMetadataHandler): void;
+  /** Every request to the document host, in order. */
+  documentRequests: DocumentRequest[];
   issuer: string;
   as: AuthorizationServer;
   store: Store;
@@ -78,6 +115,8 @@ export interface E2e {
   tokenExchanges: TokenExchange[];
   /** Every request to the MCP server: its method and `Authorization` scheme, and the answer's status. */
   mcpRequests: { scheme: string | undefined; hasProof: boolean; status: number }[];
+  /** The client capabilities of every Streamable HTTP `initialize` request, in order. */
+  mcpInitializeCapabilities: unknown[];
   close(): Promise<void>;
 }
 
@@ -102,19 +141,22 @@ function whoamiText(auth: { clientId?: string; scopes?: string[] } | undefined):
 }
 
 /** An SDK 1.x MCP server, stateless: a server and transport per request. */
-const sdk1Handler: RequestHandler = async (req, res) => {
-  const server = new McpServer1({ name: 'e2e-sdk1', version: '1.0.0' });
-  server.registerTool('whoami', { description: 'The client and scopes of the access token' }, (extra) => ({
-    content: [{ type: 'text', text: whoamiText(extra.authInfo) }],
-  }));
-  const transport = new StreamableHTTPServerTransport({});
-  res.on('close', () => {
-    void transport.close();
-    void server.close();
-  });
-  await server.connect(transport);
-  await transport.handleRequest(req, res, req.body);
-};
+const sdk1Handler =
+  (extraTools: E2eOptions['extraTools']): RequestHandler =>
+  async (req, res) => {
+    const server = new McpServer1({ name: 'e2e-sdk1', version: '1.0.0' });
+    server.registerTool('whoami', { description: 'The client and scopes of the access token' }, (extra) => ({
+      content: [{ type: 'text', text: whoamiText(extra.authInfo) }],
+    }));
+    extraTools?.(server);
+    const transport = new StreamableHTTPServerTransport({});
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, req.body);
+  };
 
 /** An SDK 2.x MCP handler (both protocol eras). */
 function sdk2Handler(): McpHttpHandler {
@@ -129,12 +171,18 @@ function sdk2Handler(): McpHttpHandler {
 
 /** Starts the world; see the module description. */
 export async function startE2e(options: E2eOptions): Promise<E2e> {
+  if (options.extraTools !== undefined && (options.mcpSdk !== 1 || options.mcpTransport === 'sse')) {
+    throw new Error('extraTools needs mcpSdk: 1 on Streamable HTTP');
+  }
   const ca = createTestCa();
-  const handlers: ClientMetadataHandler[] = [];
+  const handlers = new Map<string, ClientMetadataHandler>();
+  const documentRequests: DocumentRequest[] = [];
   const documentServer = createHttpsServer(
     { cert: ca.cert, key: ca.key },
     getRequestListener(async (request) => {
-      for (const handler of handlers) {
+      const path = new URL(request.url).pathname;
+      documentRequests.push({ path, userAgent: request.headers.get('user-agent'), at: Date.now() });
+      for (const handler of handlers.values()) {
         const response = await handler(request);
         if (response !== undefined) return response;
       }
@@ -150,6 +198,10 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
   const asListener = await listenHttp();
   const issuer = asListener.origin;
   const store = createMemoryStore();
+  const more =
+    typeof options.authorizationServer === 'function'
+      ? await options.authorizationServer({ issuer, resource, store })
+      : options.authorizationServer;
   const as = createAuthorizationServer({
     issuer,
     resources: [resource],
@@ -157,7 +209,7 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
     authenticator: devLogin(),
     clients: { allowPrivateNetwork: true, fetchOptions: { ca: ca.caCert } },
     ...(options.dpop === true ? { dpop: { nonce: true } } : {}),
-    ...options.authorizationServer,
+    ...more,
   });
   const authorizeRequests: URLSearchParams[] = [];
   const tokenExchanges: TokenExchange[] = [];
@@ -170,7 +222,7 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
       const form = new URLSearchParams(await request.clone().text());
       const response = await as.fetch(request);
       const body = (await response.clone().json()) as Record<string, unknown>;
-      tokenExchanges.push({ form, status: response.status, body });
+      tokenExchanges.push({ form, status: response.status, body, at: Date.now() });
       return response;
     }, NATIVE_GLOBALS),
   );
@@ -178,6 +230,12 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
   const sdk2 = options.mcpSdk === 2 ? sdk2Handler() : undefined;
   const sdk2Node = sdk2 === undefined ? undefined : toNodeHandler(sdk2);
   const mcpRequests: E2e['mcpRequests'] = [];
+  const mcpInitializeCapabilities: unknown[] = [];
+  const recordInitialize: RequestHandler = (req, _res, next) => {
+    const body = req.body as { method?: string; params?: { capabilities?: unknown } } | undefined;
+    if (body?.method === 'initialize') mcpInitializeCapabilities.push(body.params?.capabilities);
+    next();
+  };
   const app = express();
   app.use(
     protectedResourceMetadataRouter(
@@ -191,19 +249,32 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
     next();
   });
   const guard = requireBearer({
-    verifier: createAccessTokenVerifier({ issuer, audience: resource, jwks: new URL(`${issuer}/jwks`) }),
+    verifier: createAccessTokenVerifier({
+      issuer,
+      audience: resource,
+      jwks: new URL(`${issuer}/jwks`),
+      ...(options.clockSkewMs === undefined ? {} : { clockSkewMs: options.clockSkewMs }),
+    }),
     resourceMetadataUrl: protectedResourceMetadataUrl(resource),
     requiredScopes: [E2E_SCOPE],
     ...(options.dpop === true
-      ? { dpop: { replayStore: store, nonce: createDpopNonceSource({ windowMs: 60_000 }) } }
+      ? {
+          dpop: {
+            replayStore: store,
+            nonce: createDpopNonceSource({
+              windowMs: E2E_DPOP_NONCE_WINDOW_MS,
+              ...(options.dpopNonceNow === undefined ? {} : { now: options.dpopNonceNow }),
+            }),
+          },
+        }
       : {}),
   });
   if (options.mcpTransport === 'sse') {
     mountSseMcpServer(app, '/mcp', guard, whoamiText);
   } else if (sdk2Node !== undefined) {
-    app.all('/mcp', guard, express.json(), (req, res) => void sdk2Node(req, res, req.body));
+    app.all('/mcp', guard, express.json(), recordInitialize, (req, res) => void sdk2Node(req, res, req.body));
   } else {
-    app.post('/mcp', guard, express.json(), sdk1Handler);
+    app.post('/mcp', guard, express.json(), recordInitialize, sdk1Handler(options.extraTools));
     app.get('/mcp', (_req, res) => {
       res.status(405).set('allow', 'POST').end();
     });
@@ -214,8 +285,9 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
     ca,
     documentOrigin,
     serveDocument: (handler) => {
-      handlers.push(handler);
+      handlers.set(handler.documentPath, handler);
     },
+    documentRequests,
     issuer,
     as,
     store,
@@ -223,6 +295,7 @@ export async function startE2e(options: E2eOptions): Promise<E2e> {
     authorizeRequests,
     tokenExchanges,
     mcpRequests,
+    mcpInitializeCapabilities,
     async close() {
       await sdk2?.close();
       await Promise.all([closeServer(asListener.server), closeServer(mcp.server)]);
@@ -247,15 +320,20 @@ export function serveDocument(
 }
 
 /**
- * Serves a public native CIMD document (loopback redirect `http://127.0.0.1/callback`) at
- * `<documentOrigin>/<name>/client.json` on the world's document host; returns its URL.
+ * Serves a public native CIMD document at `<documentOrigin>/<name>/client.json` on the world's
+ * document host; returns its URL. Its `client_name` defaults to `E2E <name>`, its redirect URIs to
+ * the loopback `http://127.0.0.1/callback`.
  */
-export function servePublicClient(e2e: E2e, name: string): string {
+export function servePublicClient(
+  e2e: E2e,
+  name: string,
+  options: { clientName?: string; redirectUris?: string[] } = {},
+): string {
   const clientId = `${e2e.documentOrigin}/${name}/client.json`;
   const { document } = createClientMetadata({
     clientId,
-    clientName: `E2E ${name}`,
-    redirectUris: ['http://127.0.0.1/callback'],
+    clientName: options.clientName ?? `E2E ${name}`,
+    redirectUris: options.redirectUris ?? ['http://127.0.0.1/callback'],
     applicationType: 'native',
     allowPrivateNetwork: true,
   });
