@@ -12,14 +12,8 @@
 
 const encoder = new TextEncoder();
 
-/** Node's `Buffer` where the runtime has it (its base64url codec is native), else undefined. */
-export const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
-
-/** base64url without padding of `bytes` (RFC 4648 §5), through `Buffer` where the runtime has it. */
+/** base64url without padding of `bytes` (RFC 4648 §5), on Web APIs only. */
 export function base64url(bytes: Uint8Array): string {
-  if (NodeBuffer !== undefined) {
-    return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
-  }
   let binary = '';
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');

@@ -11,7 +11,7 @@
  * @module
  */
 import { base64url } from 'jose';
-import { NodeBuffer, nodeCrypto } from './crypto.js';
+import { nodeCrypto } from './crypto.js';
 
 /** The hash and the `node:crypto` curve name of each ECDSA JWS algorithm (RFC 7518 §3.4). */
 const ECDSA: Readonly<Record<string, { hash: string; curve: string }>> = {
@@ -19,6 +19,9 @@ const ECDSA: Readonly<Record<string, { hash: string; curve: string }>> = {
   ES384: { hash: 'sha384', curve: 'secp384r1' },
   ES512: { hash: 'sha512', curve: 'secp521r1' },
 };
+
+/** Node's `Buffer`, present wherever `node:crypto` is (its base64url codec is native). */
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
 
 type KeyObject = ReturnType<NonNullable<typeof nodeCrypto>['KeyObject']['from']>;
 
