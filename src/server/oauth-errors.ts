@@ -37,7 +37,13 @@ export class OAuthError extends Error {
   readonly status: number;
 
   constructor(error: OAuthErrorCode, description: string, status = 400, options?: { cause?: unknown }) {
+    // An OAuth error is an answer to the client, not a fault: it carries no stack trace (only its
+    // `cause` keeps one). Capturing it cost more than the rest of refusing a junk request, and a
+    // flood of refused requests should stay cheap.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(description, options);
+    Error.stackTraceLimit = stackTraceLimit;
     this.error = error;
     this.status = status;
     this.name = new.target.name;
