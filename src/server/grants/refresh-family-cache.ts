@@ -17,7 +17,7 @@
  *
  * An entry is used once (`take` removes it), lives at most {@link REFRESH_FAMILY_CACHE_TTL_MS}
  * and never past its family's expiry; the oldest entries make room when the cache is full.
- * The cache keeps frozen copies: a caller that tried to change what `take` returned would throw.
+ * The cache keeps its own copy of each family it is given.
  *
  * @module
  */
@@ -46,14 +46,14 @@ interface Entry {
   readonly until: number;
 }
 
-/** A frozen copy of `family` (the caller's object, perhaps a store's, is left as it is). */
-function frozenCopy(family: RefreshFamilyRecord): RefreshFamilyRecord {
-  const copy: RefreshFamilyRecord = {
-    ...family,
-    resources: Object.freeze([...family.resources]) as string[],
-  };
-  if (family.extra !== undefined) copy.extra = Object.freeze({ ...family.extra });
-  return Object.freeze(copy);
+/**
+ * A copy of `family` for the cache: the caller's object (perhaps a store's) may change later,
+ * and what `take` hands out is the caller's own (the entry is gone by then).
+ */
+function copyOf(family: RefreshFamilyRecord): RefreshFamilyRecord {
+  const copy: RefreshFamilyRecord = { ...family, resources: [...family.resources] };
+  if (family.extra !== undefined) copy.extra = { ...family.extra };
+  return copy;
 }
 
 /**
@@ -73,7 +73,7 @@ export function createRefreshFamilyCache(maxEntries: number, now: () => number):
       if (maxEntries === 0) return;
       const until = Math.min(now() + REFRESH_FAMILY_CACHE_TTL_MS, family.expiresAt);
       entries.delete(tokenHash);
-      entries.set(tokenHash, { family: frozenCopy(family), until });
+      entries.set(tokenHash, { family: copyOf(family), until });
       while (entries.size > maxEntries) {
         const oldest = entries.keys().next().value as string;
         entries.delete(oldest);
