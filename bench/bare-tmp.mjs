@@ -1,4 +1,0 @@
-import http from 'node:http';
-const s = http.createServer((req, res) => { const chunks = []; req.on('data', (c) => chunks.push(c)); req.on('end', () => { const form = new URLSearchParams(Buffer.concat(chunks).toString()); const body = JSON.stringify({ error: 'unsupported_grant_type', error_description: 'this server supports the grant types authorization_code and refresh_token only ' + form.get('grant_type') }); res.writeHead(400, { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache', 'access-control-allow-origin': '*', 'access-control-expose-headers': 'dpop-nonce' }); res.end(body); }); });
-s.listen(0, '127.0.0.1', () => process.send({ ready: true, port: s.address().port }));
-process.on('SIGTERM', () => process.exit(0));
