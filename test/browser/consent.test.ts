@@ -5,11 +5,11 @@
  * `client_name` stays inert, and a phone-width screenshot is saved to `test-results/consent.png`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AuthorizationServer,
@@ -19,11 +19,10 @@ import { sha256Base64url } from '../../src/server/crypto.js';
 import { devLogin } from '../../src/server/login/dev-login.js';
 import { createMemoryStore } from '../../src/store/memory/memory-store.js';
 import type { Store } from '../../src/store/store.js';
+import { CHROMIUM, HAS_CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { type HttpsHost, json, startHttpsHost } from '../helpers/https-host.js';
 import { createTestCa, type TestCa } from '../helpers/test-ca.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
 const RESOURCE = 'https://mcp.example.com/mcp';
 const HOSTILE_NAME = '<img src=x onerror=alert(1)><script>alert(2)</script>';
 /** A 1×1 PNG, the trusted client's logo. */
@@ -149,18 +148,7 @@ describe.skipIf(!HAS_CHROMIUM)('consent page in headless Chromium', () => {
       },
     });
     handler = server.fetch;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -24,7 +24,7 @@
  * A phone-width screenshot of the consent-before-sign-in page goes to
  * `test-results/consent-upstream.png`.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose';
@@ -40,10 +40,10 @@ import {
   type UpstreamTokenReader,
   type UpstreamTokens,
 } from '../../src/server/index.js';
+import { CHROMIUM, HAS_CHROMIUM } from '../helpers/chromium.js';
 import { type E2e, servePublicClient, startE2e } from '../helpers/mcp-e2e.js';
 import {
   type BrowserClient,
-  CHROMIUM,
   connectInBrowser,
   everythingReceived,
   launchPhoneProfile,
@@ -51,7 +51,6 @@ import {
   type Walk,
 } from './upstream-browser/browser-client.js';
 
-const HAS_CHROMIUM = existsSync(CHROMIUM);
 /** Under CI a missing browser is a failure (the launch fails), never a skip. */
 const SKIP = !HAS_CHROMIUM && process.env.CI !== 'true';
 if (SKIP) {

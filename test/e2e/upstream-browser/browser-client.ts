@@ -5,13 +5,11 @@
  * that no upstream token ever reached it.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { connect } from '../../../src/client/connect.js';
 import { CimdOAuthClientProvider } from '../../../src/client/provider.js';
 import type { TokenStore } from '../../../src/client/token-store.js';
-
-/** Debian's Chromium, which the test drives. */
-export const CHROMIUM = '/usr/bin/chromium';
+import { launchChromium } from '../../helpers/chromium.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -19,19 +17,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function launchPhoneProfile(
   stepTimeoutMs: number,
 ): Promise<{ browser: Browser; context: BrowserContext }> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    timeout: 30_000,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium(30_000);
   // One phone-sized browser profile: the user's, for every client in this file.
   const context = await browser.newContext({
     viewport: { width: 390, height: 844 },
