@@ -12,7 +12,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientMetadata } from '../../src/document/create.js';
@@ -24,6 +23,7 @@ import {
   protectedResourceMetadataUrl,
 } from '../../src/server/index.js';
 import { type HttpsHost, json, startHttpsHost } from '../helpers/https-host.js';
+import { handleStatelessSdk1 } from '../helpers/mcp-sdk1.js';
 import { requireBuiltBin, runCimd } from '../helpers/run-cli.js';
 import { createTestCa, type TestCa } from '../helpers/test-ca.js';
 import { freePort, killAll, type Served, serve } from '../serve/served.js';
@@ -70,13 +70,7 @@ beforeAll(async () => {
       server.registerTool('whoami', { description: 'The token client' }, (extra) => ({
         content: [{ type: 'text', text: JSON.stringify({ clientId: extra.authInfo?.clientId }) }],
       }));
-      const transport = new StreamableHTTPServerTransport({});
-      res.on('close', () => {
-        void transport.close();
-        void server.close();
-      });
-      await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
+      await handleStatelessSdk1(server, req, res, req.body);
     },
   );
   mcp.on('request', app);

@@ -13,7 +13,6 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { McpServer as McpServer1 } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { createMcpHandler, type McpHttpHandler, McpServer as McpServer2 } from '@modelcontextprotocol/server';
 import express, { type RequestHandler } from 'express';
 import { createClientMetadata } from '../../src/document/create.js';
@@ -29,6 +28,7 @@ import type { AuthorizationServerOptions } from '../../src/server/authorization-
 import { type AuthorizationServer, createAuthorizationServer, devLogin } from '../../src/server/index.js';
 import { createMemoryStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/store.js';
+import { handleStatelessSdk1 } from './mcp-sdk1.js';
 import { mountSseMcpServer } from './mcp-sse.js';
 import { createTestCa, type TestCa } from './test-ca.js';
 
@@ -149,13 +149,7 @@ const sdk1Handler =
       content: [{ type: 'text', text: whoamiText(extra.authInfo) }],
     }));
     extraTools?.(server);
-    const transport = new StreamableHTTPServerTransport({});
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+    await handleStatelessSdk1(server, req, res, req.body);
   };
 
 /** An SDK 2.x MCP handler (both protocol eras). */

@@ -11,11 +11,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import express, { type Request, type Response } from 'express';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { matchRedirectUri } from '../../../src/index.js';
+import { handleStatelessSdk1 } from '../../helpers/mcp-sdk1.js';
 
 export interface FakeAsOptions {
   /** Advertise `client_id_metadata_document_supported`. */
@@ -368,13 +368,7 @@ export async function startFakeMcp(options: FakeMcpOptions): Promise<FakeMcp> {
       { description: 'Echoes its text', inputSchema: { text: z.string() } },
       async ({ text }) => ({ content: [{ type: 'text', text }] }),
     );
-    const transport = new StreamableHTTPServerTransport({});
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+    await handleStatelessSdk1(server, req, res, req.body);
   });
 
   const { server, origin: started } = await listen(app);

@@ -8,7 +8,6 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import express, { type RequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,6 +20,7 @@ import {
   protectedResourceMetadata,
   protectedResourceMetadataUrl,
 } from '../../../src/server/resource/protected-resource-metadata.js';
+import { handleStatelessSdk1 } from '../../helpers/mcp-sdk1.js';
 import { authorizationServer, CLIENT_ID, close, ISSUER, listen, OTHER_RESOURCE } from './helpers.js';
 
 const as = authorizationServer();
@@ -40,13 +40,7 @@ const mcpHandler: RequestHandler = async (req, res) => {
       ],
     }),
   );
-  const transport = new StreamableHTTPServerTransport({}); // stateless: no sessionIdGenerator;
-  res.on('close', () => {
-    void transport.close();
-    void server.close();
-  });
-  await server.connect(transport);
-  await transport.handleRequest(req, res, req.body);
+  await handleStatelessSdk1(server, req, res, req.body);
 };
 
 interface Protected {
