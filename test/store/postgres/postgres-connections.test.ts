@@ -19,6 +19,7 @@ import {
   rowCount,
   SKIP_POSTGRES,
   temporarySchema,
+  terminateLockWaiter,
 } from './postgres-schemas.js';
 
 /** The admin pool (only used when the tests run). */
@@ -112,17 +113,7 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL store connections', () => {
       await holder.query('begin');
       await holder.query(`select * from "${schema}".cimd_code where code_hash = 'hash-1' for update`);
       const consuming = store.consumeCode('hash-1').catch((e: unknown) => e);
-      await vi.waitFor(
-        async () => {
-          const { rows } = await adminOf().query(
-            "select pid from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'",
-            [name],
-          );
-          expect(rows).toHaveLength(1);
-          await adminOf().query('select pg_terminate_backend($1)', [rows[0].pid]);
-        },
-        { timeout: 5000, interval: 20 },
-      );
+      await terminateLockWaiter(adminOf(), name);
       const error = await consuming;
       expect(isCimdError(error, 'ERR_STORE_UNAVAILABLE')).toBe(true);
     } finally {

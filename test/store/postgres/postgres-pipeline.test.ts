@@ -4,7 +4,7 @@
  * calls on it succeed on its successor, a lost one fails only what it carried and is reopened,
  * and the option's bounds.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { isCimdError } from '../../../src/errors.js';
 import { createPostgresStore, type PostgresStoreOptions } from '../../../src/store/postgres/index.js';
 import { TestClock } from '../clock.js';
@@ -15,6 +15,7 @@ import {
   randomSchemaName,
   SKIP_POSTGRES,
   temporarySchema,
+  terminateLockWaiter,
 } from './postgres-schemas.js';
 
 /** The admin pool (only used when the tests run). */
@@ -84,18 +85,7 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL store pipelined connections', () => {
       await holder.query(`select * from "${schema}".cimd_code where code_hash = 'hash-1' for update`);
       // The consumption waits for the holder's row lock on the pipelined connection: kill it there.
       const consuming = store.consumeCode('hash-1').catch((e: unknown) => e);
-      await vi.waitFor(
-        async () => {
-          const { rows } = await adminOf().query(
-            "select pid from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'",
-            [name],
-          );
-          expect(rows).toHaveLength(1);
-          expect(pooled.has(rows[0].pid)).toBe(false);
-          await adminOf().query('select pg_terminate_backend($1)', [rows[0].pid]);
-        },
-        { timeout: 5000, interval: 20 },
-      );
+      await terminateLockWaiter(adminOf(), name, (pid) => expect(pooled.has(pid)).toBe(false));
       expect(isCimdError(await consuming, 'ERR_STORE_UNAVAILABLE')).toBe(true);
     } finally {
       await holder.query('rollback');

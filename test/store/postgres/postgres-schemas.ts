@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll } from 'vitest';
+import { afterAll, expect, vi } from 'vitest';
 
 /** The test server's URL, when set. */
 export const DATABASE_URL = process.env.CIMD_TEST_DATABASE_URL;
@@ -68,4 +68,29 @@ export async function dropSchema(admin: pg.Pool, name: string): Promise<void> {
 export async function rowCount(admin: pg.Pool, schema: string, table: string): Promise<number> {
   const result = await admin.query<{ n: string }>(`select count(*) as n from "${schema}"."${table}"`);
   return Number(result.rows[0]?.n);
+}
+
+/**
+ * Waits (5 s at most) until exactly one connection of `applicationName` waits for a row lock,
+ * checks its pid with `check`, and terminates it from `admin`, as a server restart or a killed
+ * backend would.
+ */
+export async function terminateLockWaiter(
+  admin: pg.Pool,
+  applicationName: string,
+  check: (pid: number) => void = () => undefined,
+): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const { rows } = await admin.query<{ pid: number }>(
+        "select pid from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'",
+        [applicationName],
+      );
+      expect(rows).toHaveLength(1);
+      const pid = (rows[0] as { pid: number }).pid;
+      check(pid);
+      await admin.query('select pg_terminate_backend($1)', [pid]);
+    },
+    { timeout: 5000, interval: 20 },
+  );
 }
