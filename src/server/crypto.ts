@@ -10,14 +10,9 @@
  * @module
  */
 
-const encoder = new TextEncoder();
+import { base64url } from 'jose';
 
-/** base64url without padding of `bytes` (RFC 4648 §5), on Web APIs only. */
-export function base64url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
+const encoder = new TextEncoder();
 
 /** Size of the block of random bytes that small tokens are cut from, in bytes. */
 const RANDOM_POOL_BYTES = 4096;
@@ -43,7 +38,7 @@ function randomBytes(count: number): Uint8Array {
 
 /** A random opaque token of `bytes` random bytes (default 32: 256 bits), base64url without padding. */
 export function randomToken(bytes = 32): string {
-  return base64url(randomBytes(bytes));
+  return base64url.encode(randomBytes(bytes));
 }
 
 /** The part of `node:crypto` used here and by the synchronous JWS helpers (`ecdsa-jws.ts`). */
@@ -98,7 +93,7 @@ const syncSha256: ((value: string) => string) | undefined = (() => {
 /** base64url SHA-256 of `value`: how codes and refresh tokens are stored (never in the clear). */
 export async function sha256Base64url(value: string): Promise<string> {
   if (syncSha256 !== undefined) return syncSha256(value);
-  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value))));
+  return base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value))));
 }
 
 /** Compares two strings in time that depends only on their lengths. */

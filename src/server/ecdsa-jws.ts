@@ -20,9 +20,6 @@ const ECDSA: Readonly<Record<string, { hash: string; curve: string }>> = {
   ES512: { hash: 'sha512', curve: 'secp521r1' },
 };
 
-/** Node's `Buffer`, present wherever `node:crypto` is (its base64url codec is native). */
-const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
-
 type KeyObject = ReturnType<NonNullable<typeof nodeCrypto>['KeyObject']['from']>;
 
 /** Key objects by the Web Crypto key they were made from (a key's material never changes). */
@@ -51,6 +48,9 @@ function keyObjectFor(key: CryptoKey, alg: string, type: 'private' | 'public'): 
     object.asymmetricKeyDetails?.namedCurve === spec.curve;
   return fits ? object : undefined;
 }
+
+/** Node's `Buffer`, present wherever `node:crypto` is (its base64url codec is native). */
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
 
 function encodeJson(value: unknown): string {
   const json = JSON.stringify(value);
