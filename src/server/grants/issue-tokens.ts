@@ -7,6 +7,7 @@
  */
 import type { ServerContext } from '../authorization-server/context.js';
 import { randomToken, sha256Base64url } from '../crypto.js';
+import { createRequestSlot } from '../http/request-slot.js';
 import { noStoreJson } from '../http/responses.js';
 import { issueAccessToken } from '../tokens/access-token.js';
 
@@ -57,7 +58,7 @@ export function withUserClaims(extra: Record<string, unknown> | undefined): {
 }
 
 /** The grant each response body was issued for (for the `token.issued` event), without touching the body. */
-const issuedGrants = new WeakMap<TokenResponseBody, AccessTokenGrant>();
+const issuedGrants = createRequestSlot<TokenResponseBody, AccessTokenGrant>('cimd.issuedGrant');
 
 /** The grant `body` was issued for by {@link tokenResponseBody}. */
 export function grantOfResponse(body: TokenResponseBody): AccessTokenGrant | undefined {

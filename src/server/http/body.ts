@@ -9,6 +9,7 @@
  */
 import { joinChunks } from '../../net/bytes.js';
 import { InvalidRequestError } from '../oauth-errors.js';
+import { createRequestSlot } from './request-slot.js';
 
 /**
  * The request body stopped before its end: the client closed the connection (or it broke)
@@ -30,8 +31,8 @@ export type CappedBody = Uint8Array | { readonly overLimit: number };
  */
 export type BodySource = (limit: number) => Promise<CappedBody>;
 
-const sources = new WeakMap<Request, BodySource>();
-const reads = new WeakMap<Request, Promise<CappedBody>>();
+const sources = createRequestSlot<Request, BodySource>('cimd.bodySource');
+const reads = createRequestSlot<Request, Promise<CappedBody>>('cimd.bodyRead');
 
 /**
  * Gives `request` a faster source of its body than `request.body` (a Node adapter reading the

@@ -7,8 +7,9 @@
  * @module
  */
 import { isLoopbackHostname } from './loopback.js';
+import { createRequestSlot } from './request-slot.js';
 
-const peers = new WeakMap<Request, string>();
+const peers = createRequestSlot<Request, string>('cimd.peerAddress');
 
 /**
  * The peer address a Node adapter's `env` carries: `env.incoming.socket.remoteAddress`
