@@ -153,7 +153,14 @@ try {
   process.send({ ready: false, error: error.message });
   process.exit(1);
 }
+// Closed in order (connections, server, store) before exiting: a store's native driver must not
+// be torn down by the exit while a write is in flight.
 process.on('SIGTERM', () => {
-  httpServer.close(() => process.exit(0));
-  setTimeout(() => process.exit(0), 1_000).unref();
+  httpServer.close(async () => {
+    await server.close();
+    await store.close();
+    process.exit(0);
+  });
+  httpServer.closeAllConnections();
+  setTimeout(() => process.exit(0), 2_000).unref();
 });

@@ -19,9 +19,14 @@ const { values } = parseArgs({
     only: { type: 'string' },
     duration: { type: 'string', default: '4' },
     warmup: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
   },
 });
-const timing = { warmupS: Number(values.warmup), durationS: Number(values.duration) };
+const timing = {
+  warmupS: Number(values.warmup),
+  durationS: Number(values.duration),
+  rounds: Number(values.rounds),
+};
 const RESOURCE = 'https://rs.example/mcp';
 const selected = new Set((values.only ?? 'bearer,refresh,authorize,cold,memory').split(','));
 
@@ -84,7 +89,7 @@ async function memoryBench() {
 
 const started = performance.now();
 console.log(
-  `mcp-cimd bench, Node ${process.version}; ${timing.warmupS} s warm-up + ${timing.durationS} s per load run. Numbers are noisy (short runs, shared machine): compare ratios within one run, CPU ms/req across runs`,
+  `mcp-cimd bench, Node ${process.version}; ${timing.warmupS} s warm-up + ${timing.durationS} s per load run (${timing.rounds} rounds, taking turns, for the token endpoint). Numbers are noisy (short runs, shared machine): compare ratios within one run, CPU ms/req across runs`,
 );
 const report = {
   node: process.version,
