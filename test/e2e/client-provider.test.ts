@@ -35,7 +35,7 @@ import {
   signClientAssertion,
   stageKey,
 } from '../../src/keys/index.js';
-import { sha256Base64url } from '../../src/server/crypto.js';
+import { refreshTokenKey } from '../../src/server/grants/issue-tokens.js';
 import { approveAuthorization } from '../helpers/approve.js';
 import {
   type Agent,
@@ -339,7 +339,7 @@ describe('connect() against our authorization server and a real MCP server', () 
 
     // The refresh family is bound to the new key now (PKJ-17).
     const refreshToken = (await provider.tokens())?.refresh_token ?? '';
-    const family = await env.store.findRefreshFamily(await sha256Base64url(refreshToken));
+    const family = await env.store.findRefreshFamily(await refreshTokenKey(refreshToken));
     expect(family?.keyThumbprint).toBe(newKid);
 
     // The retired key no longer authenticates the client.

@@ -80,8 +80,8 @@ async function createFamily(
   auth: AuthenticatedClient,
   record: AuthorizationCodeRecord,
 ): Promise<string> {
-  const refresh = await newRefreshToken();
   const now = context.now();
+  const refresh = await newRefreshToken(now);
   const family: RefreshFamilyRecord = {
     familyId: crypto.randomUUID(),
     grantId: record.grantId,

@@ -17,7 +17,6 @@
 import type { RefreshFamilyChanges, RefreshFamilyRecord } from '../../store/store.js';
 import type { ServerContext } from '../authorization-server/context.js';
 import { scopeCeilingOf } from '../clients/scope-ceiling.js';
-import { sha256Base64url } from '../crypto.js';
 import { checkDpopRefreshBinding } from '../dpop/refresh-binding.js';
 import { markReplay } from '../events.js';
 import type { OAuthParams } from '../http/params.js';
@@ -27,6 +26,7 @@ import type { AuthenticatedClient } from './client-authentication.js';
 import { grantEnded } from './grant-ended.js';
 import {
   newRefreshToken,
+  refreshTokenKey,
   type TokenResponseBody,
   tokenResponseBody,
   withUserClaims,
@@ -34,7 +34,7 @@ import {
 import { selectAudience, selectScope } from './narrowing.js';
 import { sameFixedFields } from './refresh-family-cache.js';
 
-/** The longest refresh token looked up, in characters: ours are 43. */
+/** The longest refresh token looked up, in characters: ours are 55 (43 before the time prefix). */
 const MAX_REFRESH_TOKEN_LENGTH = 512;
 
 const INVALID_TOKEN = 'the refresh token is invalid, expired or revoked; sign in again';
@@ -119,7 +119,7 @@ export async function refreshTokens(
 ): Promise<TokenResponseBody> {
   const presented = params.require('refresh_token');
   if (presented.length > MAX_REFRESH_TOKEN_LENGTH) throw new InvalidGrantError(INVALID_TOKEN);
-  const oldHash = await sha256Base64url(presented);
+  const oldHash = await refreshTokenKey(presented);
   // A family this instance rotated to (or created with) this token is checked as it wrote it;
   // the rotation below decides revocation, expiry and reuse from the store either way.
   const remembered = context.refreshFamilies.take(oldHash);
@@ -130,7 +130,7 @@ export async function refreshTokens(
   const audience = selectAudience(params.get('resource'), family.resources, context.options.resources);
   await enforceClientPolicy(context, auth.client, audience, scope, 'refresh_token');
 
-  const next = await newRefreshToken();
+  const next = await newRefreshToken(context.now());
   const changes: RefreshFamilyChanges = { clientFingerprint: auth.client.fingerprint };
   if (auth.assertion !== undefined) changes.keyThumbprint = auth.assertion.keyThumbprint;
   const result = await context.store.rotateRefreshToken(oldHash, next.hash, changes);

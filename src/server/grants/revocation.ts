@@ -18,13 +18,12 @@
  */
 import { compactVerify, createLocalJWKSet, decodeJwt } from 'jose';
 import type { ServerContext } from '../authorization-server/context.js';
-import { sha256Base64url } from '../crypto.js';
 import { formParams } from '../http/params.js';
 import { NO_STORE_HEADERS, oauthErrorResponse } from '../http/responses.js';
 import { SERVER_SIGNING_ALGORITHMS } from '../tokens/signing-algorithms.js';
 import { authenticateClient, refuseSharedSecrets } from './client-authentication.js';
 import { grantEnded } from './grant-ended.js';
-import { GRANT_ID_CLAIM } from './issue-tokens.js';
+import { GRANT_ID_CLAIM, refreshTokenKey } from './issue-tokens.js';
 import { wireError } from './wire-error.js';
 
 /** The longest token looked at, in characters (our access tokens are well under 2 KiB). */
@@ -32,7 +31,7 @@ const MAX_TOKEN_LENGTH = 16_384;
 
 /** Revokes the refresh token family of `token` when it is `clientId`'s. True when it was a refresh token. */
 async function revokeRefreshToken(context: ServerContext, clientId: string, token: string): Promise<boolean> {
-  const family = await context.store.findRefreshFamily(await sha256Base64url(token));
+  const family = await context.store.findRefreshFamily(await refreshTokenKey(token));
   if (family === undefined) return false;
   if (family.clientId === clientId) {
     await context.store.revokeRefreshFamily(family.familyId);

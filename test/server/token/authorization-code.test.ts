@@ -6,6 +6,7 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Base64url } from '../../../src/server/crypto.js';
+import { refreshTokenKey } from '../../../src/server/grants/issue-tokens.js';
 import {
   type CimdHost,
   codeParams,
@@ -46,7 +47,7 @@ describe('authorization_code grant: the happy path', () => {
     const issued = await t.issueCode(client.clientId);
     const body = await expectTokens(await t.token(codeParams(client.clientId, issued)));
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 600, scope: 'mcp:tools mcp:read' });
-    expect(body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(body.refresh_token).toMatch(/^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
     expect(Object.keys(body).sort()).toEqual([
       'access_token',
       'expires_in',
@@ -89,7 +90,7 @@ describe('authorization_code grant: the happy path', () => {
     const client = publicClient(host);
     const issued = await t.issueCode(client.clientId);
     const body = await expectTokens(await t.token(codeParams(client.clientId, issued)));
-    const family = await t.store.findRefreshFamily(await sha256Base64url(body.refresh_token ?? ''));
+    const family = await t.store.findRefreshFamily(await refreshTokenKey(body.refresh_token ?? ''));
     expect(family).toMatchObject({
       grantId: issued.record.grantId,
       clientId: client.clientId,
@@ -146,7 +147,7 @@ describe('authorization_code grant: the happy path', () => {
     const issued = await t.issueCode(client.clientId);
     const { client_id: _id, ...params } = codeParams(client.clientId, issued);
     const body = await expectTokens(await t.token({ ...params, ...(await t.auth(client.clientId, key)) }));
-    const family = await t.store.findRefreshFamily(await sha256Base64url(body.refresh_token ?? ''));
+    const family = await t.store.findRefreshFamily(await refreshTokenKey(body.refresh_token ?? ''));
     const { calculateJwkThumbprint } = await import('jose');
     expect(family?.authMethod).toBe('private_key_jwt');
     expect(family?.keyThumbprint).toBe(await calculateJwkThumbprint(key.publicJwk, 'sha256'));

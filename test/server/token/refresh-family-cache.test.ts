@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InvalidOptionError } from '../../../src/errors.js';
-import { sha256Base64url } from '../../../src/server/crypto.js';
+import { refreshTokenKey } from '../../../src/server/grants/issue-tokens.js';
 import {
   createRefreshFamilyCache,
   REFRESH_FAMILY_CACHE_TTL_MS,
@@ -176,7 +176,7 @@ describe('the token endpoint with remembered families (MCP-AS-13)', () => {
     const t = await serverOn();
     const client = publicClient(host);
     const first = await signIn(t, client);
-    const found = await t.store.findRefreshFamily(await sha256Base64url(first.refresh_token ?? ''));
+    const found = await t.store.findRefreshFamily(await refreshTokenKey(first.refresh_token ?? ''));
     await t.store.revokeGrant(found?.grantId ?? '');
     await expectOAuthError(await refresh(t, client, first.refresh_token), 'invalid_grant');
   });

@@ -5,7 +5,7 @@
  */
 import { calculateJwkThumbprint, decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Base64url } from '../../../src/server/crypto.js';
+import { refreshTokenKey } from '../../../src/server/grants/issue-tokens.js';
 import {
   type CimdHost,
   codeParams,
@@ -80,7 +80,7 @@ async function refreshWithKey(client: KeyClient, key: TestKey, refreshToken: str
 }
 
 async function familyOf(refreshToken: string | undefined) {
-  return t.store.findRefreshFamily(await sha256Base64url(refreshToken ?? ''));
+  return t.store.findRefreshFamily(await refreshTokenKey(refreshToken ?? ''));
 }
 
 describe('rotation and reuse detection (MCP-AS-13)', () => {
