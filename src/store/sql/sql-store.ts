@@ -47,10 +47,19 @@ export function createSqlStore(parts: SqlStoreParts): Store {
   const { runner, db, now, lifecycle } = parts;
 
   let timer: NodeJS.Timeout | undefined;
+  // Where the sweep's walk of the refresh tokens goes on (SQLite; see `deleteExpired`).
+  let tokensAfter = '';
   if (parts.cleanupIntervalMs > 0) {
     timer = setInterval(() => {
-      // A failed sweep (the database busy beyond its timeout) is retried at the next interval.
-      runner.write(() => deleteExpired(db, now())).catch(() => undefined);
+      runner
+        .write(() => deleteExpired(db, now(), tokensAfter))
+        .then(
+          (swept) => {
+            tokensAfter = swept.tokensAfter;
+          },
+          // A failed sweep (the database busy beyond its timeout) is retried at the next interval.
+          () => undefined,
+        );
     }, parts.cleanupIntervalMs);
     timer.unref();
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, SqliteAdapter } from 'kysely';
 
 /** Replay records of client assertion `jti`s (PKJ-09). */
 export interface JtiTable {
@@ -152,3 +152,8 @@ export interface StoreTables {
  * a backend's runner executes them (see `steps.ts`).
  */
 export type StoreQueryBuilder = Kysely<StoreTables>;
+
+/** The SQL dialect `db` compiles to. */
+export function dialectOf(db: StoreQueryBuilder): 'sqlite' | 'postgres' {
+  return db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres';
+}

@@ -221,6 +221,13 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL store', () => {
         [schema, 'cimd_refresh_token_expires_at'],
       );
       expect(indexes.rows).toStrictEqual([]);
+      // Version 5 drops the tokens' family index on SQLite only: PostgreSQL's sweep and family
+      // function use it.
+      const familyIndex = await adminOf().query(
+        'select indexname from pg_indexes where schemaname = $1 and indexname = $2',
+        [schema, 'cimd_refresh_token_family_id'],
+      );
+      expect(familyIndex.rows).toStrictEqual([{ indexname: 'cimd_refresh_token_family_id' }]);
       expect(await store.recordJti('client-a', 'jti-1', MINUTE)).toBe(false);
       expect(await store.consumeCode('code-1')).toStrictEqual({ status: 'consumed', record: codeRecord() });
       expect(await store.listRefreshFamilies({ userId: 'user-1' })).toStrictEqual([familyRecord()]);

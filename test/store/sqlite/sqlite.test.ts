@@ -200,6 +200,9 @@ describe('SQLite store on a shared file', () => {
     const tokenExpiryIndex =
       "select name from sqlite_master where type = 'index' and name = 'cimd_refresh_token_expires_at'";
     expect(rawQuery(path, tokenExpiryIndex)).toHaveLength(1);
+    const tokenFamilyIndex =
+      "select name from sqlite_master where type = 'index' and name = 'cimd_refresh_token_family_id'";
+    expect(rawQuery(path, tokenFamilyIndex)).toHaveLength(1);
 
     const store = await open({ now: clock.now });
     expect(rawQuery(path, 'select version from cimd_schema_version order by version')).toStrictEqual(
@@ -207,6 +210,8 @@ describe('SQLite store on a shared file', () => {
     );
     // Version 4: tokens expire with their families, without an index of their own.
     expect(rawQuery(path, tokenExpiryIndex)).toHaveLength(0);
+    // Version 5: nor by their family's (the sweep walks them by key).
+    expect(rawQuery(path, tokenFamilyIndex)).toHaveLength(0);
     expect(await store.recordJti('client-a', 'jti-1', MINUTE)).toBe(false);
     expect(await store.consumeCode('code-1')).toStrictEqual({ status: 'consumed', record: codeRecord() });
     expect(await store.listRefreshFamilies({ userId: 'user-1' })).toStrictEqual([familyRecord()]);

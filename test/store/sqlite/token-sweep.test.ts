@@ -1,0 +1,95 @@
+/**
+ * The SQLite sweep of refresh tokens: with no index by expiry or family (schema versions 4 and 5),
+ * each sweep looks at the next batch of tokens in key order and deletes the expired ones; the walk
+ * goes round the table over successive sweeps. Expired tokens count as absent before then.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLifecycle } from '../../../src/store/lifecycle.js';
+import { deleteExpired, type SweepResult } from '../../../src/store/sql/cleanup.js';
+import { migrate } from '../../../src/store/sql/schema.js';
+import { createSqlStore } from '../../../src/store/sql/sql-store.js';
+import { loadSqliteDriver } from '../../../src/store/sqlite/driver.js';
+import { createSqliteQueryBuilder } from '../../../src/store/sqlite/query-builder.js';
+import { createSqliteRunner } from '../../../src/store/sqlite/runner.js';
+import { TestClock } from '../clock.js';
+import { familyRecord, MINUTE } from '../fixtures.js';
+import { rawQuery, temporaryDatabase } from './sqlite-files.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A migrated SQLite file, a store on it (no sweep timer) and a way to run one sweep. */
+async function sweptStore() {
+  const file = await temporaryDatabase();
+  const clock = new TestClock();
+  const Database = await loadSqliteDriver();
+  const runner = createSqliteRunner(new Database(file.path));
+  const db = createSqliteQueryBuilder();
+  await runner.write(() => migrate(db, clock.now()));
+  const lifecycle = createLifecycle('sweep test store', 'reopen it');
+  const store = createSqlStore({ runner, db, now: clock.now, cleanupIntervalMs: 0, lifecycle });
+  cleanups.push(file.remove, () => store.close());
+  const sweep = (tokensAfter: string, batch: number): Promise<SweepResult> =>
+    runner.write(() => deleteExpired(db, clock.now(), tokensAfter, batch));
+  const tokens = () =>
+    rawQuery(file.path, 'select token_hash, family_id from cimd_refresh_token order by token_hash');
+  return { store, clock, sweep, tokens };
+}
+
+describe('SQLite refresh token sweep', () => {
+  it('walks the tokens a batch at a time in key order, deletes the expired ones, and starts over after the last', async () => {
+    const { store, clock, sweep, tokens } = await sweptStore();
+    // Keys in the order they are written: the expired family's and the live one's interleaved.
+    await store.createRefreshFamily(familyRecord({ familyId: 'old', expiresAt: clock.now() + MINUTE }), 'k1');
+    await store.createRefreshFamily(
+      familyRecord({ familyId: 'live', grantId: 'g-live', expiresAt: clock.now() + 60 * MINUTE }),
+      'k2',
+    );
+    await store.rotateRefreshToken('k1', 'k3');
+    await store.rotateRefreshToken('k2', 'k4');
+    await store.rotateRefreshToken('k3', 'k5');
+    clock.advance(2 * MINUTE);
+    // Expired tokens are absent before any sweep.
+    expect(await store.findRefreshFamily('k5')).toBeUndefined();
+    expect((await store.rotateRefreshToken('k5', 'k6')).status).toBe('invalid');
+
+    const keys = () => tokens().map((row) => row.token_hash);
+    expect((await sweep('', 2)).tokensAfter).toBe('k2');
+    expect(keys()).toStrictEqual(['k2', 'k3', 'k4', 'k5']); // k1 went
+    expect((await sweep('k2', 2)).tokensAfter).toBe('k4');
+    expect(keys()).toStrictEqual(['k2', 'k4', 'k5']); // k3 went
+    expect((await sweep('k4', 2)).tokensAfter).toBe('k5');
+    expect(keys()).toStrictEqual(['k2', 'k4']); // k5 went
+    // Past the last token: the next sweep starts from the first again.
+    expect(await sweep('k5', 2)).toStrictEqual({ deleted: 0, tokensAfter: '' });
+    expect(tokens()).toStrictEqual([
+      { token_hash: 'k2', family_id: 'live' },
+      { token_hash: 'k4', family_id: 'live' },
+    ]);
+    expect((await store.rotateRefreshToken('k4', 'k7')).status).toBe('rotated');
+  });
+
+  it('a family created again under the id of an expired one does not bring back its tokens', async () => {
+    const { store, clock, sweep, tokens } = await sweptStore();
+    await store.createRefreshFamily(
+      familyRecord({ familyId: 'same', expiresAt: clock.now() + MINUTE }),
+      'a1',
+    );
+    await store.rotateRefreshToken('a1', 'a2');
+    clock.advance(2 * MINUTE);
+    await store.createRefreshFamily(
+      familyRecord({ familyId: 'same', expiresAt: clock.now() + 60 * MINUTE }),
+      'b1',
+    );
+    expect(await store.findRefreshFamily('a2')).toBeUndefined();
+    expect((await store.rotateRefreshToken('a1', 'x')).status).toBe('invalid');
+    expect((await store.rotateRefreshToken('a2', 'x')).status).toBe('invalid');
+    expect((await store.rotateRefreshToken('b1', 'b2')).status).toBe('rotated');
+    // The old tokens go at the sweep; the new family's stay.
+    await sweep('', 100);
+    expect(tokens().map((row) => row.token_hash)).toStrictEqual(['b1', 'b2']);
+    expect((await store.rotateRefreshToken('b2', 'b3')).status).toBe('rotated');
+  });
+});
