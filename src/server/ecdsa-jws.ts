@@ -57,6 +57,11 @@ function encodeJson(value: unknown): string {
   return NodeBuffer === undefined ? base64url.encode(json) : NodeBuffer.from(json).toString('base64url');
 }
 
+/** The UTF-8 bytes of a JWS signing input: from Node's buffer pool where there is one. */
+function signingInput(input: string): Uint8Array {
+  return NodeBuffer === undefined ? encoder.encode(input) : NodeBuffer.from(input, 'utf8');
+}
+
 function decodeSignature(signature: string): Uint8Array {
   return NodeBuffer === undefined ? base64url.decode(signature) : NodeBuffer.from(signature, 'base64url');
 }
@@ -76,7 +81,7 @@ export function signCompactEcdsa(
   if (object === undefined || spec === undefined || nodeCrypto === undefined) return undefined;
   if (header.alg !== alg || 'crit' in header || 'b64' in header) return undefined;
   const input = `${encodeJson(header)}.${encodeJson(payload)}`;
-  const signature = nodeCrypto.sign(spec.hash, encoder.encode(input), {
+  const signature = nodeCrypto.sign(spec.hash, signingInput(input), {
     key: object,
     dsaEncoding: 'ieee-p1363',
   });
@@ -108,7 +113,7 @@ export function verifyCompactEcdsa(jws: string, alg: string, key: CryptoKey): Pr
     try {
       crypto.verify(
         spec.hash,
-        encoder.encode(`${parts[0]}.${parts[1]}`),
+        signingInput(`${parts[0]}.${parts[1]}`),
         { key: object, dsaEncoding: 'ieee-p1363' },
         decodeSignature(signature),
         (error, valid) => resolve(error === null && valid === true),

@@ -81,7 +81,7 @@ export async function authenticateClient(
   context: ServerContext,
   params: OAuthParams,
 ): Promise<AuthenticatedClient> {
-  const search = params.toSearchParams();
+  const search = params.toRecord();
   const clientId = claimedClientId(search);
   if (clientId === undefined) {
     throw new InvalidClientError(

@@ -14,6 +14,7 @@ export const MAX_FORM_BYTES = 65_536;
 /** Parameters of one request: each name at most once, empty values dropped. */
 export class OAuthParams {
   readonly #values: ReadonlyMap<string, string>;
+  #record: Readonly<Record<string, string>> | undefined;
 
   private constructor(values: ReadonlyMap<string, string>) {
     this.#values = values;
@@ -57,6 +58,15 @@ export class OAuthParams {
   /** The parameters as URLSearchParams (each once). */
   toSearchParams(): URLSearchParams {
     return new URLSearchParams([...this.#values]);
+  }
+
+  /**
+   * The parameters as a frozen plain object, one own property each (a name such as `__proto__`
+   * included); made once. Cheaper to read than {@link toSearchParams} on the token endpoint.
+   */
+  toRecord(): Readonly<Record<string, string>> {
+    this.#record ??= Object.freeze(Object.fromEntries(this.#values));
+    return this.#record;
   }
 }
 
