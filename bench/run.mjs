@@ -27,6 +27,18 @@ const timing = {
   durationS: Number(values.duration),
   rounds: Number(values.rounds),
 };
+for (const [option, value, least] of [
+  ['--warmup', timing.warmupS, 0],
+  ['--duration', timing.durationS, 1],
+  ['--rounds', timing.rounds, 1],
+]) {
+  if (!Number.isInteger(value) || value < least) {
+    console.error(
+      `${option} must be a whole number of at least ${least} (got ${JSON.stringify(values[option.slice(2)])})`,
+    );
+    process.exit(2);
+  }
+}
 const RESOURCE = 'https://rs.example/mcp';
 const selected = new Set((values.only ?? 'bearer,refresh,authorize,cold,memory').split(','));
 

@@ -7,52 +7,26 @@
 import { execute, type Operation, selectFirst } from './steps.js';
 import { dialectOf, type StoreQueryBuilder } from './tables.js';
 
-/** How many refresh tokens one sweep looks at on SQLite, at most. */
+/** How many refresh tokens one batch of the SQLite sweep looks at, at most. */
 export const TOKEN_SWEEP_BATCH = 10_000;
 
-/** What a sweep did, and where the next one goes on in the SQLite token walk. */
-export interface SweepResult {
-  /** Rows deleted. */
-  deleted: number;
-  /** The token key the next sweep starts after ('' to start from the first). */
-  tokensAfter: string;
-}
+/**
+ * How many batches one SQLite sweep runs at most (each its own write transaction): 500 000
+ * tokens a sweep, more than a minute of the fastest rotation this store sustains, so the walk
+ * keeps ahead of the tokens being written.
+ */
+export const TOKEN_SWEEP_MAX_BATCHES = 50;
 
 /**
- * Deletes every row whose `expires_at` has passed, except refresh tokens on SQLite: there, one
- * sweep looks at the next `batch` tokens after the key `tokensAfter` (in key order, so the walk
- * goes round the whole table over successive sweeps) and deletes those among them that expired.
- * SQLite keeps no index that finds a token by its expiry or its family (each cost a random page
- * written per rotation; schema versions 4 and 5), and an expired token is absent for every read
- * long before it is deleted. PostgreSQL deletes the tokens of expired families through its
- * `family_id` index.
+ * Deletes every row whose `expires_at` has passed, except the refresh tokens on SQLite (see
+ * {@link deleteExpiredTokens}): on PostgreSQL the tokens of expired families go through its
+ * `family_id` index. Returns how many rows it deleted.
  */
-export function* deleteExpired(
-  db: StoreQueryBuilder,
-  now: number,
-  tokensAfter = '',
-  batch = TOKEN_SWEEP_BATCH,
-): Operation<SweepResult> {
+export function* deleteExpired(db: StoreQueryBuilder, now: number): Operation<number> {
   let deleted = 0;
   deleted += yield* execute(db.deleteFrom('cimd_jti').where('expires_at', '<=', now));
   deleted += yield* execute(db.deleteFrom('cimd_code').where('expires_at', '<=', now));
-  let next = '';
-  if (dialectOf(db) === 'sqlite') {
-    const walked = db
-      .selectFrom('cimd_refresh_token')
-      .select('token_hash')
-      .where('token_hash', '>', tokensAfter)
-      .orderBy('token_hash')
-      .limit(batch);
-    const last = yield* selectFirst(
-      db.selectFrom(walked.as('walked')).select((eb) => eb.fn.max('walked.token_hash').as('last')),
-    );
-    deleted += yield* execute(
-      db.deleteFrom('cimd_refresh_token').where('token_hash', 'in', walked).where('expires_at', '<=', now),
-    );
-    // Past the last token: the next sweep starts again from the first.
-    next = typeof last?.last === 'string' ? last.last : '';
-  } else {
+  if (dialectOf(db) !== 'sqlite') {
     // A token expires with its family (schema version 4 dropped the tokens' own expiry index).
     const expiredFamilies = db
       .selectFrom('cimd_refresh_family')
@@ -65,5 +39,42 @@ export function* deleteExpired(
   deleted += yield* execute(db.deleteFrom('cimd_consent').where('expires_at', '<=', now));
   deleted += yield* execute(db.deleteFrom('cimd_cache').where('expires_at', '<=', now));
   deleted += yield* execute(db.deleteFrom('cimd_lock').where('expires_at', '<=', now));
-  return { deleted, tokensAfter: next };
+  return deleted;
+}
+
+/** One batch of the SQLite token walk: what it deleted, and where the next batch starts. */
+export interface TokenSweepBatch {
+  /** Tokens deleted. */
+  deleted: number;
+  /** The key the next batch starts after; '' when this batch reached the last token. */
+  tokensAfter: string;
+}
+
+/**
+ * One batch of the SQLite sweep of refresh tokens: looks at the next `batch` tokens after the key
+ * `tokensAfter` (in key order) and deletes those that expired. SQLite keeps no index that finds a
+ * token by its expiry or its family (each cost a random page written per rotation; schema
+ * versions 4 and 5), so the sweep walks the table instead, round and round; an expired token is
+ * absent for every read long before it is deleted.
+ */
+export function* deleteExpiredTokens(
+  db: StoreQueryBuilder,
+  now: number,
+  tokensAfter: string,
+  batch = TOKEN_SWEEP_BATCH,
+): Operation<TokenSweepBatch> {
+  const walked = db
+    .selectFrom('cimd_refresh_token')
+    .select('token_hash')
+    .where('token_hash', '>', tokensAfter)
+    .orderBy('token_hash')
+    .limit(batch);
+  const last = yield* selectFirst(
+    db.selectFrom(walked.as('walked')).select((eb) => eb.fn.max('walked.token_hash').as('last')),
+  );
+  const deleted = yield* execute(
+    db.deleteFrom('cimd_refresh_token').where('token_hash', 'in', walked).where('expires_at', '<=', now),
+  );
+  // Past the last token (nothing left after `tokensAfter`): the next batch starts from the first.
+  return { deleted, tokensAfter: typeof last?.last === 'string' ? last.last : '' };
 }

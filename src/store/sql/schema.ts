@@ -188,8 +188,8 @@ function tokensExpireWithFamilies(db: StoreQueryBuilder): Compilable<unknown>[] 
  * inserted into it at that family's place, a random page written per rotation (about 3% of a
  * refresh grant's CPU). Nothing needs it on SQLite: an expired family's tokens are expired too and
  * count as absent, and the sweep walks the tokens in batches of their own key (`cleanup.ts`).
- * PostgreSQL keeps it: its family function deletes the tokens of an expired family by it, and its
- * sweep joins on it.
+ * PostgreSQL keeps it (its family function deletes the tokens of an expired family by it, and
+ * its sweep joins on it), and does not record this version.
  */
 function tokensWithoutFamilyIndex(db: StoreQueryBuilder): Compilable<unknown>[] {
   return dialectOf(db) === 'sqlite' ? [db.schema.dropIndex('cimd_refresh_token_family_id').ifExists()] : [];
@@ -232,10 +232,18 @@ export function* migrate(db: StoreQueryBuilder, now: number, target = SCHEMA_VER
   }
   for (const migration of MIGRATIONS) {
     if (migration.version <= found || migration.version > target) continue;
-    for (const statement of migration.statements(db)) yield* execute(statement);
+    const statements = migration.statements(db);
+    // Nothing to do in this dialect: not recorded, so the versions before still open the database.
+    if (statements.length === 0) continue;
+    for (const statement of statements) yield* execute(statement);
     yield* execute(
       db.insertInto('cimd_schema_version').values({ version: migration.version, applied_at: now }),
     );
   }
   return found;
+}
+
+/** The versions {@link migrate} records on a database of `db`'s dialect, oldest first. */
+export function recordedVersions(db: StoreQueryBuilder): number[] {
+  return MIGRATIONS.filter((migration) => migration.statements(db).length > 0).map((m) => m.version);
 }

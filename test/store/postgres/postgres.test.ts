@@ -14,7 +14,7 @@ import { createPostgresStore, type PostgresStoreOptions } from '../../../src/sto
 import { createPostgresQueryBuilder } from '../../../src/store/postgres/query-builder.js';
 import { createPostgresRunner } from '../../../src/store/postgres/runner.js';
 import { createStatementFactory, createTypeParsers } from '../../../src/store/postgres/statements.js';
-import { migrate, SCHEMA_VERSION } from '../../../src/store/sql/schema.js';
+import { migrate, recordedVersions, SCHEMA_VERSION } from '../../../src/store/sql/schema.js';
 import { createSqlStore } from '../../../src/store/sql/sql-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { alternating } from '../alternating.js';
@@ -154,9 +154,9 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL store', () => {
       const versions = await adminOf().query(
         `select version from "${schema}".cimd_schema_version order by version`,
       );
-      expect(versions.rows).toStrictEqual(
-        Array.from({ length: SCHEMA_VERSION }, (_, index) => ({ version: index + 1 })),
-      );
+      // Version 5 has nothing to do on PostgreSQL and is not recorded: the release before still opens it.
+      expect(recordedVersions(createPostgresQueryBuilder(schema))).toStrictEqual([1, 2, 3, 4]);
+      expect(versions.rows).toStrictEqual([1, 2, 3, 4].map((version) => ({ version })));
       const results = await Promise.all(stores.map((store) => store.recordJti('client-a', 'jti-1', MINUTE)));
       expect(tally(results, String)).toStrictEqual({ true: 1, false: 4 });
       await stores[0]?.cacheSet('k', 'v', MINUTE);
@@ -184,7 +184,9 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL store', () => {
       expect((error as Error).message).toMatch(
         new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer .* upgrade mcp-cimd`),
       );
-      expect(await rowCount(adminOf(), schema, 'cimd_schema_version')).toBe(SCHEMA_VERSION + 1);
+      expect(await rowCount(adminOf(), schema, 'cimd_schema_version')).toBe(
+        recordedVersions(createPostgresQueryBuilder(schema)).length + 1,
+      );
     });
 
     it('migrates a version-1 schema to the current version while a version-1 instance keeps working', async () => {
@@ -212,9 +214,7 @@ describe.skipIf(SKIP_POSTGRES)('PostgreSQL store', () => {
       const versions = await adminOf().query(
         `select version from "${schema}".cimd_schema_version order by version`,
       );
-      expect(versions.rows.map((row) => row.version)).toStrictEqual(
-        Array.from({ length: SCHEMA_VERSION }, (_, index) => index + 1),
-      );
+      expect(versions.rows.map((row) => row.version)).toStrictEqual(recordedVersions(db));
       // Version 4: tokens expire with their families, without an index of their own.
       const indexes = await adminOf().query(
         'select indexname from pg_indexes where schemaname = $1 and indexname = $2',

@@ -3,21 +3,27 @@
  * each sweep looks at the next batch of tokens in key order and deletes the expired ones; the walk
  * goes round the table over successive sweeps. Expired tokens count as absent before then.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLifecycle } from '../../../src/store/lifecycle.js';
-import { deleteExpired, type SweepResult } from '../../../src/store/sql/cleanup.js';
+import {
+  deleteExpiredTokens,
+  TOKEN_SWEEP_BATCH,
+  type TokenSweepBatch,
+} from '../../../src/store/sql/cleanup.js';
 import { migrate } from '../../../src/store/sql/schema.js';
 import { createSqlStore } from '../../../src/store/sql/sql-store.js';
 import { loadSqliteDriver } from '../../../src/store/sqlite/driver.js';
+import { createSqliteStore } from '../../../src/store/sqlite/index.js';
 import { createSqliteQueryBuilder } from '../../../src/store/sqlite/query-builder.js';
 import { createSqliteRunner } from '../../../src/store/sqlite/runner.js';
 import { TestClock } from '../clock.js';
 import { familyRecord, MINUTE } from '../fixtures.js';
-import { rawQuery, temporaryDatabase } from './sqlite-files.js';
+import { rawQuery, rowCount, temporaryDatabase } from './sqlite-files.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  vi.useRealTimers();
 });
 
 /** A migrated SQLite file, a store on it (no sweep timer) and a way to run one sweep. */
@@ -31,8 +37,8 @@ async function sweptStore() {
   const lifecycle = createLifecycle('sweep test store', 'reopen it');
   const store = createSqlStore({ runner, db, now: clock.now, cleanupIntervalMs: 0, lifecycle });
   cleanups.push(file.remove, () => store.close());
-  const sweep = (tokensAfter: string, batch: number): Promise<SweepResult> =>
-    runner.write(() => deleteExpired(db, clock.now(), tokensAfter, batch));
+  const sweep = (tokensAfter: string, batch: number): Promise<TokenSweepBatch> =>
+    runner.write(() => deleteExpiredTokens(db, clock.now(), tokensAfter, batch));
   const tokens = () =>
     rawQuery(file.path, 'select token_hash, family_id from cimd_refresh_token order by token_hash');
   return { store, clock, sweep, tokens };
@@ -91,5 +97,37 @@ describe('SQLite refresh token sweep', () => {
     await sweep('', 100);
     expect(tokens().map((row) => row.token_hash)).toStrictEqual(['b1', 'b2']);
     expect((await store.rotateRefreshToken('b2', 'b3')).status).toBe('rotated');
+  });
+
+  it('a timed sweep goes on batch after batch to the end of the table, each batch its own transaction', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const file = await temporaryDatabase();
+    cleanups.push(file.remove);
+    const clock = new TestClock();
+    const store = await createSqliteStore({ path: file.path, now: clock.now, cleanupIntervalMs: MINUTE });
+    cleanups.push(() => store.close());
+    await store.createRefreshFamily(
+      familyRecord({ familyId: 'live', expiresAt: clock.now() + 60 * MINUTE }),
+      'live-0',
+    );
+    // More expired tokens than one batch holds, written as an old release would have left them.
+    const expired = 2 * TOKEN_SWEEP_BATCH + 500;
+    rawQuery(
+      file.path,
+      `with recursive n(i) as (select 1 union all select i + 1 from n where i < ${expired})
+       insert into cimd_refresh_token (token_hash, family_id, used_at, expires_at)
+       select printf('old-%06d', i), 'gone', null, ? from n`,
+      [clock.now() - 1],
+    );
+    expect(rowCount(file.path, 'cimd_refresh_token')).toBe(expired + 1);
+    vi.advanceTimersByTime(MINUTE);
+    // The sweep's writes are queued: a write queued now settles after its last batch is done.
+    for (let i = 0; i < 10 && rowCount(file.path, 'cimd_refresh_token') > 1; i++) {
+      await store.putState('settle', String(i));
+    }
+    expect(rawQuery(file.path, 'select token_hash from cimd_refresh_token')).toStrictEqual([
+      { token_hash: 'live-0' },
+    ]);
+    expect((await store.rotateRefreshToken('live-0', 'live-1')).status).toBe('rotated');
   });
 });
