@@ -124,7 +124,7 @@ export async function refreshBench({ start, stop, timing, resource, stores }) {
       const { assertions } = await presign(clientJwk, server.clientId, started.issuer, needed);
       server.target = refreshTarget(started.child.pid, started.port, server.chains, assertions, resource);
       server.rounds = [];
-      await server.target.run({ warmupS: 0, durationS: timing.warmupS });
+      if (timing.warmupS > 0) await server.target.run({ warmupS: 0, durationS: timing.warmupS });
     }
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? servers : [...servers].reverse();

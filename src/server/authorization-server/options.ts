@@ -235,22 +235,29 @@ export interface ResolvedServerOptions {
 
 const DAY_MS = 86_400_000;
 
-function positiveMs(value: number | undefined, fallback: number, name: string, allowZero = false): number {
+/** `value` (else `fallback`) when it is a whole number, 0 or more with `allowZero`, else 1 or more. */
+function wholeNumber(
+  value: number | undefined,
+  fallback: number,
+  name: string,
+  allowZero: boolean,
+  unit: string,
+): number {
   const result = value ?? fallback;
   if (!Number.isSafeInteger(result) || result < 0 || (!allowZero && result === 0)) {
     throw new InvalidOptionError(
-      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer of milliseconds`,
+      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer ${unit}`,
     );
   }
   return result;
 }
 
+function positiveMs(value: number | undefined, fallback: number, name: string, allowZero = false): number {
+  return wholeNumber(value, fallback, name, allowZero, 'of milliseconds');
+}
+
 function entryCount(value: number | undefined, fallback: number, name: string): number {
-  const result = value ?? fallback;
-  if (!Number.isSafeInteger(result) || result < 0) {
-    throw new InvalidOptionError(`${name} must be a non-negative integer (a number of entries)`);
-  }
-  return result;
+  return wholeNumber(value, fallback, name, true, '(a number of entries)');
 }
 
 /** Checks the issuer identifier and returns its base path. */

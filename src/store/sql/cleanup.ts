@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { SqlRunner } from './runner.js';
 import { execute, type Operation, selectFirst } from './steps.js';
 import { dialectOf, type StoreQueryBuilder } from './tables.js';
 
@@ -18,15 +19,19 @@ export const TOKEN_SWEEP_BATCH = 10_000;
 export const TOKEN_SWEEP_MAX_BATCHES = 50;
 
 /**
- * Deletes every row whose `expires_at` has passed, except the refresh tokens on SQLite (see
- * {@link deleteExpiredTokens}): on PostgreSQL the tokens of expired families go through its
- * `family_id` index. Returns how many rows it deleted.
+ * Deletes every row whose `expires_at` has passed; refresh tokens only with `tokensByFamily` (the
+ * tokens of expired families, through PostgreSQL's `family_id` index; SQLite walks its tokens
+ * instead: {@link deleteExpiredTokens}). Returns how many rows it deleted.
  */
-export function* deleteExpired(db: StoreQueryBuilder, now: number): Operation<number> {
+export function* deleteExpired(
+  db: StoreQueryBuilder,
+  now: number,
+  tokensByFamily: boolean,
+): Operation<number> {
   let deleted = 0;
   deleted += yield* execute(db.deleteFrom('cimd_jti').where('expires_at', '<=', now));
   deleted += yield* execute(db.deleteFrom('cimd_code').where('expires_at', '<=', now));
-  if (dialectOf(db) !== 'sqlite') {
+  if (tokensByFamily) {
     // A token expires with its family (schema version 4 dropped the tokens' own expiry index).
     const expiredFamilies = db
       .selectFrom('cimd_refresh_family')
@@ -77,4 +82,32 @@ export function* deleteExpiredTokens(
   );
   // Past the last token (nothing left after `tokensAfter`): the next batch starts from the first.
   return { deleted, tokensAfter: typeof last?.last === 'string' ? last.last : '' };
+}
+
+/** Where the SQLite token walk goes on: the key the next batch starts after ('' from the first). */
+export interface TokenWalk {
+  tokensAfter: string;
+}
+
+/**
+ * One sweep of `db`'s expired rows through `runner`: every table, then, on SQLite, the token walk
+ * on from `walk.tokensAfter` (moved on after each batch, so a sweep that fails halfway keeps what
+ * it did), a batch per write transaction, until it is round the table or has run
+ * {@link TOKEN_SWEEP_MAX_BATCHES} batches.
+ */
+export async function sweepExpired(
+  runner: Pick<SqlRunner, 'write'>,
+  db: StoreQueryBuilder,
+  now: () => number,
+  walk: TokenWalk,
+): Promise<void> {
+  const walkTokens = dialectOf(db) === 'sqlite';
+  await runner.write(() => deleteExpired(db, now(), !walkTokens));
+  if (!walkTokens) return;
+  for (let batch = 0; batch < TOKEN_SWEEP_MAX_BATCHES; batch++) {
+    walk.tokensAfter = (
+      await runner.write(() => deleteExpiredTokens(db, now(), walk.tokensAfter))
+    ).tokensAfter;
+    if (walk.tokensAfter === '') return; // round the table: the next sweep starts a new walk
+  }
 }

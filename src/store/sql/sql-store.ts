@@ -9,7 +9,7 @@ import type { StoreLifecycle } from '../lifecycle.js';
 import { resolvePage } from '../paging.js';
 import type { Store } from '../store.js';
 import { cacheDelete, cacheGet, cacheSet } from './cache.js';
-import { deleteExpired, deleteExpiredTokens, TOKEN_SWEEP_MAX_BATCHES } from './cleanup.js';
+import { sweepExpired, type TokenWalk } from './cleanup.js';
 import { getClientDocuments, listClientDocuments, recordClientDocument } from './client-documents.js';
 import { getClient, saveClient } from './clients.js';
 import { consumeCode, saveCode } from './codes.js';
@@ -26,7 +26,7 @@ import {
 } from './refresh.js';
 import type { SqlRunner } from './runner.js';
 import { getState, putState } from './state.js';
-import { dialectOf, type StoreQueryBuilder } from './tables.js';
+import type { StoreQueryBuilder } from './tables.js';
 
 /** What {@link createSqlStore} builds a store from. */
 export interface SqlStoreParts {
@@ -47,25 +47,16 @@ export function createSqlStore(parts: SqlStoreParts): Store {
   const { runner, db, now, lifecycle } = parts;
 
   let timer: NodeJS.Timeout | undefined;
-  // Where the SQLite sweep's walk of the refresh tokens goes on (see `deleteExpiredTokens`).
-  let tokensAfter = '';
+  // Where the SQLite sweep's walk of the refresh tokens goes on (see `sweepExpired`).
+  const walk: TokenWalk = { tokensAfter: '' };
   let sweeping = false;
-  /** Deletes expired rows; on SQLite then walks on through the tokens, a batch per transaction. */
-  async function sweep(): Promise<void> {
-    await runner.write(() => deleteExpired(db, now()));
-    if (dialectOf(db) !== 'sqlite') return;
-    for (let batch = 0; batch < TOKEN_SWEEP_MAX_BATCHES; batch++) {
-      tokensAfter = (await runner.write(() => deleteExpiredTokens(db, now(), tokensAfter))).tokensAfter;
-      if (tokensAfter === '') return; // round the table: the next sweep starts a new walk
-    }
-  }
   if (parts.cleanupIntervalMs > 0) {
     timer = setInterval(() => {
       if (sweeping) return;
       sweeping = true;
       // A failed sweep (the database busy beyond its timeout, the store closed) is retried at the
       // next interval, where it left off.
-      sweep()
+      sweepExpired(runner, db, now, walk)
         .catch(() => undefined)
         .finally(() => {
           sweeping = false;
