@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLifecycle } from '../../../src/store/lifecycle.js';
 import {
   deleteExpiredTokens,
+  sweepExpired,
   TOKEN_SWEEP_BATCH,
   type TokenSweepBatch,
 } from '../../../src/store/sql/cleanup.js';
@@ -41,7 +42,18 @@ async function sweptStore() {
     runner.write(() => deleteExpiredTokens(db, clock.now(), tokensAfter, batch));
   const tokens = () =>
     rawQuery(file.path, 'select token_hash, family_id from cimd_refresh_token order by token_hash');
-  return { store, clock, sweep, tokens };
+  return { store, clock, sweep, tokens, runner, db, path: file.path };
+}
+
+/** Writes `count` tokens of a gone family, expired, keyed `old-000001` and up, as a raw insert. */
+function expiredTokens(path: string, count: number, expiresAt: number): void {
+  rawQuery(
+    path,
+    `with recursive n(i) as (select 1 union all select i + 1 from n where i < ${count})
+     insert into cimd_refresh_token (token_hash, family_id, used_at, expires_at)
+     select printf('old-%06d', i), 'gone', null, ? from n`,
+    [expiresAt],
+  );
 }
 
 describe('SQLite refresh token sweep', () => {
@@ -112,13 +124,7 @@ describe('SQLite refresh token sweep', () => {
     );
     // More expired tokens than one batch holds, written as an old release would have left them.
     const expired = 2 * TOKEN_SWEEP_BATCH + 500;
-    rawQuery(
-      file.path,
-      `with recursive n(i) as (select 1 union all select i + 1 from n where i < ${expired})
-       insert into cimd_refresh_token (token_hash, family_id, used_at, expires_at)
-       select printf('old-%06d', i), 'gone', null, ? from n`,
-      [clock.now() - 1],
-    );
+    expiredTokens(file.path, expired, clock.now() - 1);
     expect(rowCount(file.path, 'cimd_refresh_token')).toBe(expired + 1);
     vi.advanceTimersByTime(MINUTE);
     // The sweep's writes are queued: a write queued now settles after its last batch is done.
@@ -129,5 +135,23 @@ describe('SQLite refresh token sweep', () => {
       { token_hash: 'live-0' },
     ]);
     expect((await store.rotateRefreshToken('live-0', 'live-1')).status).toBe('rotated');
+  });
+
+  it('a sweep that fails halfway keeps the batches it finished, and the next goes on from there', async () => {
+    const { clock, runner, db, path } = await sweptStore();
+    expiredTokens(path, 2 * TOKEN_SWEEP_BATCH + 10, clock.now() - 1);
+    let writes = 0;
+    // The third write (the second batch of the walk) fails, as a busy database would.
+    const failing = {
+      write: <T>(start: Parameters<typeof runner.write<T>>[0]): Promise<T> =>
+        ++writes === 3 ? Promise.reject(new Error('database is locked')) : runner.write(start),
+    };
+    const walk = { tokensAfter: '' };
+    await expect(sweepExpired(failing, db, clock.now, walk)).rejects.toThrow('database is locked');
+    expect(walk.tokensAfter).toBe(`old-${String(TOKEN_SWEEP_BATCH).padStart(6, '0')}`);
+    expect(rowCount(path, 'cimd_refresh_token')).toBe(TOKEN_SWEEP_BATCH + 10);
+    await sweepExpired(runner, db, clock.now, walk);
+    expect(walk.tokensAfter).toBe('');
+    expect(rowCount(path, 'cimd_refresh_token')).toBe(0);
   });
 });
