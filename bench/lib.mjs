@@ -1,6 +1,7 @@
 // Shared helpers of `npm run bench`: child servers, per-process CPU from /proc, load runs, machine check.
 import { execFileSync, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import autocannon from 'autocannon';
 
@@ -9,6 +10,16 @@ try {
   clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 } catch {
   // keep the usual USER_HZ
+}
+
+/**
+ * The thread pool size `cimd serve` gives itself on this machine (`dist/cli/thread-pool.cjs`: one
+ * thread per core, 2 to 4, unless UV_THREADPOOL_SIZE is set), for our server children, which the
+ * bench starts directly rather than through the `cimd` executable. The peers keep Node's default.
+ */
+export function cimdServeThreadPoolSize() {
+  const { sizeThreadPool } = createRequire(import.meta.url)('../dist/cli/thread-pool.cjs');
+  return sizeThreadPool({ ...process.env }, os.availableParallelism());
 }
 
 /** utime + stime of `pid` (all its threads), in ms; undefined without /proc. */

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { authorizeBench, coldBench } from './authorize.mjs';
 import { bearerBench } from './bearer.mjs';
-import { fmt, machineCheck, startChild, stopChild } from './lib.mjs';
+import { cimdServeThreadPoolSize, fmt, machineCheck, startChild, stopChild } from './lib.mjs';
 import { refreshBench } from './refresh.mjs';
 import { writeReport } from './report.mjs';
 
@@ -50,8 +50,11 @@ if (!existsSync(new URL('../dist/server/index.js', import.meta.url))) {
 const scratch = mkdtempSync(join(tmpdir(), 'cimd-bench-'));
 const sqlitePath = (name) => join(scratch, `${name}.sqlite`);
 const children = new Set();
+const ourThreadPool = cimdServeThreadPoolSize();
+/** Starts a child; our server (`as-server.mjs`) with the thread pool `cimd serve` would give it. */
 async function start(script, args, env, execArgv) {
-  const started = await startChild(script, args, env, execArgv);
+  const ours = script === './as-server.mjs' ? { UV_THREADPOOL_SIZE: ourThreadPool } : {};
+  const started = await startChild(script, args, { ...env, ...ours }, execArgv);
   children.add(started.child);
   return started;
 }
@@ -103,10 +106,15 @@ const started = performance.now();
 console.log(
   `mcp-cimd bench, Node ${process.version}; ${timing.warmupS} s warm-up + ${timing.durationS} s per load run (${timing.rounds} rounds, taking turns, for the token endpoint). Numbers are noisy (short runs, shared machine): compare ratios within one run, CPU ms/req across runs`,
 );
+const peerThreadPool = process.env.UV_THREADPOOL_SIZE || '4';
+console.log(
+  `thread pool: ours ${ourThreadPool} (what \`cimd serve\` gives itself on this machine), peers ${peerThreadPool} (Node's default unless UV_THREADPOOL_SIZE is set)`,
+);
 const report = {
   node: process.version,
   startedAt: new Date().toISOString(),
   timing,
+  threadPool: { ours: Number(ourThreadPool), peers: Number(peerThreadPool) },
   machineBefore: await machine('machine before'),
   scenarios: {},
   targets: [],

@@ -14,7 +14,7 @@ export interface BannerContent {
   reports: Record<DemoClientName, ValidationReport>;
   /** A ready `/authorize` URL for the public client (its state and verifier held by the demo client). */
   authorizeUrl: string;
-  /** How to run the CLI where the banner is read: `cimd`, or `node dist/cli/bin.js` in a clone. */
+  /** How to run the CLI where the banner is read: `cimd`, or `node dist/cli/cimd.cjs` in a clone. */
   cli: string;
 }
 

@@ -41,7 +41,7 @@ interface Presentation {
 
 const NPM_START: Presentation = {
   command: 'npm start',
-  cli: 'node dist/cli/bin.js',
+  cli: 'node dist/cli/cimd.cjs',
   logs: process.stderr,
   notes: process.stdout,
 };

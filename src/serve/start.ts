@@ -288,6 +288,8 @@ export async function startAuthorizationServer(
             : {}),
         },
         trustProxy: config.trustProxy,
+        // Node's 4 unless set: the `cimd` executable sets it for the machine (cli/thread-pool.cts).
+        threadPoolSize: process.env.UV_THREADPOOL_SIZE || '4',
         login: signIn.upstream === undefined ? 'dev-login' : 'upstream',
         ...(upstream === undefined
           ? {}

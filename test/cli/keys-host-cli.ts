@@ -11,7 +11,7 @@ const ENTRY = fileURLToPath(new URL('./keys-host-entry.mjs', import.meta.url));
 
 let registered: boolean | undefined;
 
-/** True when dist/cli/bin.js lists `keys` and `host` among its commands (main.ts registers them). */
+/** True when dist/cli/cimd.cjs lists `keys` and `host` among its commands (main.ts registers them). */
 export function binRegistersKeysAndHost(): boolean {
   if (registered === undefined) {
     requireBuiltBin();

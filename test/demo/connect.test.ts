@@ -1,7 +1,7 @@
 /**
  * `cimd connect` through the demo, exactly as its banner tells a client author to run it: the
  * demo runs in-process (`startDemo({ port: 0 })`), the `cimd connect` commands are taken from the
- * banner text and run as printed (the built `dist/cli/bin.js`, from the package root, with the
+ * banner text and run as printed (the built `dist/cli/cimd.cjs`, from the package root, with the
  * banner's `NODE_EXTRA_CA_CERTS`), the sign-in URL is read from the command's stderr and the
  * "user" approves it on the consent page. For the public and the `private_key_jwt` document
  * (signing with the demo's key set file, `--key`): the call prints the `whoami` answer, and
@@ -17,7 +17,7 @@ import { approveAuthorization } from '../helpers/approve.js';
 import { requireBuiltBin } from '../helpers/run-cli.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = 'node dist/cli/bin.js';
+const CLI = 'node dist/cli/cimd.cjs';
 
 let demo: Demo;
 let banner: string;
@@ -43,7 +43,7 @@ interface Run {
 }
 
 /**
- * Runs a printed shell command (`NAME=value ... node dist/cli/bin.js args...`, continuation lines
+ * Runs a printed shell command (`NAME=value ... node dist/cli/cimd.cjs args...`, continuation lines
  * allowed, nothing quoted) from the package root, approving every sign-in URL it prints.
  */
 function runPrinted(

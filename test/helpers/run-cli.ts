@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../dist/cli/cimd.cjs', import.meta.url));
 
 export interface CliResult {
   code: number | null;
@@ -17,7 +17,7 @@ export interface CliResult {
 /** Throws a clear error when the package has not been built. */
 export function requireBuiltBin(): void {
   if (!existsSync(BIN))
-    throw new Error('dist/cli/bin.js is missing: run `npm run build` first (npm test does)');
+    throw new Error('dist/cli/cimd.cjs is missing: run `npm run build` first (npm test does)');
 }
 
 /** Runs `cimd <args>` with extra environment variables; NO_COLOR is set so output is plain. */

@@ -10,7 +10,10 @@ import { type Spawned, spawnNode } from './process.js';
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (value === undefined || /^(CIMD_|PORT$|HOST$|DATABASE_URL$|REDIS_URL$|LOG_LEVEL$)/.test(name))
+    if (
+      value === undefined ||
+      /^(CIMD_|PORT$|HOST$|DATABASE_URL$|REDIS_URL$|LOG_LEVEL$|UV_THREADPOOL_SIZE$)/.test(name)
+    )
       continue;
     env[name] = value;
   }

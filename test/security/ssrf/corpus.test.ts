@@ -21,7 +21,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../../..');
-const BIN = join(ROOT, 'dist/cli/bin.js');
+const BIN = join(ROOT, 'dist/cli/cimd.cjs');
 const RUNNER = join(HERE, 'runner.mjs');
 const REPORT_MARKER = 'SSRF-CORPUS-REPORT ';
 /** The whole run, build excluded (the runner has its own, shorter, deadline). */

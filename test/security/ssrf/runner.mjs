@@ -45,7 +45,7 @@ import {
 } from './corpus.mjs';
 import { startDnsResponder } from './dns-responder.mjs';
 
-const BIN = fileURLToPath(new URL('../../../dist/cli/bin.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../dist/cli/cimd.cjs', import.meta.url));
 const REPORT_MARKER = 'SSRF-CORPUS-REPORT ';
 const RESOURCE = 'http://127.0.0.1:4001/mcp';
 const STEP_TIMEOUT_MS = 15_000;
