@@ -1,7 +1,9 @@
 // Child process: the peer authorization server for section 2 of `npm run bench`, oidc-provider
 // on 127.0.0.1 (NODE_ENV=production, set by startChild). One `private_key_jwt` client with the
 // parent's ES256 public JWK inline, refresh tokens rotated on every use, ES256 JWT access tokens
-// bound to the resource. Storage is the Map adapter below (no latency, like our memory store).
+// bound to the resource. Storage is the Map adapter below (no latency, like our memory store), or
+// with BENCH_PEER_DATABASE_URL a PostgreSQL adapter (peer-postgres-adapter.mjs, in the schema
+// BENCH_STORE_NAMESPACE) for the side-by-side on PostgreSQL.
 // Refresh chains are minted through the real endpoints: GET /auth, a headless /interaction/:uid
 // (login + consent via the provider's interaction API, no devInteractions), the resumed /auth
 // redirect with a code, then POST /token. Sends { ready, port, issuer, chains, clientId }.
@@ -11,6 +13,7 @@ import { exportJWK, generateKeyPair, importJWK } from 'jose';
 import Provider from 'oidc-provider';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { signClientAssertion } from './assertions.mjs';
+import { createPostgresAdapter } from './peer-postgres-adapter.mjs';
 
 const chainCount = Number(process.argv[2] ?? 96); // 0: no refresh chains (the /auth scenarios)
 const resource = process.env.BENCH_RESOURCE;
@@ -80,6 +83,13 @@ class MapAdapter {
   }
 }
 
+const database = process.env.BENCH_PEER_DATABASE_URL
+  ? await createPostgresAdapter(
+      process.env.BENCH_PEER_DATABASE_URL,
+      process.env.BENCH_STORE_NAMESPACE ?? 'cimd_bench_peer',
+    )
+  : undefined;
+
 const asKey = await generateKeyPair('ES256', { extractable: true });
 const asJwk = { ...(await exportJWK(asKey.privateKey)), kid: 'peer-es-1', alg: 'ES256', use: 'sig' };
 
@@ -101,7 +111,7 @@ const issuer = `http://127.0.0.1:${port}`;
 
 const cimd = cimdConfig();
 provider = new Provider(issuer, {
-  adapter: MapAdapter,
+  adapter: database?.Adapter ?? MapAdapter,
   clients: [
     {
       client_id: clientId,
@@ -263,7 +273,7 @@ try {
   process.exit(1);
 }
 process.on('SIGTERM', () => {
-  httpServer.close(() => process.exit(0));
+  httpServer.close(() => (database?.close() ?? Promise.resolve()).finally(() => process.exit(0)));
   httpServer.closeAllConnections?.();
   setTimeout(() => process.exit(0), 1_000).unref();
 });

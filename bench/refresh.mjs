@@ -85,17 +85,23 @@ function summarize(label, rounds) {
   };
 }
 
+/** The in-memory peer, the reference for every store that has no peer of its own. */
+const MEMORY_PEER = { key: 'peer', label: 'peer: oidc-provider 9.13.3 (in-memory Map adapter)', env: {} };
+
 /**
  * Runs the refresh scenario on our server for each of `stores` (labels and BENCH_STORE values)
- * and on the peer, all started at once: each is warmed up, then they take turns in
- * `timing.rounds` rounds of `timing.durationS` seconds (the order reversed every other round),
- * so a drift of the machine's speed during the run weighs on every server alike. Each server's
- * row holds the medians of its rounds. Returns `{ rows, targets }` for the report.
+ * against its peer: the in-memory peer, or the store's own `peer` (the same database). Each
+ * store with a peer of its own is measured in a group of its own, the others together with the
+ * in-memory peer, so a database's background work after one group weighs on no other. In a
+ * group every server is started and warmed up, then they take turns in `timing.rounds` rounds of
+ * `timing.durationS` seconds (the order reversed every other round), so a drift of the machine's
+ * speed during the run weighs on every server alike. Each server's row holds the medians of its
+ * rounds. Returns `{ rows, targets }` for the report.
  */
 export async function refreshBench({ start, stop, timing, resource, stores }) {
   const rounds = timing.rounds ?? 3;
   console.log(
-    `\n## Token endpoint: POST /token grant_type=refresh_token, rotation, private_key_jwt (ES256), ES256 JWT access token; c=64, ${timing.warmupS} s warm-up, then ${rounds} rounds of ${timing.durationS} s per server, taking turns (medians)`,
+    `\n## Token endpoint: POST /token grant_type=refresh_token, rotation, private_key_jwt (ES256), ES256 JWT access token; c=64, ${timing.warmupS} s warm-up, then ${rounds} rounds of ${timing.durationS} s per server, taking turns with its peer (medians)`,
   );
   const clientKey = await generateKeyPair('ES256', { extractable: true });
   const clientJwk = { ...(await exportJWK(clientKey.privateKey)), kid: 'client-1', alg: 'ES256', use: 'sig' };
@@ -105,58 +111,67 @@ export async function refreshBench({ start, stop, timing, resource, stores }) {
   // A run's end strands the tokens of its 64 requests in flight (their answers are not read):
   // enough chains that every run still finds 64 or more.
   const chains = String(64 * (rounds + 3));
-  const servers = [];
-  try {
-    for (const { key, label, spec } of stores) {
-      const ours = await start('./as-server.mjs', [chains], { ...env, BENCH_STORE: spec });
-      servers.push({ key, label, started: ours, clientId: ours.clients.pkjwt, chains: ours.chains.pkjwt });
-    }
-    const peer = await start('./peer-oidc-provider.mjs', [chains], env);
-    servers.push({
-      key: 'peer',
-      label: 'peer: oidc-provider 9.13.3 (in-memory Map adapter)',
-      started: peer,
-      clientId: peer.clientId,
-      chains: peer.chains,
-    });
-    for (const server of servers) {
-      const { started } = server;
-      const { assertions } = await presign(clientJwk, server.clientId, started.issuer, needed);
-      server.target = refreshTarget(started.child.pid, started.port, server.chains, assertions, resource);
-      server.rounds = [];
-      if (timing.warmupS > 0) await server.target.run({ warmupS: 0, durationS: timing.warmupS });
-    }
-    for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? servers : [...servers].reverse();
-      for (const server of order) {
-        server.rounds.push(await server.target.run({ warmupS: 0, durationS: timing.durationS }));
+
+  /** Starts, warms up and measures `ours` and `peers` in turns; resolves every server with its rounds. */
+  async function runGroup(ours, peers) {
+    const servers = [];
+    try {
+      for (const { key, label, spec } of ours) {
+        const started = await start('./as-server.mjs', [chains], { ...env, BENCH_STORE: spec });
+        servers.push({ key, label, started, clientId: started.clients.pkjwt, chains: started.chains.pkjwt });
+      }
+      for (const { key, label, env: peerEnv } of peers) {
+        const started = await start('./peer-oidc-provider.mjs', [chains], { ...env, ...peerEnv });
+        servers.push({ key, label, started, clientId: started.clientId, chains: started.chains });
+      }
+      for (const server of servers) {
+        const { started } = server;
+        const { assertions } = await presign(clientJwk, server.clientId, started.issuer, needed);
+        server.target = refreshTarget(started.child.pid, started.port, server.chains, assertions, resource);
+        server.rounds = [];
+        if (timing.warmupS > 0) await server.target.run({ warmupS: 0, durationS: timing.warmupS });
+      }
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? servers : [...servers].reverse();
+        for (const server of order) {
+          server.rounds.push(await server.target.run({ warmupS: 0, durationS: timing.durationS }));
+        }
+      }
+    } finally {
+      for (const { started } of servers) {
+        await stop(started.child);
       }
     }
-  } finally {
-    for (const { started } of servers) {
-      await stop(started.child);
-    }
+    return servers;
   }
 
+  const servers = await runGroup(
+    stores.filter(({ peer }) => peer === undefined),
+    [MEMORY_PEER],
+  );
+  for (const store of stores) {
+    if (store.peer !== undefined) servers.push(...(await runGroup([store], [store.peer])));
+  }
   const results = Object.fromEntries(servers.map((s) => [s.key, summarize(s.label, s.rounds)]));
   loadTable(Object.values(results), [
     ['starved', (r) => r.starved],
     ['CPU ms/req by round', (r) => r.rounds.map((x) => fmt(x.cpuPerReq, 3)).join(' ')],
   ]);
   const targets = [];
-  for (const { key, label } of stores) {
+  for (const { key, label, peer: ownPeer } of stores) {
     const r = results[key];
-    const rpsRatio = r.rps / results.peer.rps;
-    const cpuRatio = r.cpuPerReq / results.peer.cpuPerReq;
-    const byRound = r.rounds.map((x, i) => x.cpuPerReq / results.peer.rounds[i].cpuPerReq);
+    const peer = results[(ownPeer ?? MEMORY_PEER).key];
+    const rps = r.rps / peer.rps;
+    const cpu = r.cpuPerReq / peer.cpuPerReq;
+    const byRound = r.rounds.map((x, i) => x.cpuPerReq / peer.rounds[i].cpuPerReq);
     targets.push({
       id: `refresh-${key}`,
-      target: `refresh grant (${label}) >= 2x peer rps at <= 0.5x peer CPU/req`,
-      measured: `${fmt(rpsRatio, 2)}x rps, ${fmt(cpuRatio, 2)}x CPU/req (medians of ${rounds} rounds; CPU/req by round ${byRound.map((x) => fmt(x, 2)).join(', ')})`,
-      met: r.non2xx === 0 && rpsRatio >= 2 && cpuRatio <= 0.5,
+      target: `refresh grant (${label}) >= 2x rps at <= 0.5x CPU/req of ${peer.label}`,
+      measured: `${fmt(rps, 2)}x rps, ${fmt(cpu, 2)}x CPU/req (medians of ${rounds} rounds; CPU/req by round ${byRound.map((x) => fmt(x, 2)).join(', ')})`,
+      met: r.non2xx === 0 && peer.non2xx === 0 && rps >= 2 && cpu <= 0.5,
       ours: r.rps,
-      peer: results.peer.rps,
-      ratio: rpsRatio,
+      peer: peer.rps,
+      ratio: rps,
       unit: 'rps',
     });
   }

@@ -19,7 +19,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     duration: { type: 'string', default: '4' },
     warmup: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
   },
 });
 const timing = {
@@ -153,7 +153,21 @@ const scenarios = {
       ...common,
       stores: [
         { key: 'sqlite', label: 'ours, SQLite store', spec: `sqlite:${sqlitePath('refresh')}` },
-        ...(postgresUrl ? [{ key: 'postgres', label: 'ours, PostgreSQL store', spec: postgresUrl }] : []),
+        ...(postgresUrl
+          ? [
+              {
+                key: 'postgres',
+                label: 'ours, PostgreSQL store',
+                spec: postgresUrl,
+                // Compared with the peer on the same database (and, for the record, in memory).
+                peer: {
+                  key: 'peer-postgres',
+                  label: 'peer: oidc-provider 9.13.3 (PostgreSQL adapter)',
+                  env: { BENCH_PEER_DATABASE_URL: postgresUrl },
+                },
+              },
+            ]
+          : []),
       ],
     }),
   authorize: () => authorizeBench(common),
