@@ -85,6 +85,20 @@ export type RotateRefreshResult =
   /** Unknown token, or the family expired. */
   | { status: 'invalid' };
 
+/** A client assertion's `jti` to record, as {@link Store.recordJti} takes it. */
+export interface JtiRecord {
+  clientId: string;
+  jti: string;
+  /** How long the record lasts, in ms. */
+  ttlMs: number;
+}
+
+/**
+ * The outcome of {@link Store.recordJtiAndRotate}: the rotation's, or `replayed` when the `jti`
+ * was already recorded (nothing else happened).
+ */
+export type RecordJtiAndRotateResult = RotateRefreshResult | { status: 'replayed' };
+
 /** A client registered through Dynamic Client Registration or configured statically. */
 export interface RegisteredClientRecord {
   /** Never starts with `https://` (CIMD-AS-27): that shape is reserved for CIMD clients. */
@@ -224,6 +238,20 @@ export interface Store {
     newHash: string,
     changes?: RefreshFamilyChanges,
   ): Promise<RotateRefreshResult>;
+  /**
+   * Optional: {@link recordJti} then {@link rotateRefreshToken} as one atomic step (one round trip
+   * on a network store), for a refresh grant whose client authenticated with an assertion. When
+   * `jti` is already recorded and live, resolves `replayed` and changes nothing else (no rotation,
+   * and no revocation even for an earlier token); otherwise `jti` stays recorded whatever the
+   * rotation's outcome, and the result is the rotation's. When the step fails (a thrown error),
+   * neither happened. The server makes the two calls in turn with a store that lacks it.
+   */
+  recordJtiAndRotate?(
+    jti: JtiRecord,
+    oldHash: string,
+    newHash: string,
+    changes?: RefreshFamilyChanges,
+  ): Promise<RecordJtiAndRotateResult>;
   /** Finds the family of a token (current or earlier) without changing anything. */
   findRefreshFamily(tokenHash: string): Promise<RefreshFamilyRecord | undefined>;
   /** Revokes one family. Idempotent. */

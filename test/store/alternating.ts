@@ -12,6 +12,7 @@ const METHODS = [
   'consumeCode',
   'createRefreshFamily',
   'rotateRefreshToken',
+  'recordJtiAndRotate',
   'findRefreshFamily',
   'revokeRefreshFamily',
   'revokeGrant',
@@ -49,6 +50,8 @@ export function alternating(stores: readonly Store[]): Store {
     },
   };
   for (const name of METHODS) {
+    // An optional method is offered only when every store has it.
+    if (stores.some((store) => typeof store[name] !== 'function')) continue;
     combined[name] = (...args) => {
       const store = stores[next++ % stores.length]!;
       return (store[name] as AnyMethod).apply(store, args);

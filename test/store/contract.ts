@@ -11,6 +11,7 @@ import { describeClientAndConsentContract } from './contract-clients.js';
 import { describeCodeContract } from './contract-codes.js';
 import { describeHistoryContract } from './contract-history.js';
 import { describeJtiContract } from './contract-jti.js';
+import { describeJtiRotationContract } from './contract-jti-rotation.js';
 import { describeLifecycleContract } from './contract-lifecycle.js';
 import { describeListingsContract } from './contract-listings.js';
 import { describeRefreshContract } from './contract-refresh.js';
@@ -86,6 +87,7 @@ export function describeStoreContract(
     describeJtiContract(harness);
     describeCodeContract(harness);
     describeRefreshContract(harness);
+    describeJtiRotationContract(harness);
     describeClientAndConsentContract(harness);
     describeCacheContract(harness);
     describeListingsContract(harness);

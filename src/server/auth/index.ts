@@ -23,11 +23,13 @@ export {
   type JwksCacheOptions,
 } from './jwks-cache.js';
 export type { ClientKeySet } from './key-set.js';
+export { assertionReplayed, PendingJti, recordAssertionJti } from './pending-jti.js';
 export {
   type ClientAssertionVerifier,
   createClientAssertionVerifier,
   MAX_CLIENT_ASSERTION_LENGTH,
   type VerifiedClientAssertion,
+  type VerifyAssertionOptions,
 } from './private-key-jwt.js';
 export {
   type ClientAssertionStore,

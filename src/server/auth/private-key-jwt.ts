@@ -8,7 +8,6 @@
  */
 
 import type { ResolvedClient } from '../clients/types.js';
-import { markReplay } from '../events.js';
 import { InvalidClientError } from '../oauth-errors.js';
 import { allowedAlgorithmsFor, checkAssertionAlgorithm } from './assertion-algorithms.js';
 import { checkAssertionClaims, checkAssertionType } from './assertion-claims.js';
@@ -22,6 +21,7 @@ import { verifyAssertionSignature } from './assertion-signature.js';
 import { clientKeySource } from './client-keys.js';
 import { createJwksCache, type JwksCacheOptions } from './jwks-cache.js';
 import { thumbprintsOf } from './key-set.js';
+import { PendingJti, recordAssertionJti } from './pending-jti.js';
 import {
   type ClientAssertionVerifierOptions,
   resolveVerifierSettings,
@@ -35,8 +35,13 @@ export const MAX_CLIENT_ASSERTION_LENGTH = 16_384;
 export interface VerifiedClientAssertion {
   /** The authenticated `client_id`. */
   clientId: string;
-  /** The assertion's `jti`, now recorded as used. */
+  /** The assertion's `jti`, now recorded as used (or in {@link pendingJti}). */
   jti: string;
+  /**
+   * The `jti`, not yet recorded, when `verify` was asked to leave that to the caller
+   * ({@link VerifyAssertionOptions.deferJtiRecord}).
+   */
+  pendingJti?: PendingJti;
   /** The JWS algorithm it was signed with. */
   alg: string;
   /** The `kid` of the verifying key (from the header, or the published key's when the header had none). */
@@ -50,6 +55,17 @@ export interface VerifiedClientAssertion {
 }
 
 /** Verifies `private_key_jwt` client assertions; see {@link createClientAssertionVerifier}. */
+/** Options of {@link ClientAssertionVerifier.verify}. */
+export interface VerifyAssertionOptions {
+  /**
+   * Leave the `jti` unrecorded and return it as `pendingJti`, for a caller that records it with
+   * its own store write (a refresh grant's rotation). The caller MUST then record it whatever
+   * happens, refusing the request as a replay when it was not new (`PendingJti`). Default false:
+   * the `jti` is recorded before `verify` resolves.
+   */
+  deferJtiRecord?: boolean;
+}
+
 export interface ClientAssertionVerifier {
   /**
    * Authenticates `client` with the `client_assertion` of a token request.
@@ -61,7 +77,11 @@ export interface ClientAssertionVerifier {
    *   malformed (PKJ-01); InvalidClientError (`invalid_client`, 401) for every other failure,
    *   with a description safe to send. Store failures are rethrown as they are.
    */
-  verify(client: ResolvedClient, params: TokenRequestParams): Promise<VerifiedClientAssertion>;
+  verify(
+    client: ResolvedClient,
+    params: TokenRequestParams,
+    options?: VerifyAssertionOptions,
+  ): Promise<VerifiedClientAssertion>;
   /**
    * Whether the key with RFC 7638 thumbprint `keyThumbprint` is still in `client`'s current key
    * set (inline, or its `jwks_uri` as cached: a removed key is noticed within one cache
@@ -156,7 +176,7 @@ export function createClientAssertionVerifier(
   const { store, now, clockSkewMs } = settings;
 
   return {
-    async verify(client, params) {
+    async verify(client, params, options) {
       const assertion = assertionOf(client, params);
       const { header, payload } = decode(assertion);
       const alg = checkAssertionAlgorithm(header.alg, allowedAlgorithmsFor(client));
@@ -173,15 +193,9 @@ export function createClientAssertionVerifier(
       const source = clientKeySource(client, cache);
       const key = await verifyAssertionSignature(assertion, header, alg, source);
       const ttlMs = Math.max(1, Math.ceil(claims.expiresAt + clockSkewMs - now()));
-      if (!(await store.recordJti(client.clientId, claims.jti, ttlMs))) {
-        throw markReplay(
-          new InvalidClientError(
-            'this client_assertion was already used (its jti was seen before); sign a new one, with a fresh jti, for every request',
-          ),
-          'jti',
-          client.clientId,
-        );
-      }
+      const record = { clientId: client.clientId, jti: claims.jti, ttlMs };
+      const pendingJti = options?.deferJtiRecord === true ? new PendingJti(record) : undefined;
+      if (pendingJti === undefined) await recordAssertionJti(store, record);
       const verified: VerifiedClientAssertion = {
         clientId: client.clientId,
         jti: claims.jti,
@@ -191,6 +205,7 @@ export function createClientAssertionVerifier(
         keySource: source.kind,
       };
       if (key.kid !== undefined) verified.kid = key.kid;
+      if (pendingJti !== undefined) verified.pendingJti = pendingJti;
       return verified;
     },
 

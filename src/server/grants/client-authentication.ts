@@ -8,7 +8,7 @@
  * @module
  */
 import { claimedClientId } from '../auth/assertion-params.js';
-import type { VerifiedClientAssertion } from '../auth/private-key-jwt.js';
+import type { VerifiedClientAssertion, VerifyAssertionOptions } from '../auth/private-key-jwt.js';
 import type { ServerContext } from '../authorization-server/context.js';
 import type { ResolvedClient } from '../clients/types.js';
 import type { VerifiedDpopProof } from '../dpop/proof.js';
@@ -67,7 +67,8 @@ async function resolve(context: ServerContext, clientId: string): Promise<Resolv
  * `temporarily_unavailable` when its host's fetch budget is spent). Then:
  *
  * - `private_key_jwt`: the assertion is REQUIRED and verified (`context.assertions.verify`:
- *   type, algorithm, claims, signature against the published keys, single-use `jti`); a
+ *   type, algorithm, claims, signature against the published keys, single-use `jti`; with
+ *   `options.deferJtiRecord` the `jti` is left for the caller to record, see `PendingJti`); a
  *   confidential client never falls back to `none` (PKJ-16, CIMD-AS-18);
  * - `none`: `client_id` is required and no assertion may be sent.
  *
@@ -80,6 +81,7 @@ async function resolve(context: ServerContext, clientId: string): Promise<Resolv
 export async function authenticateClient(
   context: ServerContext,
   params: OAuthParams,
+  options?: VerifyAssertionOptions,
 ): Promise<AuthenticatedClient> {
   const search = params.toRecord();
   const clientId = claimedClientId(search);
@@ -90,7 +92,7 @@ export async function authenticateClient(
   }
   const client = await resolve(context, clientId);
   if (client.authMethod === 'private_key_jwt') {
-    const assertion = await context.assertions.verify(client, search);
+    const assertion = await context.assertions.verify(client, search, options);
     return { client, assertion };
   }
   if (ASSERTION_PARAMETERS.some((name) => params.has(name))) {

@@ -14,7 +14,8 @@
  * @module
  */
 
-import type { RefreshFamilyChanges, RefreshFamilyRecord } from '../../store/store.js';
+import type { RefreshFamilyChanges, RefreshFamilyRecord, RotateRefreshResult } from '../../store/store.js';
+import { assertionReplayed, recordAssertionJti } from '../auth/pending-jti.js';
 import type { ServerContext } from '../authorization-server/context.js';
 import { scopeCeilingOf } from '../clients/scope-ceiling.js';
 import { checkDpopRefreshBinding } from '../dpop/refresh-binding.js';
@@ -102,6 +103,31 @@ async function refuseChangedFamily(context: ServerContext, family: RefreshFamily
 }
 
 /**
+ * Rotates `oldHash` to `newHash`. A `jti` the client authentication left pending is recorded in
+ * the same store step when the store offers one (`recordJtiAndRotate`), else just before.
+ *
+ * @throws InvalidClientError (a replay) when that `jti` was used before: nothing rotated.
+ */
+async function rotate(
+  context: ServerContext,
+  auth: AuthenticatedClient,
+  oldHash: string,
+  newHash: string,
+  changes: RefreshFamilyChanges,
+): Promise<RotateRefreshResult> {
+  const { store } = context;
+  const jti = auth.assertion?.pendingJti?.take();
+  if (jti === undefined) return store.rotateRefreshToken(oldHash, newHash, changes);
+  if (store.recordJtiAndRotate === undefined) {
+    await recordAssertionJti(store, jti);
+    return store.rotateRefreshToken(oldHash, newHash, changes);
+  }
+  const result = await store.recordJtiAndRotate(jti, oldHash, newHash, changes);
+  if (result.status === 'replayed') throw assertionReplayed(jti.clientId);
+  return result;
+}
+
+/**
  * Refreshes with `params.refresh_token` for `auth`'s client, narrowing `scope` and `resource`
  * when asked, and returns a new access token and a new refresh token (the old one is then used
  * up).
@@ -110,7 +136,8 @@ async function refuseChangedFamily(context: ServerContext, family: RefreshFamily
  *   expired, revoked, reused or foreign token, a changed auth method, or a bound key no longer
  *   published (the family is then revoked); InvalidScopeError / InvalidTargetError for a scope or
  *   resource beyond the grant, or a scope beyond the client's scope ceiling (its metadata's
- *   `scope` now: a grant keeps only what the client still lists).
+ *   `scope` now: a grant keeps only what the client still lists); InvalidClientError when the
+ *   client assertion's `jti`, left pending by the client authentication, was used before.
  */
 export async function refreshTokens(
   context: ServerContext,
@@ -133,7 +160,7 @@ export async function refreshTokens(
   const next = await newRefreshToken(context.now());
   const changes: RefreshFamilyChanges = { clientFingerprint: auth.client.fingerprint };
   if (auth.assertion !== undefined) changes.keyThumbprint = auth.assertion.keyThumbprint;
-  const result = await context.store.rotateRefreshToken(oldHash, next.hash, changes);
+  const result = await rotate(context, auth, oldHash, next.hash, changes);
   if (result.status === 'reused') {
     context.logger.warn(
       { event: 'refresh_token_reused', clientId: auth.client.clientId, familyId: result.family.familyId },

@@ -17,7 +17,11 @@ import { formParams } from '../http/params.js';
 import { oauthErrorResponse } from '../http/responses.js';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../oauth-errors.js';
 import { redeemAuthorizationCode } from './authorization-code.js';
-import { authenticateClient, refuseSharedSecrets } from './client-authentication.js';
+import {
+  type AuthenticatedClient,
+  authenticateClient,
+  refuseSharedSecrets,
+} from './client-authentication.js';
 import { CLIENT_CREDENTIALS_GRANT, grantClientCredentials } from './client-credentials.js';
 import { grantOfResponse, tokenResponse } from './issue-tokens.js';
 import { grantJwtBearer, JWT_BEARER_GRANT } from './jwt-bearer.js';
@@ -44,6 +48,32 @@ function isJwtBearer(context: ServerContext, value: string): boolean {
 }
 
 /**
+ * Whether the client's `jti` is left to the grant to record with its rotation in one store step
+ * (`Store.recordJtiAndRotate`): for a refresh grant on a store that offers it.
+ */
+function recordsJtiWithRotation(context: ServerContext, grantType: string): boolean {
+  return grantType === 'refresh_token' && typeof context.store.recordJtiAndRotate === 'function';
+}
+
+/**
+ * Records the `jti` the grant did not take (it failed before its rotation), so the assertion is
+ * used up all the same. Returns the error to answer with: the replay refusal when the `jti` was
+ * used before (as when it is recorded first), else `error`, or the store's error recording it.
+ */
+async function settlePendingJti(
+  context: ServerContext,
+  auth: AuthenticatedClient | undefined,
+  error: unknown,
+): Promise<unknown> {
+  try {
+    await auth?.assertion?.pendingJti?.settle(context.store);
+    return error;
+  } catch (settleError) {
+    return settleError;
+  }
+}
+
+/**
  * Handles `POST /token`: `grant_type` `authorization_code` or `refresh_token`, and
  * `client_credentials` when the server's `clientCredentials` policy is set; any other grant
  * (`password`, `implicit`, device code, …) is `unsupported_grant_type`.
@@ -52,6 +82,7 @@ function isJwtBearer(context: ServerContext, value: string): boolean {
 export async function handleTokenRequest(context: ServerContext, request: Request): Promise<Response> {
   let clientId: string | undefined;
   let grantType: string | undefined;
+  let auth: AuthenticatedClient | undefined;
   try {
     const params = await formParams(request);
     refuseSharedSecrets(request, params);
@@ -65,7 +96,9 @@ export async function handleTokenRequest(context: ServerContext, request: Reques
       );
     }
     const dpop = await verifyTokenRequestProof(context, request);
-    const auth = await authenticateClient(context, params);
+    auth = await authenticateClient(context, params, {
+      deferJtiRecord: recordsJtiWithRotation(context, grantType),
+    });
     requireProofWhenClientAsks(auth.client, dpop);
     if (dpop !== undefined) auth.dpop = dpop;
     clientId = auth.client.clientId;
@@ -81,6 +114,8 @@ export async function handleTokenRequest(context: ServerContext, request: Reques
         : grantType === 'authorization_code'
           ? await redeemAuthorizationCode(context, auth, params)
           : await refreshTokens(context, auth, params);
+    // A no-op: the refresh grant took it for its rotation. Kept so no path can skip the record.
+    await auth.assertion?.pendingJti?.settle(context.store);
     context.logger.info(
       { event: 'token_issued', grantType, clientId, withRefreshToken: body.refresh_token !== undefined },
       'tokens issued',
@@ -96,7 +131,8 @@ export async function handleTokenRequest(context: ServerContext, request: Reques
       refreshToken: body.refresh_token !== undefined,
     });
     return await withDpopNonce(context, tokenResponse(body));
-  } catch (error) {
+  } catch (thrown) {
+    const error = await settlePendingJti(context, auth, thrown);
     const oauth = wireError(context, error, 'token');
     const known =
       grantType !== undefined &&

@@ -108,15 +108,19 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     return time;
   }
 
+  /** Records the pair until `time + ttlMs` unless it is live; returns its earlier expiry (or undefined) when it recorded, `false` when live. */
+  function putJti(clientId: string, jti: string, ttlMs: number, time: number): number | undefined | false {
+    assertTtl('recordJti', ttlMs);
+    const key = pairKey(clientId, jti);
+    const expiresAt = jtis.get(key);
+    if (expiresAt !== undefined && expiresAt > time) return false;
+    jtis.set(key, time + ttlMs);
+    return expiresAt;
+  }
+
   return {
     async recordJti(clientId, jti, ttlMs) {
-      const time = begin();
-      assertTtl('recordJti', ttlMs);
-      const key = pairKey(clientId, jti);
-      const expiresAt = jtis.get(key);
-      if (expiresAt !== undefined && expiresAt > time) return false;
-      jtis.set(key, time + ttlMs);
-      return true;
+      return putJti(clientId, jti, ttlMs, begin()) !== false;
     },
 
     async saveCode(codeHash, record, ttlMs) {
@@ -147,6 +151,21 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
 
     async rotateRefreshToken(oldHash, newHash, changes) {
       return families.rotate(oldHash, newHash, begin(), changes);
+    },
+
+    async recordJtiAndRotate({ clientId, jti, ttlMs }, oldHash, newHash, changes) {
+      const time = begin();
+      const earlier = putJti(clientId, jti, ttlMs, time);
+      if (earlier === false) return { status: 'replayed' };
+      try {
+        return families.rotate(oldHash, newHash, time, changes);
+      } catch (error) {
+        // One atomic step: a failed rotation records nothing either.
+        const key = pairKey(clientId, jti);
+        if (earlier === undefined) jtis.delete(key);
+        else jtis.set(key, earlier);
+        throw error;
+      }
     },
 
     async findRefreshFamily(tokenHash) {

@@ -29,6 +29,8 @@ import { execute, type Operation, selectFirst } from '../sql/steps.js';
 import type { StoreQueryBuilder } from '../sql/tables.js';
 import type {
   AuthorizationCodeRecord,
+  JtiRecord,
+  RecordJtiAndRotateResult,
   RefreshFamilyChanges,
   RefreshFamilyRecord,
   RotateRefreshResult,
@@ -37,12 +39,15 @@ import type {
 import {
   CREATE_FAMILY_FUNCTION,
   FAMILY_TAKEN_STATE,
+  RECORD_JTI_AND_ROTATE_FUNCTION,
   ROTATE_REFRESH_FUNCTION,
   TOKEN_TAKEN_STATE,
 } from './routines.js';
 
 /** A row of the rotation function: its outcome, and the family unless the token was invalid. */
 type RotationRow = FamilyColumns & { status: 'rotated' | 'reused' | 'revoked' };
+/** A row of the record-and-rotate function: `replayed` alone, or a rotation's row. */
+type RecordAndRotateRow = RotationRow | { status: 'replayed' };
 
 /** The code columns a consumption reads (those of its record). */
 const CODE_COLUMNS = [
@@ -113,6 +118,35 @@ const findCode = prepare((db, a: { codeHash: string; now: number }) =>
     .where('expires_at', '>', a.now),
 );
 
+/** The arguments of the rotation function. */
+interface RotationArgs {
+  oldHash: string;
+  newHash: string;
+  now: number;
+  keyThumbprint: string | null;
+  clientFingerprint: string | null;
+}
+
+function rotationArgs(
+  oldHash: string,
+  newHash: string,
+  now: number,
+  changes: RefreshFamilyChanges,
+): RotationArgs {
+  return {
+    oldHash,
+    newHash,
+    now,
+    keyThumbprint: changes.keyThumbprint ?? null,
+    clientFingerprint: changes.clientFingerprint ?? null,
+  };
+}
+
+/** The result of a rotation from its row (none: `invalid`). */
+function rotationResult(row: RotationRow | undefined): RotateRefreshResult {
+  return row === undefined ? { status: 'invalid' } : { status: row.status, family: decodeFamily(row) };
+}
+
 /** The one-round-trip operations of one store, whose functions live in `schema`. */
 export interface OneTripOperations {
   /** `rotateRefreshToken` as one statement; run it with the runner's `writeStatement`. */
@@ -122,6 +156,14 @@ export interface OneTripOperations {
     now: number,
     changes: RefreshFamilyChanges,
   ): Operation<RotateRefreshResult>;
+  /** `recordJtiAndRotate` as one statement; run it with the runner's `writeStatement`. */
+  recordJtiAndRotate(
+    record: JtiRecord,
+    oldHash: string,
+    newHash: string,
+    now: number,
+    changes: RefreshFamilyChanges,
+  ): Operation<RecordJtiAndRotateResult>;
   /** `createRefreshFamily` as one statement; failures go through {@link conflictError}. */
   createRefreshFamily(family: RefreshFamilyRecord, tokenHash: string, now: number): Operation<void>;
   /** `saveCode` as one statement: 1 when saved, 0 when a live code has the hash. */
@@ -136,20 +178,21 @@ export interface OneTripOperations {
 export function createOneTripOperations(db: StoreQueryBuilder, schema: string): OneTripOperations {
   const rotate = sql.id(schema, ROTATE_REFRESH_FUNCTION);
   const create = sql.id(schema, CREATE_FAMILY_FUNCTION);
-  const rotateCall = prepare(
-    (
-      db,
-      a: {
-        oldHash: string;
-        newHash: string;
-        now: number;
-        keyThumbprint: string | null;
-        clientFingerprint: string | null;
-      },
-    ) =>
+  const rotateCall = prepare((db, a: RotationArgs) =>
+    db
+      .selectFrom(
+        sql<RotationRow>`${rotate}(${a.oldHash}, ${a.newHash}, ${a.now}, ${a.keyThumbprint}, ${a.clientFingerprint})`.as(
+          'r',
+        ),
+      )
+      .selectAll('r'),
+  );
+  const recordAndRotate = sql.id(schema, RECORD_JTI_AND_ROTATE_FUNCTION);
+  const recordAndRotateCall = prepare(
+    (db, a: RotationArgs & { clientId: string; jti: string; expiresAt: number }) =>
       db
         .selectFrom(
-          sql<RotationRow>`${rotate}(${a.oldHash}, ${a.newHash}, ${a.now}, ${a.keyThumbprint}, ${a.clientFingerprint})`.as(
+          sql<RecordAndRotateRow>`${recordAndRotate}(${a.clientId}, ${a.jti}, ${a.expiresAt}, ${a.oldHash}, ${a.newHash}, ${a.now}, ${a.keyThumbprint}, ${a.clientFingerprint})`.as(
             'r',
           ),
         )
@@ -169,17 +212,21 @@ export function createOneTripOperations(db: StoreQueryBuilder, schema: string): 
 
   return {
     *rotateRefreshToken(oldHash, newHash, now, changes) {
+      const row = yield* selectFirst(rotateCall(db, rotationArgs(oldHash, newHash, now, changes)));
+      return rotationResult(row);
+    },
+    *recordJtiAndRotate(record, oldHash, newHash, now, changes) {
       const row = yield* selectFirst(
-        rotateCall(db, {
-          oldHash,
-          newHash,
-          now,
-          keyThumbprint: changes.keyThumbprint ?? null,
-          clientFingerprint: changes.clientFingerprint ?? null,
+        recordAndRotateCall(db, {
+          ...rotationArgs(oldHash, newHash, now, changes),
+          clientId: record.clientId,
+          jti: record.jti,
+          expiresAt: now + record.ttlMs,
         }),
       );
-      if (row === undefined) return { status: 'invalid' };
-      return { status: row.status, family: decodeFamily(row) };
+      return row?.status === 'replayed'
+        ? { status: 'replayed' }
+        : rotationResult(row as RotationRow | undefined);
     },
     *createRefreshFamily(family, tokenHash, now) {
       yield* selectFirst(createCall(db, { ...encodeFamily(family), token_hash: tokenHash, now }));
@@ -220,7 +267,7 @@ export interface OneTripParts {
   lifecycle: StoreLifecycle;
 }
 
-/** `store` with its code consumption, family creation and rotation done in one round trip each. */
+/** `store` with its code consumption, family creation and rotations done in one round trip each. */
 export function withOneTripOperations(store: Store, parts: OneTripParts): Store {
   const { runner, operations, now, lifecycle } = parts;
   return {
@@ -254,6 +301,17 @@ export function withOneTripOperations(store: Store, parts: OneTripParts): Store 
       try {
         return await runner.writeStatement(() =>
           operations.rotateRefreshToken(oldHash, newHash, now(), changes),
+        );
+      } catch (error) {
+        throw conflictError(error);
+      }
+    },
+    async recordJtiAndRotate(record, oldHash, newHash, changes = {}) {
+      lifecycle.assertOpen();
+      assertTtl('recordJti', record.ttlMs);
+      try {
+        return await runner.writeStatement(() =>
+          operations.recordJtiAndRotate(record, oldHash, newHash, now(), changes),
         );
       } catch (error) {
         throw conflictError(error);

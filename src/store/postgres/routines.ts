@@ -19,6 +19,8 @@ import type { StoreQueryBuilder } from '../sql/tables.js';
 
 /** The function that rotates a refresh token (see {@link rotateRefreshFunction}). */
 export const ROTATE_REFRESH_FUNCTION = 'cimd_rotate_refresh_v1';
+/** The function that records a `jti`, then rotates (see {@link recordJtiAndRotateFunction}). */
+export const RECORD_JTI_AND_ROTATE_FUNCTION = 'cimd_record_jti_and_rotate_v1';
 /** The function that creates a refresh token family (see {@link createFamilyFunction}). */
 export const CREATE_FAMILY_FUNCTION = 'cimd_create_refresh_family_v1';
 
@@ -42,6 +44,11 @@ const FAMILY_COLUMNS = [
   'expires_at',
   'extra',
 ] as const;
+
+/** The family columns of a rotation's result, with their types (`returns table (status text, …)`). */
+const FAMILY_RESULT_COLUMNS = FAMILY_COLUMNS.map(
+  (column) => `${column} ${column === 'created_at' || column === 'expires_at' ? 'bigint' : 'text'}`,
+).join(', ');
 
 /** `"schema"."name"`; the schema is already checked to be letters, digits and underscores. */
 function qualified(schema: string, name: string): string {
@@ -73,12 +80,9 @@ function insertToken(token: string, hash: string, familyId: string, expiresAt: s
 function rotateRefreshFunction(schema: string): string {
   const token = qualified(schema, 'cimd_refresh_token');
   const family = qualified(schema, 'cimd_refresh_family');
-  const familyColumnTypes = FAMILY_COLUMNS.map(
-    (column) => `${column} ${column === 'created_at' || column === 'expires_at' ? 'bigint' : 'text'}`,
-  ).join(', ');
   return `create function ${qualified(schema, ROTATE_REFRESH_FUNCTION)}(
   p_old_hash text, p_new_hash text, p_now bigint, p_key_thumbprint text, p_client_fingerprint text
-) returns table (status text, ${familyColumnTypes})
+) returns table (status text, ${FAMILY_RESULT_COLUMNS})
 language plpgsql volatile as $rotate$
 declare
   v_family_id text;
@@ -131,6 +135,34 @@ $rotate$`;
 }
 
 /**
+ * `recordJtiAndRotate` (refresh.ts) as one function: the `jti` upsert of `recordJti` (jti.ts);
+ * one row `replayed` when the pair was live, else the rows of {@link rotateRefreshFunction},
+ * whose error (a taken new hash) rolls back the record too.
+ */
+function recordJtiAndRotateFunction(schema: string): string {
+  return `create function ${qualified(schema, RECORD_JTI_AND_ROTATE_FUNCTION)}(
+  p_jti_client_id text, p_jti text, p_jti_expires_at bigint,
+  p_old_hash text, p_new_hash text, p_now bigint, p_key_thumbprint text, p_client_fingerprint text
+) returns table (status text, ${FAMILY_RESULT_COLUMNS})
+language plpgsql volatile as $record_and_rotate$
+#variable_conflict use_column
+begin
+  insert into ${qualified(schema, 'cimd_jti')} as j (client_id, jti, expires_at)
+    values (p_jti_client_id, p_jti, p_jti_expires_at)
+    on conflict on constraint cimd_jti_pk do update set expires_at = excluded.expires_at
+      where j.expires_at <= p_now;
+  if not found then
+    status := 'replayed';
+    return next;
+    return;
+  end if;
+  return query select * from ${qualified(schema, ROTATE_REFRESH_FUNCTION)}(
+    p_old_hash, p_new_hash, p_now, p_key_thumbprint, p_client_fingerprint);
+end
+$record_and_rotate$`;
+}
+
+/**
  * `createRefreshFamily` (refresh.ts) as one function: clears an expired family with the id,
  * holds the grant's `cimd_revoked_grant` row (lockGrant) and creates the family revoked when the
  * grant is. Raises {@link FAMILY_TAKEN_STATE} or {@link TOKEN_TAKEN_STATE} on a live id or hash,
@@ -176,6 +208,7 @@ $create$`;
 function routines(schema: string): ReadonlyMap<string, string> {
   return new Map([
     [ROTATE_REFRESH_FUNCTION, rotateRefreshFunction(schema)],
+    [RECORD_JTI_AND_ROTATE_FUNCTION, recordJtiAndRotateFunction(schema)],
     [CREATE_FAMILY_FUNCTION, createFamilyFunction(schema)],
   ]);
 }

@@ -9,11 +9,14 @@ import type { ResolvedPage } from '../paging.js';
 import { REVOKED_GRANT_RETENTION_MS } from '../retention.js';
 import type {
   GrantFilter,
+  JtiRecord,
+  RecordJtiAndRotateResult,
   RefreshFamilyChanges,
   RefreshFamilyRecord,
   RotateRefreshResult,
 } from '../store.js';
 import { decodeFamily, encodeFamily } from './codecs.js';
+import { recordJti } from './jti.js';
 import { prepare } from './prepared.js';
 import { execute, type Operation, selectFirst, selectRows } from './steps.js';
 import type { StoreQueryBuilder } from './tables.js';
@@ -174,6 +177,23 @@ export function* rotateRefreshToken(
   }
   yield* revokeRefreshFamily(db, family.familyId, now);
   return { status: 'reused', family };
+}
+
+/**
+ * Records `jti` as `recordJti` does, then, when it was new, rotates as {@link rotateRefreshToken}
+ * does: `replayed` (and nothing else) when the pair was live. Run in one transaction, a failed
+ * rotation (a thrown conflict) takes the record back with it.
+ */
+export function* recordJtiAndRotate(
+  db: StoreQueryBuilder,
+  record: JtiRecord,
+  oldHash: string,
+  newHash: string,
+  now: number,
+  changes: RefreshFamilyChanges = {},
+): Operation<RecordJtiAndRotateResult> {
+  if (!(yield* recordJti(db, record.clientId, record.jti, now, record.ttlMs))) return { status: 'replayed' };
+  return yield* rotateRefreshToken(db, oldHash, newHash, now, changes);
 }
 
 const setKeyAndFingerprint = prepare(

@@ -20,6 +20,7 @@ import {
   createRefreshFamily,
   findRefreshFamily,
   listRefreshFamilies,
+  recordJtiAndRotate,
   revokeGrant,
   revokeRefreshFamily,
   rotateRefreshToken,
@@ -87,6 +88,11 @@ export function createSqlStore(parts: SqlStoreParts): Store {
     async rotateRefreshToken(oldHash, newHash, changes) {
       lifecycle.assertOpen();
       return runner.write(() => rotateRefreshToken(db, oldHash, newHash, now(), changes));
+    },
+    async recordJtiAndRotate(record, oldHash, newHash, changes) {
+      lifecycle.assertOpen();
+      assertTtl('recordJti', record.ttlMs);
+      return runner.write(() => recordJtiAndRotate(db, record, oldHash, newHash, now(), changes));
     },
     async findRefreshFamily(tokenHash) {
       lifecycle.assertOpen();
