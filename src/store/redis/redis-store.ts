@@ -59,6 +59,14 @@ const CONFLICT = {
   token: 'This refresh token hash is already in use: token hashes must be unique',
 };
 
+/** The result of a rotation script's answer; a taken new hash is `ERR_STORE_CONFLICT`. */
+function rotationResult(answer: unknown): RotateRefreshResult {
+  const [status, ...family] = answer as [RotateRefreshResult['status'] | 'token-taken', ...unknown[]];
+  if (status === 'token-taken') throw new CimdError('ERR_STORE_CONFLICT', CONFLICT.token);
+  if (status === 'invalid') return { status };
+  return { status, family: decodeFamily(family) };
+}
+
 /** Whole milliseconds of a ttl, for Redis (at least 1). */
 function wholeMs(ms: number): number {
   return Math.max(1, Math.ceil(ms));
@@ -169,16 +177,27 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       }),
 
     rotateRefreshToken: (oldHash, newHash, changes = {}) =>
-      call('rotateRefreshToken', async (time) => {
-        const [status, ...family] = (await scripts.run(
-          'rotateRefreshToken',
+      call('rotateRefreshToken', async (time) =>
+        rotationResult(
+          await scripts.run(
+            'rotateRefreshToken',
+            time,
+            [keys.token(oldHash), keys.token(newHash)],
+            rebindableFields(changes),
+          ),
+        ),
+      ),
+
+    recordJtiAndRotate: ({ clientId, jti, ttlMs }, oldHash, newHash, changes = {}) =>
+      call('recordJtiAndRotate', async (time) => {
+        assertTtl('recordJti', ttlMs);
+        const answer = await scripts.run(
+          'recordJtiAndRotate',
           time,
-          [keys.token(oldHash), keys.token(newHash)],
-          rebindableFields(changes),
-        )) as [RotateRefreshResult['status'] | 'token-taken', ...unknown[]];
-        if (status === 'token-taken') throw new CimdError('ERR_STORE_CONFLICT', CONFLICT.token);
-        if (status === 'invalid') return { status };
-        return { status, family: decodeFamily(family) };
+          [keys.jti(clientId, jti), keys.token(oldHash), keys.token(newHash)],
+          [time + ttlMs, wholeMs(ttlMs), ...rebindableFields(changes)],
+        );
+        return (answer as [string])[0] === 'replayed' ? { status: 'replayed' } : rotationResult(answer);
       }),
 
     findRefreshFamily: (tokenHash) =>

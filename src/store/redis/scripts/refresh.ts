@@ -59,29 +59,63 @@ end
 `;
 
 /**
+ * Lua: `rotate(oldKey, newKey, firstChange, beforeWrites)` rotates and answers `{'invalid'}`,
+ * `{'token-taken'}` (nothing changed), or the status and the family: `rotated` (the changes, the
+ * (name, value) pairs of ARGV from `firstChange`, applied) when the old token was current in a
+ * live family, `revoked` for the current token of a revoked family, `reused` (and the family
+ * revoked) for an earlier token. `beforeWrites()` runs once the outcome is known and is not
+ * `token-taken`, before anything is written.
+ */
+const ROTATE = `${LIVE_FAMILY}
+local function rotate(oldKey, newKey, firstChange, beforeWrites)
+  local token, key, family = liveFamily(oldKey)
+  if not token then
+    beforeWrites()
+    return {'invalid'}
+  end
+  if token[2] == '0' then
+    if family[2] == '1' then
+      beforeWrites()
+      return {'revoked', family[3], family[4], family[5]}
+    end
+    if live(redis.call('HGET', newKey, 'expiresAt')) then return {'token-taken'} end
+    beforeWrites()
+    redis.call('HSET', oldKey, 'used', '1')
+    redis.call('DEL', newKey)
+    redis.call('HSET', newKey, 'familyId', token[1], 'used', '0', 'expiresAt', token[3])
+    redis.call('PEXPIRE', newKey, ttl(token[3]))
+    for i = firstChange, #ARGV, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
+    local updated = redis.call('HMGET', key, 'record', 'keyThumbprint', 'clientFingerprint')
+    return {'rotated', updated[1], updated[2], updated[3]}
+  end
+  beforeWrites()
+  redis.call('HSET', key, 'revoked', '1')
+  return {'reused', family[3], family[4], family[5]}
+end
+`;
+
+/**
  * KEYS: old token, new token. ARGV: prefix, now, then (name, value) pairs of the changes. Returns
- * `{'invalid'}`, `{'token-taken'}` (nothing changed), or the status and the family: `rotated`
- * (changes applied) when the old token was current in a live family, `revoked` for the current
- * token of a revoked family, `reused` (and the family revoked) for an earlier token.
+ * what `rotate` does (above).
  */
 export const rotateRefreshToken = script(
   2,
-  `${LIVE_FAMILY}
-local token, key, family = liveFamily(KEYS[1])
-if not token then return {'invalid'} end
-if token[2] == '0' then
-  if family[2] == '1' then return {'revoked', family[3], family[4], family[5]} end
-  if live(redis.call('HGET', KEYS[2], 'expiresAt')) then return {'token-taken'} end
-  redis.call('HSET', KEYS[1], 'used', '1')
-  redis.call('DEL', KEYS[2])
-  redis.call('HSET', KEYS[2], 'familyId', token[1], 'used', '0', 'expiresAt', token[3])
-  redis.call('PEXPIRE', KEYS[2], ttl(token[3]))
-  for i = 3, #ARGV, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
-  local updated = redis.call('HMGET', key, 'record', 'keyThumbprint', 'clientFingerprint')
-  return {'rotated', updated[1], updated[2], updated[3]}
-end
-redis.call('HSET', key, 'revoked', '1')
-return {'reused', family[3], family[4], family[5]}
+  `${ROTATE}
+return rotate(KEYS[1], KEYS[2], 3, function() end)
+`,
+);
+
+/**
+ * KEYS: the jti, old token, new token. ARGV: prefix, now, the jti record's expiresAt and ttl
+ * (whole ms), then (name, value) pairs of the changes. Returns `{'replayed'}` (nothing changed)
+ * when the jti is live, else records it and rotates, answering as `rotateRefreshToken`; on
+ * `token-taken` neither happened.
+ */
+export const recordJtiAndRotate = script(
+  3,
+  `${ROTATE}
+if live(redis.call('GET', KEYS[1])) then return {'replayed'} end
+return rotate(KEYS[2], KEYS[3], 5, function() redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4]) end)
 `,
 );
 
