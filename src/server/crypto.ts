@@ -36,9 +36,19 @@ function randomBytes(count: number): Uint8Array {
   return bytes;
 }
 
+/** Node's `Buffer`, where the runtime has one: its base64url codec is native (jose's goes through `btoa`). */
+export const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+/** `bytes` in base64url without padding: through `Buffer` where there is one, else jose's. */
+export function encodeBase64url(bytes: Uint8Array): string {
+  return NodeBuffer === undefined
+    ? base64url.encode(bytes)
+    : NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
 /** A random opaque token of `bytes` random bytes (default 32: 256 bits), base64url without padding. */
 export function randomToken(bytes = 32): string {
-  return base64url.encode(randomBytes(bytes));
+  return encodeBase64url(randomBytes(bytes));
 }
 
 /** The part of `node:crypto` used here and by the synchronous JWS helpers (`ecdsa-jws.ts`). */

@@ -11,7 +11,7 @@
  * @module
  */
 import { base64url } from 'jose';
-import { nodeCrypto } from './crypto.js';
+import { NodeBuffer, nodeCrypto } from './crypto.js';
 
 /** The hash and the `node:crypto` curve name of each ECDSA JWS algorithm (RFC 7518 §3.4). */
 const ECDSA: Readonly<Record<string, { hash: string; curve: string }>> = {
@@ -48,9 +48,6 @@ function keyObjectFor(key: CryptoKey, alg: string, type: 'private' | 'public'): 
     object.asymmetricKeyDetails?.namedCurve === spec.curve;
   return fits ? object : undefined;
 }
-
-/** Node's `Buffer`, present wherever `node:crypto` is (its base64url codec is native). */
-const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
 
 function encodeJson(value: unknown): string {
   const json = JSON.stringify(value);

@@ -1,6 +1,7 @@
 /** Random tokens cut from the pooled block: every token fresh, of the asked size, base64url. */
+import { base64url } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { randomToken, sha256Base64url } from '../../src/server/crypto.js';
+import { encodeBase64url, randomToken, sha256Base64url } from '../../src/server/crypto.js';
 
 describe('randomToken', () => {
   it('10,000 tokens across many pool refills are all distinct and of the asked length', () => {
@@ -23,6 +24,19 @@ describe('randomToken', () => {
 
   it('a token is not all zero bytes (the pool is filled before use)', () => {
     for (let i = 0; i < 1_000; i++) expect(randomToken(32)).not.toBe('A'.repeat(43));
+  });
+});
+
+describe('encodeBase64url', () => {
+  it("gives jose's encoding for every length 0 to 64, and for views into a larger buffer", () => {
+    const block = new Uint8Array(256).map((_, i) => (i * 151 + 7) % 256);
+    for (let length = 0; length <= 64; length++) {
+      for (const offset of [0, 1, 5, 100]) {
+        const view = block.subarray(offset, offset + length);
+        expect(encodeBase64url(view)).toBe(base64url.encode(view));
+      }
+    }
+    expect(encodeBase64url(new Uint8Array([0xfb, 0xff]))).toBe('-_8');
   });
 });
 
