@@ -154,4 +154,59 @@ describe('SQLite refresh token sweep', () => {
     expect(walk.tokensAfter).toBe('');
     expect(rowCount(path, 'cimd_refresh_token')).toBe(0);
   });
+
+  it('a timed sweep still running when the next interval comes is not started again', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { clock, runner, db } = await sweptStore();
+    let running = 0;
+    let mostAtOnce = 0;
+    let started = 0;
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Every write of a sweep counts; the first sweep's first write waits until released.
+    const watched = {
+      ...runner,
+      async write<T>(start: Parameters<typeof runner.write<T>>[0]): Promise<T> {
+        started++;
+        running++;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        try {
+          if (started === 1) await held;
+          return await runner.write(start);
+        } finally {
+          running--;
+        }
+      },
+    };
+    const lifecycle = createLifecycle('timed sweep test store', 'reopen it');
+    const store = createSqlStore({
+      runner: watched,
+      db,
+      now: clock.now,
+      cleanupIntervalMs: MINUTE,
+      lifecycle,
+    });
+    cleanups.push(() => store.close());
+    vi.advanceTimersByTime(MINUTE);
+    expect(started).toBe(1);
+    // Five more intervals while the first sweep is held: none starts another.
+    for (let i = 0; i < 5; i++) {
+      vi.advanceTimersByTime(MINUTE);
+      await Promise.resolve();
+    }
+    expect(started).toBe(1);
+    release();
+    // Once the first sweep is over, an interval starts the next (its first write is made at once).
+    let restarted = false;
+    for (let i = 0; i < 10 && !restarted; i++) {
+      await store.getState('settle');
+      const before = started;
+      vi.advanceTimersByTime(MINUTE);
+      restarted = started > before;
+    }
+    expect(restarted).toBe(true);
+    expect(mostAtOnce).toBe(1);
+  });
 });
