@@ -37,12 +37,12 @@ export {
   JWT_BEARER_ASSERTION_TYPE,
   MAX_CLIENT_ASSERTION_LENGTH,
   MAX_JTI_LENGTH,
-  PendingJti,
   readClientAssertionParams,
   type TokenRequestParams,
   type VerifiedClientAssertion,
   type VerifyAssertionOptions,
 } from './auth/index.js';
+export type { PendingJti } from './auth/pending-jti.js';
 export type { TrustedAssertionIssuer } from './auth/trusted-assertion-issuers.js';
 export { ENDPOINT_PATHS, type Endpoints, type ServerContext } from './authorization-server/context.js';
 // The authorization server

@@ -244,7 +244,8 @@ export interface Store {
    * `jti` is already recorded and live, resolves `replayed` and changes nothing else (no rotation,
    * and no revocation even for an earlier token); otherwise `jti` stays recorded whatever the
    * rotation's outcome, and the result is the rotation's. When the step fails (a thrown error),
-   * neither happened. The server makes the two calls in turn with a store that lacks it.
+   * neither happened. With a store that lacks it, the server records the `jti` when it verifies
+   * the assertion, before the grant, as for every other grant.
    */
   recordJtiAndRotate?(
     jti: JtiRecord,

@@ -101,6 +101,27 @@ export function describeJtiRotationContract(h: StoreHarness): void {
       expect(await h.store.recordJti('client-a', 'jti-1', MINUTE)).toBe(true);
     });
 
+    it('PKJ-09: an expired jti record counts as absent, and a replay does not extend a live one', async () => {
+      await h.store.createRefreshFamily(familyRecord(), 'rt-0');
+      expect(await h.store.recordJti('client-a', 'jti-1', MINUTE)).toBe(true);
+      h.clock.advance(MINUTE / 2);
+      expect((await recordAndRotate({ ...jti(), ttlMs: 10 * MINUTE }, 'rt-0', 'rt-1')).status).toBe(
+        'replayed',
+      );
+      h.clock.advance(MINUTE / 2);
+      expect((await recordAndRotate(jti(), 'rt-0', 'rt-1')).status).toBe('rotated');
+      expect(await h.store.recordJti('client-a', 'jti-1', MINUTE)).toBe(false);
+    });
+
+    it('PKJ-09: replayed comes first, before an unknown token or a taken new hash', async () => {
+      await h.store.createRefreshFamily(familyRecord(), 'rt-0');
+      await h.store.createRefreshFamily(familyRecord({ familyId: 'family-2' }), 'rt-taken');
+      await h.store.recordJti('client-a', 'jti-1', MINUTE);
+      expect(await recordAndRotate(jti(), 'rt-unknown', 'rt-1')).toStrictEqual({ status: 'replayed' });
+      expect(await recordAndRotate(jti(), 'rt-0', 'rt-taken')).toStrictEqual({ status: 'replayed' });
+      expect((await h.store.rotateRefreshToken('rt-0', 'rt-1')).status).toBe('rotated');
+    });
+
     it('PKJ-09: of 50 concurrent calls with one jti on distinct families exactly one rotates', async () => {
       for (let i = 0; i < 50; i++) {
         await h.store.createRefreshFamily(familyRecord({ familyId: `family-${i}` }), `rt-${i}`);

@@ -23,7 +23,7 @@ export {
   type JwksCacheOptions,
 } from './jwks-cache.js';
 export type { ClientKeySet } from './key-set.js';
-export { assertionReplayed, PendingJti, recordAssertionJti } from './pending-jti.js';
+export type { PendingJti } from './pending-jti.js';
 export {
   type ClientAssertionVerifier,
   createClientAssertionVerifier,

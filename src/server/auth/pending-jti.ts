@@ -1,10 +1,12 @@
 /**
  * A verified client assertion's `jti` whose recording (PKJ-09) the verifier left to the request:
  * a refresh grant records it in the same atomic store step as its rotation
- * (`Store.recordJtiAndRotate`, one round trip instead of two). Whatever the request does, the
- * `jti` is recorded exactly once: either taken for that store step, or settled on its own when
- * the request ends without one (a refusal before the rotation), so an assertion is single-use
- * even when the request it came with failed.
+ * (`Store.recordJtiAndRotate`, one round trip instead of two). It stays pending until a store
+ * step has recorded it: the grant settles it on its own before anything it does would change
+ * state (revoking a family whose key left), and the token endpoint settles it when the request
+ * ends without the rotation having answered (a refusal before it, or a store error in it), so an
+ * assertion is single-use even when the request it came with failed, and a replayed one changes
+ * nothing.
  *
  * @module
  */
@@ -43,23 +45,30 @@ export class PendingJti {
     this.#record = Object.freeze({ ...record });
   }
 
-  /**
-   * The record, for a store call that records it; `undefined` once taken or settled. The taker
-   * must refuse the request as a replay when the store says the `jti` was not new.
-   */
-  take(): JtiRecord | undefined {
-    const record = this.#record;
-    this.#record = undefined;
-    return record;
+  /** The record while it is pending (not yet recorded), else `undefined`. */
+  get record(): JtiRecord | undefined {
+    return this.#record;
   }
 
   /**
-   * Records the `jti` now unless it was taken or settled before (then does nothing).
+   * Marks it recorded by a store step that took it (`recordJtiAndRotate` resolved, whatever its
+   * outcome). Call it only once that step has answered: a step that failed may have recorded
+   * nothing, and the record must then stay pending for {@link settle}.
+   */
+  markRecorded(): void {
+    this.#record = undefined;
+  }
+
+  /**
+   * Records the `jti` now unless it was recorded before (then does nothing).
    *
-   * @throws InvalidClientError (marked as a replay) when it was already recorded.
+   * @throws InvalidClientError (marked as a replay) when it was already recorded; the store's own
+   *   errors as they are (it then stays pending).
    */
   async settle(store: Pick<Store, 'recordJti'>): Promise<void> {
-    const record = this.take();
-    if (record !== undefined) await recordAssertionJti(store, record);
+    const record = this.#record;
+    if (record === undefined) return;
+    await recordAssertionJti(store, record);
+    this.#record = undefined;
   }
 }

@@ -54,18 +54,18 @@ export interface VerifiedClientAssertion {
   keySource: 'jwks' | 'jwks_uri';
 }
 
-/** Verifies `private_key_jwt` client assertions; see {@link createClientAssertionVerifier}. */
 /** Options of {@link ClientAssertionVerifier.verify}. */
 export interface VerifyAssertionOptions {
   /**
    * Leave the `jti` unrecorded and return it as `pendingJti`, for a caller that records it with
-   * its own store write (a refresh grant's rotation). The caller MUST then record it whatever
-   * happens, refusing the request as a replay when it was not new (`PendingJti`). Default false:
-   * the `jti` is recorded before `verify` resolves.
+   * its own store write (a refresh grant's rotation). The caller MUST then record it before it
+   * changes anything and whatever happens, refusing the request as a replay when it was not new
+   * (`PendingJti`). Default false: the `jti` is recorded before `verify` resolves.
    */
   deferJtiRecord?: boolean;
 }
 
+/** Verifies `private_key_jwt` client assertions; see {@link createClientAssertionVerifier}. */
 export interface ClientAssertionVerifier {
   /**
    * Authenticates `client` with the `client_assertion` of a token request.
@@ -73,9 +73,12 @@ export interface ClientAssertionVerifier {
    * @param client - the client the request names, resolved (its document's keys and
    *   `token_endpoint_auth_signing_alg` are used).
    * @param params - the token request's form parameters (see {@link TokenRequestParams}).
+   * @param options - `deferJtiRecord` leaves the `jti` to the caller (see
+   *   {@link VerifyAssertionOptions}); a replay is then not detected here.
    * @throws InvalidRequestError (`invalid_request`) when an assertion parameter is repeated or
    *   malformed (PKJ-01); InvalidClientError (`invalid_client`, 401) for every other failure,
-   *   with a description safe to send. Store failures are rethrown as they are.
+   *   a replayed `jti` included, with a description safe to send. Store failures are rethrown as
+   *   they are.
    */
   verify(
     client: ResolvedClient,

@@ -15,7 +15,7 @@
  */
 
 import type { RefreshFamilyChanges, RefreshFamilyRecord, RotateRefreshResult } from '../../store/store.js';
-import { assertionReplayed, recordAssertionJti } from '../auth/pending-jti.js';
+import { assertionReplayed } from '../auth/pending-jti.js';
 import type { ServerContext } from '../authorization-server/context.js';
 import { scopeCeilingOf } from '../clients/scope-ceiling.js';
 import { checkDpopRefreshBinding } from '../dpop/refresh-binding.js';
@@ -57,6 +57,8 @@ async function checkBinding(
   if (client.authMethod !== 'private_key_jwt') return;
   const bound = family.keyThumbprint;
   if (bound === undefined || !(await context.assertions.isKeyStillPublished(client, bound))) {
+    // The assertion is used up before it changes anything: a replayed one is refused here.
+    await auth.assertion?.pendingJti?.settle(context.store);
     await revokeFamily(
       context,
       family,
@@ -116,13 +118,16 @@ async function rotate(
   changes: RefreshFamilyChanges,
 ): Promise<RotateRefreshResult> {
   const { store } = context;
-  const jti = auth.assertion?.pendingJti?.take();
-  if (jti === undefined) return store.rotateRefreshToken(oldHash, newHash, changes);
-  if (store.recordJtiAndRotate === undefined) {
-    await recordAssertionJti(store, jti);
+  const pending = auth.assertion?.pendingJti;
+  const jti = pending?.record;
+  if (pending === undefined || jti === undefined || store.recordJtiAndRotate === undefined) {
+    await pending?.settle(store);
     return store.rotateRefreshToken(oldHash, newHash, changes);
   }
+  // Marked recorded only once the step answered: a step that failed stays pending, and the token
+  // endpoint records the jti on its own.
   const result = await store.recordJtiAndRotate(jti, oldHash, newHash, changes);
+  pending.markRecorded();
   if (result.status === 'replayed') throw assertionReplayed(jti.clientId);
   return result;
 }

@@ -56,8 +56,8 @@ function recordsJtiWithRotation(context: ServerContext, grantType: string): bool
 }
 
 /**
- * Records the `jti` the grant did not take (it failed before its rotation), so the assertion is
- * used up all the same. Returns the error to answer with: the replay refusal when the `jti` was
+ * Records the `jti` the grant left pending (it failed before its rotation answered, or in it),
+ * so the assertion is used up all the same. Returns the error to answer with: the replay refusal when the `jti` was
  * used before (as when it is recorded first), else `error`, or the store's error recording it.
  */
 async function settlePendingJti(
@@ -114,7 +114,8 @@ export async function handleTokenRequest(context: ServerContext, request: Reques
         : grantType === 'authorization_code'
           ? await redeemAuthorizationCode(context, auth, params)
           : await refreshTokens(context, auth, params);
-    // A no-op: the refresh grant took it for its rotation. Kept so no path can skip the record.
+    // Nothing is pending here: the refresh grant's rotation recorded it. Were a grant ever to
+    // leave it pending, it is recorded now, and a replayed assertion refused, not answered.
     await auth.assertion?.pendingJti?.settle(context.store);
     context.logger.info(
       { event: 'token_issued', grantType, clientId, withRefreshToken: body.refresh_token !== undefined },

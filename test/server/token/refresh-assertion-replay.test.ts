@@ -6,6 +6,7 @@
  * on SQLite, and on a store without the combined step.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CimdError } from '../../../src/errors.js';
 import type { ServerEvent } from '../../../src/server/events.js';
 import type { Store } from '../../../src/store/index.js';
 import { createMemoryStore } from '../../../src/store/memory/memory-store.js';
@@ -28,12 +29,14 @@ import {
 
 let host: CimdHost;
 let key: TestKey;
+let otherKey: TestKey;
 let t: TestServer;
 let events: ServerEvent[];
 
 beforeAll(async () => {
   host = await startCimdHost();
   key = await createKey('k1');
+  otherKey = await createKey('k2');
 });
 afterAll(async () => {
   await host.close();
@@ -122,7 +125,7 @@ describe.each(stores)('on the %s', (_name, openStore) => {
     await expectReplayRefused(await refresh('not-a-refresh-token', assertion));
   });
 
-  it('PKJ-09: of 20 concurrent refreshes of one token with one assertion at most one succeeds', async () => {
+  it('PKJ-09: of 20 concurrent refreshes of one token with one assertion exactly one succeeds', async () => {
     const first = await start();
     const assertion = await freshAuth();
     const responses = await Promise.all(
@@ -136,5 +139,98 @@ describe.each(stores)('on the %s', (_name, openStore) => {
         .map(async (r) => ((await r.json()) as { error: string }).error),
     );
     expect(new Set(refused)).toEqual(new Set(['invalid_client']));
+  });
+});
+
+describe('the jti stays pending until a store step recorded it', () => {
+  it('PKJ-09: the combined step is used: a refresh records no jti on its own', async () => {
+    const store = createMemoryStore({ now });
+    let separateRecords = 0;
+    let combinedSteps = 0;
+    const watched: Store = {
+      ...store,
+      recordJti: (...args) => {
+        separateRecords++;
+        return store.recordJti(...args);
+      },
+      recordJtiAndRotate: (...args) => {
+        combinedSteps++;
+        return (store.recordJtiAndRotate as NonNullable<Store['recordJtiAndRotate']>)(...args);
+      },
+    };
+    t = await createTestServer(host, { store: watched });
+    const client = keyClient(host, [key]);
+    const { client_id: _id, ...params } = codeParams(client.clientId, await t.issueCode(client.clientId));
+    const first = await expectTokens(await t.token({ ...params, ...(await t.auth(client.clientId, key)) }));
+    const recordsAfterSignIn = separateRecords;
+    await expectTokens(
+      await t.token({
+        grant_type: 'refresh_token',
+        refresh_token: first.refresh_token ?? '',
+        ...(await t.auth(client.clientId, key)),
+      }),
+    );
+    expect({ separateRecords: separateRecords - recordsAfterSignIn, combinedSteps }).toEqual({
+      separateRecords: 0,
+      combinedSteps: 1,
+    });
+  });
+
+  it('PKJ-09: when the combined step fails, the assertion is still used up', async () => {
+    const store = createMemoryStore({ now });
+    let failNext = false;
+    const flaky: Store = {
+      ...store,
+      recordJtiAndRotate: (...args) => {
+        if (failNext) {
+          failNext = false;
+          return Promise.reject(new CimdError('ERR_STORE_UNAVAILABLE', 'the store is unreachable'));
+        }
+        return (store.recordJtiAndRotate as NonNullable<Store['recordJtiAndRotate']>)(...args);
+      },
+    };
+    t = await createTestServer(host, { store: flaky });
+    const client = keyClient(host, [key]);
+    const { client_id: _id, ...params } = codeParams(client.clientId, await t.issueCode(client.clientId));
+    const first = await expectTokens(await t.token({ ...params, ...(await t.auth(client.clientId, key)) }));
+    const assertion = await t.auth(client.clientId, key);
+    const refresh = { grant_type: 'refresh_token', refresh_token: first.refresh_token ?? '', ...assertion };
+    failNext = true;
+    const failed = await t.token(refresh);
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    await expectReplayRefused(await t.token(refresh));
+    await expectTokens(await t.token({ ...refresh, ...(await t.auth(client.clientId, key)) }));
+  });
+
+  it('PKJ-09, CIMD-AS-20: a replayed assertion does not revoke a family whose key left the document', async () => {
+    t = await createTestServer(host, { store: createMemoryStore({ now }) });
+    const client = keyClient(host, [key, otherKey]);
+    const signIn = async (signer: TestKey) => {
+      const { client_id: _id, ...params } = codeParams(client.clientId, await t.issueCode(client.clientId));
+      return expectTokens(await t.token({ ...params, ...(await t.auth(client.clientId, signer)) }));
+    };
+    const boundToRemoved = await signIn(key);
+    const boundToKept = await signIn(otherKey);
+    // An assertion signed by the key that stays, used once.
+    const used = await t.auth(client.clientId, otherKey);
+    await expectTokens(
+      await t.token({ grant_type: 'refresh_token', refresh_token: boundToKept.refresh_token ?? '', ...used }),
+    );
+    client.publish(otherKey);
+    t.clock.advance(61_000); // past the key set's cache
+    const replay = {
+      grant_type: 'refresh_token',
+      refresh_token: boundToRemoved.refresh_token ?? '',
+      ...used,
+    };
+    await expectReplayRefused(await t.token(replay));
+    expect((await t.store.listRefreshFamilies({ clientId: client.clientId })).length).toBe(2);
+    expect(t.logs.some((line) => line.fields.event === 'refresh_family_revoked')).toBe(false);
+    // A fresh assertion by the kept key meets the removed key: that family ends now.
+    await expectOAuthError(
+      await t.token({ ...replay, ...(await t.auth(client.clientId, otherKey)) }),
+      'invalid_grant',
+    );
+    expect((await t.store.listRefreshFamilies({ clientId: client.clientId })).length).toBe(1);
   });
 });
