@@ -1,6 +1,6 @@
 /**
  * Small cryptographic helpers of the authorization server, on Web Crypto (no `node:` imports):
- * random opaque tokens, one-way hashes for storing secrets, constant-time comparison.
+ * one-way hashes for storing secrets, constant-time comparison (random tokens: `random-token.ts`).
  *
  * SHA-256 uses the runtime's synchronous `node:crypto` hash when `process.getBuiltinModule`
  * offers it (Node >= 20.16, and runtimes that emulate it): `crypto.subtle.digest` hands every
@@ -13,43 +13,6 @@
 import { base64url } from 'jose';
 
 const encoder = new TextEncoder();
-
-/** Size of the block of random bytes that small tokens are cut from, in bytes. */
-const RANDOM_POOL_BYTES = 4096;
-let randomPool = new Uint8Array(0);
-let randomPoolOffset = 0;
-
-/**
- * `count` fresh random bytes. Requests up to 256 bytes are cut from a block filled by one
- * `crypto.getRandomValues` call (each call costs about as much as filling 4 KiB, and an
- * authorization request needs three tokens); every byte is handed out once, then overwritten.
- */
-function randomBytes(count: number): Uint8Array {
-  if (count > 256) return crypto.getRandomValues(new Uint8Array(count));
-  if (randomPoolOffset + count > randomPool.length) {
-    randomPool = crypto.getRandomValues(new Uint8Array(RANDOM_POOL_BYTES));
-    randomPoolOffset = 0;
-  }
-  const bytes = randomPool.slice(randomPoolOffset, randomPoolOffset + count);
-  randomPool.fill(0, randomPoolOffset, randomPoolOffset + count);
-  randomPoolOffset += count;
-  return bytes;
-}
-
-/** Node's `Buffer`, where the runtime has one: its base64url codec is native (jose's goes through `btoa`). */
-export const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
-
-/** `bytes` in base64url without padding: through `Buffer` where there is one, else jose's. */
-export function encodeBase64url(bytes: Uint8Array): string {
-  return NodeBuffer === undefined
-    ? base64url.encode(bytes)
-    : NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
-}
-
-/** A random opaque token of `bytes` random bytes (default 32: 256 bits), base64url without padding. */
-export function randomToken(bytes = 32): string {
-  return encodeBase64url(randomBytes(bytes));
-}
 
 /** The part of `node:crypto` used here and by the synchronous JWS helpers (`ecdsa-jws.ts`). */
 export interface NodeCryptoSubset {

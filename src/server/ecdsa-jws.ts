@@ -11,7 +11,8 @@
  * @module
  */
 import { base64url } from 'jose';
-import { NodeBuffer, nodeCrypto } from './crypto.js';
+import { NodeBuffer } from './base64url.js';
+import { nodeCrypto } from './crypto.js';
 
 /** The hash and the `node:crypto` curve name of each ECDSA JWS algorithm (RFC 7518 §3.4). */
 const ECDSA: Readonly<Record<string, { hash: string; curve: string }>> = {

@@ -6,8 +6,9 @@
  * @module
  */
 import type { ServerContext } from '../authorization-server/context.js';
-import { randomToken, sha256Base64url } from '../crypto.js';
+import { sha256Base64url } from '../crypto.js';
 import { redirectWithParams } from '../http/responses.js';
+import { randomToken } from '../random-token.js';
 
 /** What a code is issued for: the request as approved (an interaction has these fields too). */
 export interface CodeRequest {

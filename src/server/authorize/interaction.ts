@@ -5,7 +5,7 @@
  * @module
  */
 import type { Store } from '../../store/store.js';
-import { randomToken } from '../crypto.js';
+import { randomToken } from '../random-token.js';
 
 /** What the consent step needs to finish an authorization. */
 export interface Interaction {

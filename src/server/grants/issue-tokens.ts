@@ -7,9 +7,10 @@
  * @module
  */
 import type { ServerContext } from '../authorization-server/context.js';
-import { randomToken, sha256Base64url } from '../crypto.js';
+import { sha256Base64url } from '../crypto.js';
 import { createRequestSlot } from '../http/request-slot.js';
 import { noStoreJson } from '../http/responses.js';
+import { randomToken } from '../random-token.js';
 import { issueAccessToken } from '../tokens/access-token.js';
 
 /** The private claim that names the grant an access token belongs to (used by `/revoke`). */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { randomToken } from '../crypto.js';
+import { randomToken } from '../random-token.js';
 
 /** A fresh nonce for one page's `<style>` element. */
 export function newStyleNonce(): string {

@@ -10,7 +10,8 @@
 import { parse, serialize } from 'hono/utils/cookie';
 import { InvalidOptionError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
-import { randomToken, sha256Base64url } from '../crypto.js';
+import { sha256Base64url } from '../crypto.js';
+import { randomToken } from '../random-token.js';
 
 /** What a session records about its user. */
 export interface SessionRecord {

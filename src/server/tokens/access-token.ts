@@ -7,8 +7,8 @@
  */
 import { type JWTPayload, SignJWT } from 'jose';
 import { InvalidOptionError } from '../../errors.js';
-import { randomToken } from '../crypto.js';
 import { signCompactEcdsa } from '../ecdsa-jws.js';
+import { randomToken } from '../random-token.js';
 import type { SigningKey } from './signing-keys.js';
 
 /**

@@ -9,7 +9,8 @@
  */
 import { parse, serialize } from 'hono/utils/cookie';
 import type { Store } from '../../store/store.js';
-import { randomToken, sha256Base64url, timingSafeEqualStrings } from '../crypto.js';
+import { sha256Base64url, timingSafeEqualStrings } from '../crypto.js';
+import { randomToken } from '../random-token.js';
 
 /** What the callback needs from the redirect. */
 export interface PendingSignIn {

@@ -11,7 +11,7 @@
  */
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomToken } from '../../../src/server/crypto.js';
+import { randomToken } from '../../../src/server/random-token.js';
 import { type HttpsHost, json, startHttpsHost } from '../../helpers/https-host.js';
 import { createTestCa, type TestCa } from '../../helpers/test-ca.js';
 import {

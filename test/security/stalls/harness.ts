@@ -10,13 +10,14 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { expect } from 'vitest';
 import type { DnsResolver, ResolvedAddress } from '../../../src/fetch/dns.js';
-import { randomToken, sha256Base64url } from '../../../src/server/crypto.js';
+import { sha256Base64url } from '../../../src/server/crypto.js';
 import {
   type AuthorizationServer,
   type AuthorizationServerOptions,
   createAuthorizationServer,
   devLogin,
 } from '../../../src/server/index.js';
+import { randomToken } from '../../../src/server/random-token.js';
 import { createMemoryStore } from '../../../src/store/memory/memory-store.js';
 import type { Store } from '../../../src/store/store.js';
 import {

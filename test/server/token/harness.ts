@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { expect } from 'vitest';
-import { randomToken, sha256Base64url } from '../../../src/server/crypto.js';
+import { sha256Base64url } from '../../../src/server/crypto.js';
 import {
   type AuthorizationServer,
   type AuthorizationServerOptions,
@@ -15,6 +15,7 @@ import {
   devLogin,
 } from '../../../src/server/index.js';
 import type { Logger } from '../../../src/server/logger.js';
+import { randomToken } from '../../../src/server/random-token.js';
 import { createMemoryStore } from '../../../src/store/index.js';
 import type { AuthorizationCodeRecord, Store } from '../../../src/store/store.js';
 import { type HttpsHost, startHttpsHost } from '../../helpers/https-host.js';
