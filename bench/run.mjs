@@ -159,7 +159,7 @@ const scenarios = {
                 key: 'postgres',
                 label: 'ours, PostgreSQL store',
                 spec: postgresUrl,
-                // Compared with the peer on the same database (and, for the record, in memory).
+                // Compared with the peer on the same database.
                 peer: {
                   key: 'peer-postgres',
                   label: 'peer: oidc-provider 9.13.3 (PostgreSQL adapter)',
