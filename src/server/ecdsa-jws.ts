@@ -10,8 +10,7 @@
  *
  * @module
  */
-import { base64url } from 'jose';
-import { NodeBuffer } from './base64url.js';
+import { decodeBase64url, encodeBase64url, NodeBuffer } from './base64url.js';
 import { nodeCrypto } from './crypto.js';
 
 /** The hash and the `node:crypto` curve name of each ECDSA JWS algorithm (RFC 7518 §3.4). */
@@ -51,17 +50,12 @@ function keyObjectFor(key: CryptoKey, alg: string, type: 'private' | 'public'): 
 }
 
 function encodeJson(value: unknown): string {
-  const json = JSON.stringify(value);
-  return NodeBuffer === undefined ? base64url.encode(json) : NodeBuffer.from(json).toString('base64url');
+  return encodeBase64url(JSON.stringify(value));
 }
 
 /** The UTF-8 bytes of a JWS signing input: from Node's buffer pool where there is one. */
 function signingInput(input: string): Uint8Array {
   return NodeBuffer === undefined ? encoder.encode(input) : NodeBuffer.from(input, 'utf8');
-}
-
-function decodeSignature(signature: string): Uint8Array {
-  return NodeBuffer === undefined ? base64url.decode(signature) : NodeBuffer.from(signature, 'base64url');
 }
 
 /**
@@ -113,7 +107,7 @@ export function verifyCompactEcdsa(jws: string, alg: string, key: CryptoKey): Pr
         spec.hash,
         signingInput(`${parts[0]}.${parts[1]}`),
         { key: object, dsaEncoding: 'ieee-p1363' },
-        decodeSignature(signature),
+        decodeBase64url(signature),
         (error, valid) => resolve(error === null && valid === true),
       );
     } catch {

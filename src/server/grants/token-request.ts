@@ -57,8 +57,9 @@ function recordsJtiWithRotation(context: ServerContext, grantType: string): bool
 
 /**
  * Records the `jti` the grant left pending (it failed before its rotation answered, or in it),
- * so the assertion is used up all the same. Returns the error to answer with: the replay refusal when the `jti` was
- * used before (as when it is recorded first), else `error`, or the store's error recording it.
+ * so the assertion is used up all the same. Returns the error to answer with: the replay refusal
+ * when the `jti` was used before (as when it is recorded first), else `error`, or the store's
+ * error recording it.
  */
 async function settlePendingJti(
   context: ServerContext,

@@ -154,7 +154,7 @@ export async function issueAccessToken(
     exp,
     jti,
   };
-  for (const name of Object.keys(claims)) payload[name] = claims[name];
+  Object.assign(payload, claims);
   if (scope !== undefined) payload.scope = scope;
   if (options.confirmation !== undefined)
     payload.cnf = { jkt: nonEmpty(options.confirmation.jkt, 'confirmation.jkt') };
