@@ -65,6 +65,17 @@ async function expectReplayRefused(response: Response): Promise<void> {
   expect(error_description).toMatch(/already used/);
 }
 
+/** Runs the code exchange for `client` with an assertion signed by `signer`; its token body. */
+async function signIn(client: KeyClient, signer: TestKey): Promise<TokenBody> {
+  const { client_id: _id, ...params } = codeParams(client.clientId, await t.issueCode(client.clientId));
+  return expectTokens(await t.token({ ...params, ...(await t.auth(client.clientId, signer)) }));
+}
+
+/** A refresh grant with `refreshToken` and the assertion parameters `auth`. */
+function refresh(refreshToken: string | undefined, auth: Record<string, string>, extra = {}) {
+  return t.token({ grant_type: 'refresh_token', refresh_token: refreshToken ?? '', ...auth, ...extra });
+}
+
 describe.each(stores)('on the %s', (_name, openStore) => {
   let client: KeyClient;
 
@@ -75,12 +86,7 @@ describe.each(stores)('on the %s', (_name, openStore) => {
       observers: [(event) => events.push(event)],
     });
     client = keyClient(host, [key]);
-    const { client_id: _id, ...params } = codeParams(client.clientId, await t.issueCode(client.clientId));
-    return expectTokens(await t.token({ ...params, ...(await t.auth(client.clientId, key)) }));
-  }
-
-  function refresh(refreshToken: string | undefined, auth: Record<string, string>, extra = {}) {
-    return t.token({ grant_type: 'refresh_token', refresh_token: refreshToken ?? '', ...auth, ...extra });
+    return signIn(client, key);
   }
 
   const freshAuth = () => t.auth(client.clientId, key);
@@ -160,16 +166,9 @@ describe('the jti stays pending until a store step recorded it', () => {
     };
     t = await createTestServer(host, { store: watched });
     const client = keyClient(host, [key]);
-    const { client_id: _id, ...params } = codeParams(client.clientId, await t.issueCode(client.clientId));
-    const first = await expectTokens(await t.token({ ...params, ...(await t.auth(client.clientId, key)) }));
+    const first = await signIn(client, key);
     const recordsAfterSignIn = separateRecords;
-    await expectTokens(
-      await t.token({
-        grant_type: 'refresh_token',
-        refresh_token: first.refresh_token ?? '',
-        ...(await t.auth(client.clientId, key)),
-      }),
-    );
+    await expectTokens(await refresh(first.refresh_token, await t.auth(client.clientId, key)));
     expect({ separateRecords: separateRecords - recordsAfterSignIn, combinedSteps }).toEqual({
       separateRecords: 0,
       combinedSteps: 1,
@@ -191,44 +190,31 @@ describe('the jti stays pending until a store step recorded it', () => {
     };
     t = await createTestServer(host, { store: flaky });
     const client = keyClient(host, [key]);
-    const { client_id: _id, ...params } = codeParams(client.clientId, await t.issueCode(client.clientId));
-    const first = await expectTokens(await t.token({ ...params, ...(await t.auth(client.clientId, key)) }));
+    const first = await signIn(client, key);
     const assertion = await t.auth(client.clientId, key);
-    const refresh = { grant_type: 'refresh_token', refresh_token: first.refresh_token ?? '', ...assertion };
     failNext = true;
-    const failed = await t.token(refresh);
+    const failed = await refresh(first.refresh_token, assertion);
     expect(failed.status).toBeGreaterThanOrEqual(500);
-    await expectReplayRefused(await t.token(refresh));
-    await expectTokens(await t.token({ ...refresh, ...(await t.auth(client.clientId, key)) }));
+    await expectReplayRefused(await refresh(first.refresh_token, assertion));
+    await expectTokens(await refresh(first.refresh_token, await t.auth(client.clientId, key)));
   });
 
   it('PKJ-09, CIMD-AS-20: a replayed assertion does not revoke a family whose key left the document', async () => {
     t = await createTestServer(host, { store: createMemoryStore({ now }) });
     const client = keyClient(host, [key, otherKey]);
-    const signIn = async (signer: TestKey) => {
-      const { client_id: _id, ...params } = codeParams(client.clientId, await t.issueCode(client.clientId));
-      return expectTokens(await t.token({ ...params, ...(await t.auth(client.clientId, signer)) }));
-    };
-    const boundToRemoved = await signIn(key);
-    const boundToKept = await signIn(otherKey);
+    const boundToRemoved = await signIn(client, key);
+    const boundToKept = await signIn(client, otherKey);
     // An assertion signed by the key that stays, used once.
     const used = await t.auth(client.clientId, otherKey);
-    await expectTokens(
-      await t.token({ grant_type: 'refresh_token', refresh_token: boundToKept.refresh_token ?? '', ...used }),
-    );
+    await expectTokens(await refresh(boundToKept.refresh_token, used));
     client.publish(otherKey);
     t.clock.advance(61_000); // past the key set's cache
-    const replay = {
-      grant_type: 'refresh_token',
-      refresh_token: boundToRemoved.refresh_token ?? '',
-      ...used,
-    };
-    await expectReplayRefused(await t.token(replay));
+    await expectReplayRefused(await refresh(boundToRemoved.refresh_token, used));
     expect((await t.store.listRefreshFamilies({ clientId: client.clientId })).length).toBe(2);
     expect(t.logs.some((line) => line.fields.event === 'refresh_family_revoked')).toBe(false);
     // A fresh assertion by the kept key meets the removed key: that family ends now.
     await expectOAuthError(
-      await t.token({ ...replay, ...(await t.auth(client.clientId, otherKey)) }),
+      await refresh(boundToRemoved.refresh_token, await t.auth(client.clientId, otherKey)),
       'invalid_grant',
     );
     expect((await t.store.listRefreshFamilies({ clientId: client.clientId })).length).toBe(1);
